@@ -1,0 +1,7 @@
+module github.com/patternlab/patternlab/patterns/saga
+
+go 1.26.8
+
+require github.com/patternlab/patternlab/kit v0.0.0
+
+replace github.com/patternlab/patternlab/kit => ../../kit
