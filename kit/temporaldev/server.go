@@ -1,0 +1,215 @@
+// Package temporaldev runs a real Temporal dev server (the Temporal CLI's
+// `server start-dev`) as a child process for demos and tests, or uses an
+// existing server named by TEMPORAL_ADDRESS.
+//
+// The CLI binary is built once from the Go module proxy and cached outside the
+// checkout by `make temporal-cli`, which also exports its path as TEMPORAL_CLI.
+package temporaldev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// Environment variables.
+const (
+	// EnvCLI is the path of the cached Temporal CLI binary.
+	EnvCLI = "TEMPORAL_CLI"
+	// EnvAddress names an existing Temporal frontend (host:port) to use
+	// instead of starting a dev server.
+	EnvAddress = "TEMPORAL_ADDRESS"
+	// EnvNamespace overrides the namespace (default "default").
+	EnvNamespace = "TEMPORAL_NAMESPACE"
+)
+
+// ReadyTimeout bounds how long Start waits for the frontend to answer.
+const ReadyTimeout = 30 * time.Second
+
+// ErrNoCLI says the CLI binary is not built yet and how to build it.
+var ErrNoCLI = errors.New("Temporal CLI not found: run `make temporal-cli` (builds it once, about 5 minutes) or set " + EnvCLI + " or " + EnvAddress)
+
+// Options configures a dev server.
+type Options struct {
+	// UI turns the Web UI on; its URL is then UIURL().
+	UI bool
+	// DBFile keeps the server's state (workflow histories) in this SQLite
+	// file, so it survives a restart; empty means a temporary file.
+	DBFile string
+	// Log receives the server's output (default: discarded).
+	Log io.Writer
+}
+
+// Server is a running dev server process.
+type Server struct {
+	opts    Options
+	bin     string
+	port    int
+	uiPort  int
+	db      string
+	tempDir string
+	cmd     *exec.Cmd
+	done    chan struct{}
+}
+
+// CLIPath returns the Temporal CLI named by TEMPORAL_CLI, or ErrNoCLI.
+func CLIPath() (string, error) {
+	p := os.Getenv(EnvCLI)
+	if p == "" {
+		return "", ErrNoCLI
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s=%s: %w", EnvCLI, p, ErrNoCLI)
+	}
+	return p, nil
+}
+
+// Start starts a dev server on loopback, on free ports, and waits until its
+// default namespace answers.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	bin, err := CLIPath()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, bin: bin, db: o.DBFile}
+	if s.db == "" {
+		dir, err := os.MkdirTemp("", "patternlab-temporal-*")
+		if err != nil {
+			return nil, err
+		}
+		s.tempDir, s.db = dir, filepath.Join(dir, "temporal.db")
+	}
+	if s.port, err = freePort(); err != nil {
+		return nil, err
+	}
+	if s.uiPort, err = freePort(); err != nil {
+		return nil, err
+	}
+	if err := s.start(ctx); err != nil {
+		s.cleanup()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) start(ctx context.Context) error {
+	args := []string{"server", "start-dev",
+		"--ip", "127.0.0.1",
+		"--port", strconv.Itoa(s.port),
+		"--db-filename", s.db,
+		"--log-level", "error",
+	}
+	if s.opts.UI {
+		args = append(args, "--ui-port", strconv.Itoa(s.uiPort))
+	} else {
+		args = append(args, "--headless")
+	}
+	cmd := exec.Command(s.bin, args...)
+	cmd.Stdout, cmd.Stderr = s.opts.Log, s.opts.Log
+	// The server must not outlive the demo or test that started it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start temporal dev server: %w", err)
+	}
+	s.cmd, s.done = cmd, make(chan struct{})
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	if err := waitReady(ctx, s.Address(), s.done); err != nil {
+		s.Stop()
+		return err
+	}
+	return nil
+}
+
+// Address is the frontend's host:port.
+func (s *Server) Address() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// UIURL is the Web UI's URL, or "" when the UI is off.
+func (s *Server) UIURL() string {
+	if !s.opts.UI {
+		return ""
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(s.uiPort)
+}
+
+// Stop terminates the server (SIGTERM, then SIGKILL after 10 s) and waits
+// for it. The database file stays: Restart finds every workflow again.
+func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.cmd = nil
+}
+
+// Restart stops the server and starts it again on the same ports with the
+// same database.
+func (s *Server) Restart(ctx context.Context) error {
+	s.Stop()
+	return s.start(ctx)
+}
+
+// Shutdown stops the server and removes a temporary database.
+func (s *Server) Shutdown() {
+	s.Stop()
+	s.cleanup()
+}
+
+func (s *Server) cleanup() {
+	if s.tempDir != "" {
+		_ = os.RemoveAll(s.tempDir)
+		s.tempDir = ""
+	}
+}
+
+// waitReady polls the frontend until the default namespace can be described,
+// the process exits, or the deadline passes.
+func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		nc, err := client.NewNamespaceClient(client.Options{HostPort: addr, Logger: quietLogger{}})
+		if err == nil {
+			_, err = nc.Describe(ctx, "default")
+			nc.Close()
+			if err == nil {
+				return nil
+			}
+		}
+		last = err
+		select {
+		case <-exited:
+			return fmt.Errorf("temporal dev server exited before it was ready (last probe: %v)", last)
+		case <-ctx.Done():
+			return fmt.Errorf("temporal dev server at %s not ready after %s: %w", addr, ReadyTimeout, last)
+		case <-tick.C:
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,72 @@
+package temporaldev_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/temporaldev"
+)
+
+func TestMain(m *testing.M) { labtest.VerifyNoLeaks(m) }
+
+func TestStartServesTheDefaultNamespaceAndUI(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tg, err := temporaldev.FromEnv(ctx, temporaldev.Options{UI: true})
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	assert.Contains(t, tg.Describe(), "Web UI at http://127.0.0.1:")
+
+	c, err := tg.Dial(ctx)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.CheckHealth(ctx, nil)
+	require.NoError(t, err)
+
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(tg.Embedded.UIURL())
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 10*time.Second, 50*time.Millisecond, "the Web UI answers")
+}
+
+func TestRestartKeepsTheDatabase(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db := t.TempDir() + "/t.db"
+	s, err := temporaldev.Start(ctx, temporaldev.Options{DBFile: db})
+	require.NoError(t, err)
+	t.Cleanup(s.Shutdown)
+	addr := s.Address()
+	require.NoError(t, s.Restart(ctx))
+	assert.Equal(t, addr, s.Address())
+	assert.FileExists(t, db)
+}
+
+func TestMissingCLIExplainsHowToBuildIt(t *testing.T) {
+	t.Setenv(temporaldev.EnvCLI, "")
+	_, err := temporaldev.Start(context.Background(), temporaldev.Options{})
+	require.ErrorIs(t, err, temporaldev.ErrNoCLI)
+	assert.Contains(t, err.Error(), "make temporal-cli")
+}
+
+func TestExternalAddressStartsNothing(t *testing.T) {
+	t.Setenv(temporaldev.EnvAddress, "temporal.example:7233")
+	t.Setenv(temporaldev.EnvCLI, os.DevNull+"-missing")
+	tg, err := temporaldev.FromEnv(context.Background(), temporaldev.Options{})
+	require.NoError(t, err)
+	assert.Nil(t, tg.Embedded)
+	assert.Equal(t, "external Temporal at temporal.example:7233, namespace default (from TEMPORAL_ADDRESS)", tg.Describe())
+}
