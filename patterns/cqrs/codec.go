@@ -1,0 +1,95 @@
+package cqrs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	eh "github.com/looplab/eventhorizon"
+	ehjson "github.com/looplab/eventhorizon/codec/json"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Headers every stored event carries beside its payload, so that the store
+// can learn an aggregate's version from the last message alone.
+const (
+	HeaderEventType = "Eh-Event-Type"
+	HeaderVersion   = "Eh-Version"
+)
+
+// ErrMalformedEvent wraps every reason a stored message is not an event.
+var ErrMalformedEvent = errors.New("malformed event")
+
+// codec turns events into JetStream messages and back. The payload is
+// eventhorizon's own JSON codec, which also carries the registered context
+// values (the command's context reaches the projectors).
+type codec struct {
+	log     Log
+	payload eh.EventCodec
+}
+
+func newCodec(l Log) codec { return codec{log: l, payload: &ehjson.EventCodec{}} }
+
+// encode builds the message for one event. Its Nats-Msg-Id names the
+// command and version that produced it, so JetStream can drop a publish that
+// a client retried after a lost ack, within the dedupe window.
+func (c codec) encode(ctx context.Context, e eh.Event) (*nats.Msg, error) {
+	subject, err := c.log.Subject(e.AggregateType(), e.AggregateID())
+	if err != nil {
+		return nil, err
+	}
+	data, err := c.payload.MarshalEvent(ctx, e)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", e, err)
+	}
+	m := nats.NewMsg(subject)
+	m.Data = data
+	m.Header.Set(HeaderEventType, string(e.EventType()))
+	m.Header.Set(HeaderVersion, strconv.Itoa(e.Version()))
+	if cmd, ok := e.Metadata()[metaCommandID].(string); ok && cmd != "" {
+		m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s:%d:%s", e.AggregateID(), e.Version(), cmd))
+	}
+	return m, nil
+}
+
+// decode turns a stored message back into an event and the context it was
+// stored with. Anything that does not describe an event of the aggregate
+// named by its subject is rejected with ErrMalformedEvent: a decoder that
+// guessed would let a corrupt record change a balance.
+func (c codec) decode(ctx context.Context, subject string, hdr nats.Header, data []byte) (eh.Event, context.Context, error) {
+	t, id, err := c.log.parseSubject(subject)
+	if err != nil {
+		return nil, ctx, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
+	}
+	e, ectx, err := c.payload.UnmarshalEvent(ctx, data)
+	if err != nil {
+		return nil, ctx, fmt.Errorf("%w: %s: %w", ErrMalformedEvent, subject, err)
+	}
+	switch {
+	case e.EventType() == "":
+		err = errors.New("no event type")
+	case e.AggregateType() != t:
+		err = fmt.Errorf("aggregate type %q, subject says %q", e.AggregateType(), t)
+	case e.AggregateID() != id:
+		err = fmt.Errorf("aggregate id %s, subject says %s", e.AggregateID(), id)
+	case e.Version() < 1:
+		err = fmt.Errorf("version %d", e.Version())
+	case hdr.Get(HeaderVersion) != "" && hdr.Get(HeaderVersion) != strconv.Itoa(e.Version()):
+		err = fmt.Errorf("version %d, header says %s", e.Version(), hdr.Get(HeaderVersion))
+	}
+	if err != nil {
+		return nil, ctx, fmt.Errorf("%w: %s: %w", ErrMalformedEvent, subject, err)
+	}
+	return e, ectx, nil
+}
+
+// versionOf reads the aggregate version from a stored message's header.
+func versionOf(hdr nats.Header) (int, error) {
+	v, err := strconv.Atoi(hdr.Get(HeaderVersion))
+	if err != nil || v < 1 {
+		return 0, fmt.Errorf("%w: header %s=%q", ErrMalformedEvent, HeaderVersion, hdr.Get(HeaderVersion))
+	}
+	return v, nil
+}

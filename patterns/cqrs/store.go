@@ -1,0 +1,195 @@
+package cqrs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	eh "github.com/looplab/eventhorizon"
+	"github.com/looplab/eventhorizon/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// EventStore is an eventhorizon.EventStore on a JetStream stream. Each
+// aggregate is one subject; an append carries the stream sequence of the
+// aggregate's last event as Nats-Expected-Last-Subject-Sequence, so the
+// server itself refuses a writer that loaded a stale version. That refusal
+// surfaces as eventhorizon's ErrEventConflictFromOtherSave.
+type EventStore struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	log    Log
+	codec  codec
+
+	mu    sync.Mutex
+	heads map[uuid.UUID]head
+}
+
+// head is the last event of an aggregate as this store last saw it: the
+// version the caller knows, and the stream sequence the server checks.
+type head struct {
+	version int
+	seq     uint64
+}
+
+// maxHeads bounds the head cache; past it the cache starts over, which only
+// costs one extra read per aggregate.
+const maxHeads = 100_000
+
+var _ eh.EventStore = (*EventStore)(nil)
+
+// NewEventStore ensures the log's stream exists (file storage) and returns a
+// store on it. The caller owns the connection behind js.
+func NewEventStore(ctx context.Context, js jetstream.JetStream, l Log) (*EventStore, error) {
+	stream, err := l.Ensure(ctx, js)
+	if err != nil {
+		return nil, err
+	}
+	return &EventStore{
+		nc:     js.Conn(),
+		js:     js,
+		stream: stream,
+		log:    l,
+		codec:  newCodec(l),
+		heads:  map[uuid.UUID]head{},
+	}, nil
+}
+
+// Log is the stream this store writes to.
+func (s *EventStore) Log() Log { return s.log }
+
+// Save implements eventhorizon.EventStore: it appends events, which must be
+// the next versions of one aggregate after originalVersion, all or nothing.
+func (s *EventStore) Save(ctx context.Context, events []eh.Event, originalVersion int) error {
+	if err := checkBatch(events, originalVersion); err != nil {
+		return err
+	}
+	first, last := events[0], events[len(events)-1]
+	fail := func(err error) error {
+		return &eh.EventStoreError{
+			Err: err, Op: eh.EventStoreOpSave,
+			AggregateType: first.AggregateType(), AggregateID: first.AggregateID(),
+			AggregateVersion: originalVersion, Events: events,
+		}
+	}
+	msgs := make([]*nats.Msg, len(events))
+	for i, e := range events {
+		m, err := s.codec.encode(ctx, e)
+		if err != nil {
+			return fail(err)
+		}
+		msgs[i] = m
+	}
+	expected, err := s.expectedSequence(ctx, msgs[0].Subject, first.AggregateID(), originalVersion)
+	if err != nil {
+		return fail(err)
+	}
+	seq, err := s.append(ctx, msgs, expected)
+	if err != nil {
+		s.forget(first.AggregateID())
+		if isWrongLastSequence(err) {
+			return fail(eh.ErrEventConflictFromOtherSave)
+		}
+		return fail(err)
+	}
+	s.remember(first.AggregateID(), head{version: last.Version(), seq: seq})
+	return nil
+}
+
+// checkBatch enforces what eventhorizon's acceptance suite expects of every
+// store before anything is written.
+func checkBatch(events []eh.Event, originalVersion int) error {
+	if len(events) == 0 {
+		return &eh.EventStoreError{Err: eh.ErrMissingEvents, Op: eh.EventStoreOpSave}
+	}
+	first := events[0]
+	for i, e := range events {
+		var err error
+		switch {
+		case e.AggregateID() != first.AggregateID():
+			err = eh.ErrMismatchedEventAggregateIDs
+		case e.AggregateType() != first.AggregateType():
+			err = eh.ErrMismatchedEventAggregateTypes
+		case e.Version() != originalVersion+i+1:
+			err = eh.ErrIncorrectEventVersion
+		}
+		if err != nil {
+			return &eh.EventStoreError{
+				Err: err, Op: eh.EventStoreOpSave,
+				AggregateType: first.AggregateType(), AggregateID: first.AggregateID(),
+				AggregateVersion: originalVersion, Events: events,
+			}
+		}
+	}
+	return nil
+}
+
+// expectedSequence is the stream sequence the aggregate's last event must
+// still have for this append to be accepted: 0 for a new aggregate, the cached
+// head when the caller's version matches it, else the last message on the
+// subject. Reading it is not a race: the server re-checks it atomically.
+func (s *EventStore) expectedSequence(ctx context.Context, subject string, id uuid.UUID, originalVersion int) (uint64, error) {
+	if originalVersion == 0 {
+		return 0, nil
+	}
+	s.mu.Lock()
+	h, ok := s.heads[id]
+	s.mu.Unlock()
+	if ok && h.version == originalVersion {
+		return h.seq, nil
+	}
+	last, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, eh.ErrIncorrectEventVersion
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last event on %s: %w", subject, err)
+	}
+	v, err := versionOf(last.Header)
+	if err != nil {
+		return 0, err
+	}
+	s.remember(id, head{version: v, seq: last.Sequence})
+	switch {
+	case v > originalVersion:
+		return 0, eh.ErrEventConflictFromOtherSave
+	case v < originalVersion:
+		return 0, eh.ErrIncorrectEventVersion
+	}
+	return last.Sequence, nil
+}
+
+func (s *EventStore) remember(id uuid.UUID, h head) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.heads) >= maxHeads {
+		clear(s.heads)
+	}
+	if old, ok := s.heads[id]; !ok || old.seq < h.seq {
+		s.heads[id] = h
+	}
+}
+
+func (s *EventStore) forget(id uuid.UUID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.heads, id)
+}
+
+// isWrongLastSequence reports the server's "wrong last sequence" refusal:
+// code 10071 on a single server, 10164 on a replicated stream.
+func isWrongLastSequence(err error) bool {
+	var api *jetstream.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	return api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// Close implements eventhorizon.EventStore. The connection belongs to the
+// caller, so there is nothing to release.
+func (s *EventStore) Close() error { return nil }
