@@ -1,0 +1,93 @@
+# patternlab: runnable, tested, benchmarked distributed-systems patterns in Go.
+# `make` alone lists the targets. Module lists come from go.work.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Versions of the servers built from the Go module proxy and cached outside the
+# checkout (PATTERNLAB_CACHE, default ~/.cache/patternlab), keyed by version.
+TEMPORAL_CLI_VERSION := v1.5.1
+KUBE_VERSION         := v1.37.2
+ETCD_VERSION         := v3.7.3
+GOLANGCI_LINT        := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+export TEMPORAL_CLI_VERSION KUBE_VERSION ETCD_VERSION
+
+# testcontainers-go on these machines: no reaper image can be pulled, and the
+# host looks like a container to it.
+export TESTCONTAINERS_RYUK_DISABLED ?= true
+export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
+export DOCKER_BUILDKIT ?= 0
+
+RACE    ?= -race
+P       ?=
+ARGS    ?=
+MODULES  = $(patsubst $(CURDIR)/%,%,$(shell go list -m -f '{{.Dir}}'))
+PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
+# what the demo modules need beyond Go (pattern.yaml `needs:`), built once
+SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
+MERMAID  = node_modules/mermaid/dist/mermaid.min.js
+
+.PHONY: help demo test test-integration bench check docs docs-serve lint new-pattern ci \
+        temporal-cli envtest dockerd npm
+
+help: ## list the targets
+	@echo "patternlab: make <target>"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: ## run every demo on embedded servers, one after another (P=<name> for one, ARGS='-flag=v')
+	@mods="$$(go run ./tools demos $(P))"; \
+	eval "$$(tools/servers/env.sh $$mods)"; \
+	failed=""; \
+	for m in $$mods; do \
+	  echo ">> make demo P=$${m##*/}: go run ./$$m/cmd/demo $(ARGS)"; \
+	  go run ./$$m/cmd/demo $(ARGS) || failed="$$failed $${m##*/}"; \
+	  echo; \
+	done; \
+	if [ -n "$$failed" ]; then echo ">> demos that did not hold:$$failed"; exit 1; fi; \
+	echo ">> every demo held its invariant: $$(echo $$mods | wc -w) run"
+
+test: ## go test -race in every module (embedded servers only; RACE= without a C compiler)
+	@$(SERVERS); go test $(RACE) $(PKGS)
+
+test-integration: ## tests with real servers in processes and containers (tag integration; starts nothing: see dockerd)
+	@$(SERVERS); go test -tags integration -count=1 -run Integration -timeout 30m $(PKGS)
+
+bench: ## run benchmarks into benchmarks/results/ (P=<name> for one; BENCHFLAGS=-count=5)
+	@$(SERVERS); go run ./tools bench $(P)
+
+check: docs ## contract, chapter template, metadata, every Mermaid block parsed in Chromium, docs build
+	@go run ./tools check
+
+docs: npm ## build the site into site/ with mkdocs --strict
+	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
+	@mkdocs build --strict --quiet
+	@echo ">> site built in site/"
+
+docs-serve: npm ## serve the docs with live reload on http://127.0.0.1:8000
+	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
+	mkdocs serve -a 127.0.0.1:8000
+
+lint: ## golangci-lint in every module (first run builds it)
+	@for m in $(MODULES); do echo ">> lint $$m"; (cd $$m && go run $(GOLANGCI_LINT) run ./...); done
+
+new-pattern: ## scaffold patterns/NAME (module, diagrams, chapter, go.work, nav) that passes check
+	@test -n "$(NAME)" || { echo "usage: make new-pattern NAME=circuit-breaker"; exit 2; }
+	@go run ./tools new-pattern $(NAME)
+
+ci: ## what CI runs (.ci/run): install, start engines, test, check, docs, integration
+	@.ci/run
+
+temporal-cli: ## build the Temporal CLI (dev server) once into the cache (~5 min cold)
+	@tools/servers/temporal.sh
+
+envtest: ## build kube-apiserver and etcd for envtest once into the cache (~13 min cold)
+	@tools/servers/envtest.sh
+
+dockerd: ## start a Docker engine for test-integration if none answers (root, docker.io)
+	@tools/servers/dockerd.sh >/dev/null
+
+npm: $(MERMAID)
+$(MERMAID): package-lock.json
+	@npm ci --no-audit --no-fund --silent
+	@touch $@

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/patternlab/patternlab/tools/internal/contract"
+	"github.com/patternlab/patternlab/tools/internal/mermaid"
+	"github.com/patternlab/patternlab/tools/internal/repo"
+)
+
+func runCheck(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("check", flag.ExitOnError)
+	noBrowser := fs.Bool("no-browser", false, "skip parsing Mermaid diagrams in Chromium")
+	_ = fs.Parse(args)
+	r, err := repo.Find(".")
+	if err != nil {
+		return err
+	}
+	findings, err := contract.Check(r)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, f := range findings {
+		bad = append(bad, f.String())
+	}
+	if !*noBrowser {
+		blocks, err := mermaid.Collect(r)
+		if err != nil {
+			return err
+		}
+		chromium, err := mermaid.FindChromium()
+		if err != nil {
+			return err
+		}
+		problems, err := mermaid.Parse(ctx, chromium, r.Path("node_modules/mermaid/dist/mermaid.min.js"), blocks)
+		if err != nil {
+			return err
+		}
+		for _, p := range problems {
+			bad = append(bad, p.String())
+		}
+		fmt.Printf("check: parsed %d Mermaid diagrams in %s\n", len(blocks), chromium)
+	}
+	mods, _ := r.Modules()
+	if len(bad) > 0 {
+		for _, b := range bad {
+			fmt.Fprintln(os.Stderr, b)
+		}
+		return errors.New(plural(len(bad), "problem") + " found")
+	}
+	fmt.Printf("check: %s follow the contract\n", plural(len(mods), "module"))
+	return nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
