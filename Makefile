@@ -56,8 +56,9 @@ test-integration: ## tests with real servers in processes and containers (tag in
 bench: ## run benchmarks into benchmarks/results/ (P=<name> for one; BENCHFLAGS=-count=5)
 	@$(SERVERS); go run ./tools bench $(P)
 
-check: docs ## contract, chapter template, metadata, every Mermaid block parsed in Chromium, docs build
+check: npm ## contract, chapter template, metadata, every Mermaid block parsed in Chromium, then the docs build
 	@go run ./tools check
+	@$(MAKE) --no-print-directory docs
 
 docs: npm ## build the site into site/ with mkdocs --strict
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/

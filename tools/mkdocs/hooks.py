@@ -15,12 +15,23 @@ KINDS = ("patterns", "industries")
 CATALOG = "<!-- catalog -->"
 
 
+FIELDS = ("name", "title", "summary", "level", "invariant")
+
+
 def _load(kind, name):
+    """The pattern.yaml of a module, with missing fields shown as such
+    (`make check` names them; the site still builds so the report is read)."""
     path = os.path.join(ROOT, kind, name, "pattern.yaml")
     if not os.path.exists(path):
         return None
     with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        meta = yaml.safe_load(f) or {}
+    for field in FIELDS:
+        meta.setdefault(field, f"(missing {field})")
+    for field in ("tags", "industries", "prerequisites", "related", "needs"):
+        meta[field] = meta.get(field) or []
+    meta["name"] = name
+    return meta
 
 
 def _all(kind):
@@ -36,15 +47,15 @@ def _links(names):
 
 
 def _glance(kind, meta):
-    needs = ", ".join(meta.get("needs") or []) or "Go only"
+    needs = ", ".join(meta["needs"]) or "Go only"
     return "\n".join([
         '!!! abstract "At a glance"',
         "",
-        f"    **Level:** {meta['level']} · **Industries:** {', '.join(meta['industries'])} · **Needs:** {needs}",
+        f"    **Level:** {meta['level']} · **Industries:** {', '.join(meta['industries']) or 'none'} · **Needs:** {needs}",
         "",
         f"    **Invariant** (stated by the demo's last line, attacked by the fault tests): {meta['invariant']}",
         "",
-        f"    **Prerequisites:** {_links(meta.get('prerequisites'))} · **Related:** {_links(meta.get('related'))}",
+        f"    **Prerequisites:** {_links(meta['prerequisites'])} · **Related:** {_links(meta['related'])}",
         "",
         f"    **Run it:** `make demo P={meta['name']}` · **Code:** `{kind}/{meta['name']}/`",
         "",
@@ -72,7 +83,7 @@ def on_page_markdown(markdown, page, config, files):
     meta = _load(kind, page_name[:-3])
     if not meta:
         return markdown
-    page.meta["tags"] = meta.get("tags") or []
+    page.meta["tags"] = meta["tags"]
     lines = markdown.split("\n")
     for i, line in enumerate(lines):
         if line.startswith("# "):
