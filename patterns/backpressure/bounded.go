@@ -1,0 +1,64 @@
+package backpressure
+
+import (
+	"context"
+	"sync"
+)
+
+// BoundedChannel is a buffered Go channel of capacity B. A full channel
+// blocks the producer in Offer until the consumer takes a message: the
+// backlog waits upstream, in the producer, and memory stays bounded by B
+// messages. Capacity 0 is the synchronous hand-off, a direct call.
+type BoundedChannel struct {
+	ch    chan Message
+	close sync.Once
+}
+
+// NewBoundedChannel returns a channel that holds at most capacity messages.
+func NewBoundedChannel(capacity int) *BoundedChannel {
+	return &BoundedChannel{ch: make(chan Message, capacity)}
+}
+
+// Name implements Strategy.
+func (b *BoundedChannel) Name() string {
+	if cap(b.ch) == 0 {
+		return "synchronous-handoff"
+	}
+	return "bounded-channel"
+}
+
+// Capacity implements Strategy.
+func (b *BoundedChannel) Capacity() int { return cap(b.ch) }
+
+// Offer blocks while the channel is full.
+func (b *BoundedChannel) Offer(ctx context.Context, m Message) error {
+	select {
+	case b.ch <- m:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close implements Strategy.
+func (b *BoundedChannel) Close() { b.close.Do(func() { close(b.ch) }) }
+
+// Serve implements Strategy.
+func (b *BoundedChannel) Serve(ctx context.Context, handle Handler) error {
+	for {
+		select {
+		case m, ok := <-b.ch:
+			if !ok {
+				return nil
+			}
+			if err := handle(ctx, m); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Depth implements Strategy.
+func (b *BoundedChannel) Depth() int { return len(b.ch) }

@@ -1,0 +1,54 @@
+package backpressure
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// CrashAt makes the consumer crash once, on message id: the handler returns
+// ErrConsumerCrashed without processing it. crashed, when set, is called
+// first (to narrate the fault).
+func CrashAt(id uint64, crashed func(Message)) func(Handler) Handler {
+	var done atomic.Bool
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m Message) error {
+			if m.ID == id && done.CompareAndSwap(false, true) {
+				if crashed != nil {
+					crashed(m)
+				}
+				return ErrConsumerCrashed
+			}
+			return next(ctx, m)
+		}
+	}
+}
+
+// StallAt makes the consumer stop on message id, once, until release is
+// closed or d has passed (d <= 0: only release), then go on normally.
+// stalled, when set, is called when the stall begins.
+func StallAt(id uint64, d time.Duration, release <-chan struct{}, stalled func(Message)) func(Handler) Handler {
+	var done atomic.Bool
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m Message) error {
+			if m.ID == id && done.CompareAndSwap(false, true) {
+				if stalled != nil {
+					stalled(m)
+				}
+				var timeout <-chan time.Time
+				if d > 0 {
+					t := time.NewTimer(d)
+					defer t.Stop()
+					timeout = t.C
+				}
+				select {
+				case <-release:
+				case <-timeout:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return next(ctx, m)
+		}
+	}
+}

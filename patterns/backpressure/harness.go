@@ -1,0 +1,108 @@
+package backpressure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Result is what Run measured for one strategy under one workload.
+type Result struct {
+	Strategy string
+	Capacity int // B, or Unbounded
+	Workload Workload
+	Audit    Audit
+	// Elapsed runs from the start to the end of the last processing.
+	Elapsed time.Duration
+	// OfferTime is the producer's total time inside Offer: how long the
+	// strategy held it back.
+	OfferTime time.Duration
+	// MaxLag is how far the producer fell behind its arrival schedule: the
+	// backlog a blocking strategy pushed upstream.
+	MaxLag time.Duration
+	// Baseline is the heap after a GC before the run; Peaks are the highest
+	// readings during it.
+	Baseline HeapSample
+	Peaks    Peaks
+}
+
+// Goodput is messages processed per second of the run.
+func (r Result) Goodput() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Audit.Processed) / r.Elapsed.Seconds()
+}
+
+// HeapGrowth is the peak live heap above the baseline.
+func (r Result) HeapGrowth() uint64 {
+	return r.Peaks.Heap.Live - min(r.Baseline.Live, r.Peaks.Heap.Live)
+}
+
+// Run drives s with w: one goroutine produces (paced as a Poisson process of
+// rate λ), s.Serve consumes (paced at μ), a Sampler records peak depth and
+// heap, and a Ledger audits every message ID. It returns when the producer is
+// done and Serve has handled every accepted message.
+func Run(ctx context.Context, s Strategy, w Workload) (Result, error) {
+	if err := w.validate(); err != nil {
+		return Result{}, err
+	}
+	ledger := NewLedger(w.Messages)
+	consume := w.consumer(ledger)
+	res := Result{Strategy: s.Name(), Capacity: s.Capacity(), Workload: w}
+
+	res.Baseline = Baseline()
+	sampler := StartSampler(s.Depth)
+	start := time.Now()
+	ledger.start = start
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.Serve(gctx, consume) })
+	g.Go(func() error {
+		defer s.Close()
+		if err := produce(gctx, s, w, ledger, start, &res); err != nil {
+			return err
+		}
+		sampler.Mark()
+		return nil
+	})
+	err := g.Wait()
+	res.Peaks = sampler.Stop()
+	if err != nil {
+		return res, fmt.Errorf("run %s: %w", s.Name(), err)
+	}
+	res.Audit = ledger.Audit()
+	res.Elapsed = res.Audit.LastDone
+	return res, nil
+}
+
+// produce offers the workload's messages to s, recording each verdict.
+func produce(ctx context.Context, s Strategy, w Workload, ledger *Ledger, start time.Time, res *Result) error {
+	payloads := rand.New(rand.NewPCG(w.Seed, 2))
+	pace := newArrivals(w, start)
+	for i := range w.Messages {
+		lag, err := pace.next(ctx)
+		if err != nil {
+			return err
+		}
+		res.MaxLag = max(res.MaxLag, lag)
+		m := NewMessage(uint64(i), w.PayloadSize, payloads)
+		ledger.Offering(m.ID)
+		began := time.Now()
+		err = s.Offer(ctx, m)
+		res.OfferTime += time.Since(began)
+		var shed *ShedError
+		switch {
+		case err == nil:
+			ledger.Accepted(m.ID)
+		case errors.As(err, &shed):
+			ledger.Shed(m.ID, shed.Reason)
+		default:
+			return fmt.Errorf("offer message %d: %w", m.ID, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package backpressure
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/time/rate"
+)
+
+// Shedder is admission control: a token bucket (golang.org/x/time/rate)
+// admits at most AdmitRate messages a second, in bursts of at most Burst, into
+// a bounded queue of capacity B. A message without a token, or arriving at a
+// full queue, is refused at once with a *ShedError: the producer never blocks,
+// memory stays bounded, and every drop is counted by its reason.
+type Shedder struct {
+	limiter *rate.Limiter
+	ch      chan Message
+	close   sync.Once
+}
+
+// NewShedder admits up to admitRate messages/s (bursts of burst) into a queue
+// of capacity messages.
+func NewShedder(capacity int, admitRate float64, burst int) *Shedder {
+	return &Shedder{
+		limiter: rate.NewLimiter(rate.Limit(admitRate), burst),
+		ch:      make(chan Message, capacity),
+	}
+}
+
+// Name implements Strategy.
+func (*Shedder) Name() string { return "load-shedding" }
+
+// Capacity implements Strategy.
+func (s *Shedder) Capacity() int { return cap(s.ch) }
+
+// Offer admits m or sheds it; it never blocks.
+func (s *Shedder) Offer(_ context.Context, m Message) error {
+	if !s.limiter.Allow() {
+		return &ShedError{ID: m.ID, Reason: ShedRateLimited}
+	}
+	select {
+	case s.ch <- m:
+		return nil
+	default:
+		return &ShedError{ID: m.ID, Reason: ShedQueueFull}
+	}
+}
+
+// Close implements Strategy.
+func (s *Shedder) Close() { s.close.Do(func() { close(s.ch) }) }
+
+// Serve implements Strategy.
+func (s *Shedder) Serve(ctx context.Context, handle Handler) error {
+	for {
+		select {
+		case m, ok := <-s.ch:
+			if !ok {
+				return nil
+			}
+			if err := handle(ctx, m); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Depth implements Strategy.
+func (s *Shedder) Depth() int { return len(s.ch) }

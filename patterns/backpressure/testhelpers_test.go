@@ -1,0 +1,101 @@
+package backpressure
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+)
+
+// testJetStream starts a server for the test and returns a JetStream context.
+func testJetStream(t testing.TB) jetstream.JetStream {
+	t.Helper()
+	srv := labtest.NATS(t)
+	return labtest.JetStream(t, srv.ClientURL())
+}
+
+// testQueue creates a JetStreamQueue on a fresh server.
+func testQueue(t testing.TB, capacity, window int, ackWait time.Duration) *JetStreamQueue {
+	t.Helper()
+	return testQueueOn(t, testJetStream(t), capacity, window, ackWait)
+}
+
+func testQueueOn(t testing.TB, js jetstream.JetStream, capacity, window int, ackWait time.Duration) *JetStreamQueue {
+	t.Helper()
+	q, err := NewJetStreamQueue(context.Background(), js, JetStreamConfig{
+		Stream: "TEST", Subject: "test.work", Durable: "worker",
+		Capacity: capacity, Window: window, AckWait: ackWait,
+		Storage: jetstream.MemoryStorage, DedupWindow: time.Second,
+	})
+	require.NoError(t, err)
+	return q
+}
+
+// collector is a Handler that remembers what it was given.
+type collector struct {
+	mu  sync.Mutex
+	got []Message
+}
+
+func (c *collector) handle(_ context.Context, m Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, Message{ID: m.ID, Delivery: m.Delivery})
+	return nil
+}
+
+func (c *collector) ids() []uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]uint64, len(c.got))
+	for i, m := range c.got {
+		ids[i] = m.ID
+	}
+	return ids
+}
+
+func (c *collector) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.got)
+}
+
+func testMessage(id uint64) Message {
+	return NewMessage(id, 64, rand.New(rand.NewPCG(1, id)))
+}
+
+// serving is a Serve call running in a goroutine owned by the test.
+type serving struct {
+	done chan struct{}
+	err  error
+}
+
+// serve runs s.Serve in a goroutine; the test's cleanup waits for it.
+func serve(t *testing.T, ctx context.Context, s Strategy, h Handler) *serving {
+	t.Helper()
+	sv := &serving{done: make(chan struct{})}
+	go func() {
+		defer close(sv.done)
+		sv.err = s.Serve(ctx, h)
+	}()
+	t.Cleanup(func() { sv.wait(t) })
+	return sv
+}
+
+// wait returns Serve's result, failing the test if it takes too long.
+func (sv *serving) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-sv.done:
+		return sv.err
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve did not return within 30s")
+		return nil
+	}
+}
