@@ -3,6 +3,7 @@ module github.com/patternlab/patternlab/patterns/cqrs
 go 1.26.8
 
 require (
+	github.com/google/uuid v1.6.0
 	github.com/looplab/eventhorizon v0.17.0
 	github.com/nats-io/nats.go v1.55.0
 	github.com/nats-io/nuid v1.0.1
@@ -13,7 +14,6 @@ require (
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
-	github.com/google/uuid v1.6.0 // indirect
 	github.com/jinzhu/copier v0.3.4 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/kr/pretty v0.3.1 // indirect

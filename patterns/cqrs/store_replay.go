@@ -7,11 +7,12 @@ import (
 	eh "github.com/looplab/eventhorizon"
 )
 
-// Replay hands every event in the log, in stream order, to h and returns how
+// Replay hands every event in the log, in stream order, to each handler in
+// turn and returns how
 // many it replayed and the stream sequence it stopped at. It reads up to the
 // log's last sequence when it starts, so events appended meanwhile are left
 // for the live projectors. Rebuilding a read model is Replay into an empty one.
-func (s *EventStore) Replay(ctx context.Context, h eh.EventHandler) (int, uint64, error) {
+func (s *EventStore) Replay(ctx context.Context, handlers ...eh.EventHandler) (int, uint64, error) {
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("replay: stream info: %w", err)
@@ -27,8 +28,11 @@ func (s *EventStore) Replay(ctx context.Context, h eh.EventHandler) (int, uint64
 			if err != nil {
 				return fmt.Errorf("replay at %d: %w", m.seq, err)
 			}
-			if err := h.HandleEvent(withDelivery(ectx, delivery{attempt: 1, seq: m.seq}), e); err != nil {
-				return fmt.Errorf("replay %s at %d into %s: %w", e, m.seq, h.HandlerType(), err)
+			hctx := withDelivery(ectx, delivery{attempt: 1, seq: m.seq})
+			for _, h := range handlers {
+				if err := h.HandleEvent(hctx, e); err != nil {
+					return fmt.Errorf("replay %s at %d into %s: %w", e, m.seq, h.HandlerType(), err)
+				}
 			}
 			n++
 		}

@@ -1,0 +1,155 @@
+package cqrs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	eh "github.com/looplab/eventhorizon"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/natsembed"
+)
+
+// ProjectorApp is the app ID of the read side's consumers.
+const ProjectorApp = "ledger-read"
+
+// projectorProcess is the read side as one process: its own connection, a
+// bus on the log, and the projectors feeding the read models. Killing it
+// does not lose the read models, which stand for a database.
+type projectorProcess struct {
+	nc  *nats.Conn
+	bus *EventBus
+}
+
+func startProjectors(ctx context.Context, url string, l Log, models *ReadModels, ackWait time.Duration,
+	wrap func(eh.EventHandler) eh.EventHandler,
+) (*projectorProcess, error) {
+	nc, err := natsembed.Connect(url, "ledger-projectors")
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("projectors: %w", err)
+	}
+	bus, err := NewEventBus(ctx, js, l, ProjectorApp, WithAckWait(ackWait), WithReplayFromStart())
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	p := &projectorProcess{nc: nc, bus: bus}
+	if err := models.Subscribe(ctx, bus, wrap); err != nil {
+		return nil, errors.Join(err, p.stop())
+	}
+	return p, nil
+}
+
+// stop shuts the process down in order: handlers first, then the connection.
+func (p *projectorProcess) stop() error {
+	err := p.bus.Close()
+	p.nc.Close()
+	return err
+}
+
+// crashSwitch kills the projector process right after the balances projector
+// has applied its n-th event since Arm, before the bus can ack it: the read
+// model holds the event, the server still counts it as pending.
+type crashSwitch struct {
+	mu      sync.Mutex
+	left    int
+	kill    func()
+	crashed chan struct{}
+	version int
+}
+
+func newCrashSwitch() *crashSwitch { return &crashSwitch{crashed: make(chan struct{})} }
+
+// Arm makes the n-th next balances event the last one before the crash.
+func (c *crashSwitch) Arm(n int, kill func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.left, c.kill = n, kill
+}
+
+// Wrap is the middleware Subscribe applies to each projector.
+func (c *crashSwitch) Wrap(h eh.EventHandler) eh.EventHandler { return &crashingHandler{EventHandler: h, sw: c} }
+
+func (c *crashSwitch) applied(e eh.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.kill == nil {
+		return
+	}
+	if c.left--; c.left == 0 {
+		c.version = e.Version()
+		c.kill()
+		c.kill = nil
+		close(c.crashed)
+	}
+}
+
+type crashingHandler struct {
+	eh.EventHandler
+	sw *crashSwitch
+}
+
+func (h *crashingHandler) HandleEvent(ctx context.Context, e eh.Event) error {
+	err := h.EventHandler.HandleEvent(ctx, e)
+	if err == nil && h.HandlerType() == balancesHandler {
+		h.sw.applied(e)
+	}
+	return err
+}
+
+func (h *crashingHandler) InnerHandler() eh.EventHandler { return h.EventHandler }
+
+// balancesHandler is the handler type eventhorizon gives the balances projector.
+const balancesHandler eh.EventHandlerType = "projector_balances"
+
+// waitCaughtUp polls until every account's balance row and statement are at
+// the version of the account's aggregate in the event store.
+func waitCaughtUp(ctx context.Context, l *Ledger, models *ReadModels, customers []customer, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		behind, err := lagging(ctx, l, models, customers)
+		if err == nil && behind == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("read models not caught up after %s: %s (%v)", timeout, behind, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// lagging names the first account whose read models are behind its aggregate.
+func lagging(ctx context.Context, l *Ledger, models *ReadModels, customers []customer) (string, error) {
+	balances, err := models.Balances(ctx)
+	if err != nil {
+		return "", err
+	}
+	statements, err := models.Statements(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range customers {
+		a, err := l.Account(ctx, c.id)
+		if err != nil {
+			return "", err
+		}
+		v := a.AggregateVersion()
+		if balances[c.id].Version != v || statements[c.id].Version != v {
+			return fmt.Sprintf("%s at v%d, balances v%d, statement v%d", c.name, v, balances[c.id].Version, statements[c.id].Version), nil
+		}
+	}
+	return "", nil
+}
