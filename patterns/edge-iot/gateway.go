@@ -1,0 +1,265 @@
+package edgeiot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// GatewayConfig tunes the edge gateway.
+type GatewayConfig struct {
+	WindowMS int64    // downsampling window, device-clock ms; default 1000
+	Horizon  int      // windows per device kept open to corrections; default 120
+	Detector Detector // the local alert rule
+	Reflex   bool     // send a cool-down command to a device whose reading raised an alert
+	Ledger   *Ledger  // where decisions are recorded; a new one when nil
+}
+
+// Gateway is the edge's processing loop. It drains INGEST (the raw MQTT
+// payloads), and for each payload:
+//
+//   - dead-letters what is not a valid reading, with the reason;
+//   - raises an alert (and, with Reflex, commands the machine to cool down)
+//     for an over-temperature reading, whether or not the hub is reachable;
+//   - stores a valid reading in TELEMETRY with its reading ID as Nats-Msg-Id,
+//     or dead-letters it as refused when that buffer is full;
+//   - folds each accepted reading into its device's window and publishes
+//     closed windows to EVENTS.
+//
+// It acknowledges a raw payload only after everything it caused is stored,
+// so a crash anywhere means a redelivery, and message IDs make the
+// redelivery harmless.
+type Gateway struct {
+	cfg    GatewayConfig
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	ledger *Ledger
+
+	mu   sync.Mutex // one payload at a time; Flush waits its turn
+	down *Downsampler
+}
+
+// gatewayConsumer is the gateway's durable consumer on INGEST.
+const gatewayConsumer = "gateway"
+
+// NewGateway builds a gateway on nc, a connection to the edge server.
+func NewGateway(nc *nats.Conn, cfg GatewayConfig) (*Gateway, error) {
+	if cfg.WindowMS <= 0 {
+		cfg.WindowMS = 1000
+	}
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = 120
+	}
+	if cfg.Ledger == nil {
+		cfg.Ledger = NewLedger()
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("gateway jetstream: %w", err)
+	}
+	return &Gateway{
+		cfg:    cfg,
+		nc:     nc,
+		js:     js,
+		ledger: cfg.Ledger,
+		down:   NewDownsampler(cfg.WindowMS, cfg.Horizon),
+	}, nil
+}
+
+// Ledger is where the gateway records its decisions.
+func (g *Gateway) Ledger() *Ledger { return g.ledger }
+
+// WindowMS is the downsampling window in device-clock milliseconds.
+func (g *Gateway) WindowMS() int64 { return g.cfg.WindowMS }
+
+// Run processes INGEST until ctx ends. It survives edge restarts: the
+// connection reconnects and the durable consumer resumes where the last
+// acknowledgement left it.
+func (g *Gateway) Run(ctx context.Context) error {
+	cons, err := g.js.CreateOrUpdateConsumer(ctx, StreamIngest, jetstream.ConsumerConfig{
+		Durable:       gatewayConsumer,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       5 * time.Second,
+		MaxAckPending: 1024,
+	})
+	if err != nil {
+		return fmt.Errorf("gateway consumer on %s: %w", StreamIngest, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(256), jetstream.PullHeartbeat(time.Second))
+	if err != nil {
+		return fmt.Errorf("gateway pull from %s: %w", StreamIngest, err)
+	}
+	defer it.Stop()
+	for {
+		msg, err := it.Next(jetstream.NextContext(ctx))
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, jetstream.ErrMsgIteratorClosed):
+			return fmt.Errorf("gateway: %w", err)
+		case err != nil:
+			continue // a missed heartbeat or a reconnect: the iterator carries on
+		}
+		if err := g.handle(ctx, msg); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// handle decides about one raw payload.
+func (g *Gateway) handle(ctx context.Context, msg jetstream.Msg) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+
+	subject, payload := msg.Subject(), msg.Data()
+	device, err := deviceFromIngestSubject(subject)
+	var r Reading
+	if err == nil {
+		r, err = DecodeReading(device, payload)
+	}
+	if err != nil {
+		dl := deadLetter{
+			key: MalformedKey(subject, payload), device: device, topic: subject,
+			outcome: OutcomeMalformed, reason: reasonOf(err), payload: payload,
+		}
+		if err := g.deadLetter(ctx, dl); err != nil {
+			return err
+		}
+		return ack(msg)
+	}
+
+	// Safety first: the alert does not depend on the reading being accepted.
+	if alert, ok := g.cfg.Detector.Check(r); ok {
+		if err := g.raise(ctx, alert); err != nil {
+			return err
+		}
+	}
+	if g.down.TooLate(r) {
+		dl := deadLetter{
+			key: "late/" + r.ID(), ledgerKey: r.ID(), device: r.Device, topic: subject,
+			outcome: OutcomeLate, payload: r.Encode(),
+			reason: fmt.Sprintf("late: its %d ms window closed more than %d windows ago", g.cfg.WindowMS, g.cfg.Horizon),
+		}
+		if err := g.deadLetter(ctx, dl); err != nil {
+			return err
+		}
+		return ack(msg)
+	}
+
+	pub, err := g.publish(ctx, telemetrySubject(r.Device), r.Encode(), r.ID(), nil, true)
+	if errors.Is(err, ErrBufferFull) {
+		dl := deadLetter{
+			key: "refused/" + r.ID(), ledgerKey: r.ID(), device: r.Device, topic: subject,
+			outcome: OutcomeRefused, payload: r.Encode(), reason: "edge buffer full: " + err.Error(),
+		}
+		if err := g.deadLetter(ctx, dl); err != nil {
+			return err
+		}
+		return ack(msg)
+	}
+	if err != nil {
+		return fmt.Errorf("store reading %s: %w", r.ID(), err)
+	}
+	g.ledger.record(r.ID(), OutcomeAccepted, pub.Duplicate)
+	for _, agg := range g.down.Add(r) {
+		if err := g.publishAggregate(ctx, agg); err != nil {
+			return err
+		}
+	}
+	return ack(msg)
+}
+
+// ack acknowledges a raw payload. A lost ack (the edge restarting) means a
+// redelivery, which the message IDs absorb, so its error is no failure.
+func ack(msg jetstream.Msg) error {
+	_ = msg.Ack()
+	return nil
+}
+
+// raise publishes an alert to EVENTS and, with Reflex, tells the device to
+// cool down. Both happen at the edge and need no hub.
+func (g *Gateway) raise(ctx context.Context, a Alert) error {
+	if _, err := g.publish(ctx, alertSubject(a.Device), a.Encode(), a.ID(), nil, false); err != nil {
+		return fmt.Errorf("raise %s: %w", a.ID(), err)
+	}
+	g.ledger.alert(a.ID())
+	if g.cfg.Reflex {
+		cmd := reflexCommand(a)
+		if err := g.nc.Publish(commandSubject(a.Device), mustJSON(cmd)); err != nil {
+			return fmt.Errorf("reflex %s: %w", cmd.ID, err)
+		}
+		g.ledger.count(func(s *LedgerStats) { s.Reflexes++ })
+	}
+	return nil
+}
+
+func (g *Gateway) publishAggregate(ctx context.Context, a Aggregate) error {
+	if _, err := g.publish(ctx, aggregateSubject(a.Device), a.Encode(), a.ID(), nil, false); err != nil {
+		return fmt.Errorf("publish aggregate %s: %w", a.ID(), err)
+	}
+	g.ledger.count(func(s *LedgerStats) { s.Aggregates++ })
+	return nil
+}
+
+// Flush publishes the aggregates of every window changed since it was last
+// published, the open ones included, and returns how many. Readings that
+// arrive later for a flushed window publish a correction.
+func (g *Gateway) Flush(ctx context.Context) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	aggs := g.down.Flush()
+	for _, a := range aggs {
+		if err := g.publishAggregate(ctx, a); err != nil {
+			return 0, err
+		}
+	}
+	return len(aggs), nil
+}
+
+// deadLetter is a payload the gateway refuses, and why.
+type deadLetter struct {
+	key       string // its message ID in DLQ
+	ledgerKey string // its key in the ledger when not key (a reading ID)
+	device    string
+	topic     string
+	outcome   Outcome
+	reason    string
+	payload   []byte
+}
+
+func (g *Gateway) deadLetter(ctx context.Context, dl deadLetter) error {
+	device := dl.device
+	if !ValidDeviceID(device) {
+		device = "unknown"
+	}
+	hdr := nats.Header{}
+	hdr.Set(HeaderReason, dl.reason)
+	hdr.Set(HeaderTopic, dl.topic)
+	hdr.Set(HeaderKind, string(dl.outcome))
+	if _, err := g.publish(ctx, dlqSubject(device), dl.payload, dl.key, hdr, false); err != nil {
+		return fmt.Errorf("dead-letter %s: %w", dl.key, err)
+	}
+	key := dl.ledgerKey
+	if key == "" {
+		key = dl.key
+	}
+	g.ledger.record(key, dl.outcome, false)
+	return nil
+}
+
+// reasonOf is the dead-letter reason for a decoding error.
+func reasonOf(err error) string {
+	var inv *InvalidError
+	if errors.As(err, &inv) {
+		return inv.Reason
+	}
+	return err.Error()
+}

@@ -1,0 +1,150 @@
+package edgeiot
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/patternlab/patternlab/kit/natsembed"
+)
+
+// Default JetStream domains. Each server keeps its own JetStream, named by its
+// domain, so the edge's streams stay usable while the hub is unreachable and a
+// client picks which side it talks to with the domain.
+const (
+	DefaultEdgeDomain = "edge"
+	DefaultHubDomain  = "hub"
+)
+
+// leafReconnect is how often the edge redials the hub after a cut. The
+// server's default (1 s) is fine in production; the demo wants brisk acts.
+const leafReconnect = 100 * time.Millisecond
+
+// HubConfig describes the hub server.
+type HubConfig struct {
+	Name     string // server name; "hub" when empty
+	Domain   string // JetStream domain; DefaultHubDomain when empty
+	StoreDir string // empty: a temporary directory
+	LeafPort int    // leafnode listener; 0 picks a free port, kept across restarts
+}
+
+// Hub is the central nats-server: JetStream in its own domain and a leafnode
+// listener edges connect to.
+type Hub struct {
+	*natsembed.Server
+	Domain   string
+	leafPort int
+}
+
+// StartHub starts the hub server.
+func StartHub(cfg HubConfig) (*Hub, error) {
+	if cfg.Name == "" {
+		cfg.Name = "hub"
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = DefaultHubDomain
+	}
+	if cfg.LeafPort == 0 {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		cfg.LeafPort = p
+	}
+	s, err := natsembed.Start(natsembed.Options{
+		Name:     cfg.Name,
+		StoreDir: cfg.StoreDir,
+		Domain:   cfg.Domain,
+		Configure: func(o *server.Options) {
+			o.LeafNode.Host = "127.0.0.1"
+			o.LeafNode.Port = cfg.LeafPort
+			// Without this the hub tells the edge its own leafnode address,
+			// and the edge redials it directly, around a Link in between.
+			o.LeafNode.NoAdvertise = true
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start hub: %w", err)
+	}
+	return &Hub{Server: s, Domain: cfg.Domain, leafPort: cfg.LeafPort}, nil
+}
+
+// LeafAddr is the host:port of the hub's leafnode listener.
+func (h *Hub) LeafAddr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(h.leafPort)) }
+
+// EdgeConfig describes the edge server.
+type EdgeConfig struct {
+	Name     string // server name (MQTT needs one); "edge" when empty
+	Domain   string // JetStream domain; DefaultEdgeDomain when empty
+	StoreDir string // file store; empty: a temporary directory
+	HubAddr  string // host:port of the hub's leafnode listener (or of a Link to it)
+	MQTTPort int    // MQTT listener; 0 picks a free port, kept across restarts
+}
+
+// Edge is the gateway's nats-server: JetStream in its own domain with file
+// storage, an MQTT listener for the devices, and a leafnode connection to
+// the hub.
+type Edge struct {
+	*natsembed.Server
+	Domain   string
+	mqttPort int
+}
+
+// StartEdge starts the edge server. It does not wait for the leafnode link:
+// the edge works without the hub, which is the point.
+func StartEdge(cfg EdgeConfig) (*Edge, error) {
+	if cfg.Name == "" {
+		cfg.Name = "edge"
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = DefaultEdgeDomain
+	}
+	if cfg.MQTTPort == 0 {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		cfg.MQTTPort = p
+	}
+	hub, err := url.Parse("nats-leaf://" + cfg.HubAddr)
+	if err != nil {
+		return nil, fmt.Errorf("hub leafnode address %q: %w", cfg.HubAddr, err)
+	}
+	s, err := natsembed.Start(natsembed.Options{
+		Name:     cfg.Name,
+		StoreDir: cfg.StoreDir,
+		Domain:   cfg.Domain,
+		Configure: func(o *server.Options) {
+			o.MQTT.Host = "127.0.0.1"
+			o.MQTT.Port = cfg.MQTTPort
+			o.MQTT.JsDomain = cfg.Domain // MQTT sessions live in the edge's JetStream
+			o.LeafNode.ReconnectInterval = leafReconnect
+			o.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{hub}}}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start edge: %w", err)
+	}
+	return &Edge{Server: s, Domain: cfg.Domain, mqttPort: cfg.MQTTPort}, nil
+}
+
+// MQTTURL is the broker URL devices connect to.
+func (e *Edge) MQTTURL() string { return "tcp://127.0.0.1:" + strconv.Itoa(e.mqttPort) }
+
+// LinkedToHub reports whether the leafnode connection to the hub is up.
+func (e *Edge) LinkedToHub() bool { return e.Running() && e.NATS().NumLeafNodes() > 0 }
+
+// freePort asks the kernel for a free loopback port. Another process could
+// take it before the server binds it; on a test machine that is rare enough.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,67 @@
+package edgeiot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The MQTT topics devices use. nats-server maps an MQTT topic to a NATS
+// subject by turning "/" into ".", so "devices/cnc-01/telemetry" arrives as
+// the subject "devices.cnc-01.telemetry" and a NATS publish on
+// "commands.cnc-01" reaches an MQTT subscriber of "commands/cnc-01".
+const (
+	topicTelemetry = "devices/%s/telemetry" // device -> edge: readings
+	topicAcks      = "devices/%s/acks"      // device -> hub: command acknowledgements
+	topicCommands  = "commands/%s"          // hub or edge -> device
+)
+
+// Subjects on the NATS side.
+const (
+	subjectIngestAll    = "devices.*.telemetry" // captured raw by the INGEST stream
+	subjectAcksAll      = "devices.*.acks"
+	subjectTelemetryAll = "telemetry.*" // accepted readings, one token: the device
+	subjectAlertAll     = "events.alert.*"
+	subjectAggregateAll = "events.agg.*"
+	subjectDLQAll       = "dlq.*"
+)
+
+// Stream names. Streams at the edge live in the edge's JetStream domain,
+// streams at the hub in the hub's; a hub stream sources an edge stream of the
+// same purpose across the leafnode link.
+const (
+	StreamIngest        = "INGEST"        // edge: raw MQTT payloads, a work queue for the gateway
+	StreamTelemetry     = "TELEMETRY"     // edge: accepted readings waiting to be forwarded
+	StreamEvents        = "EVENTS"        // edge: alerts and per-window aggregates
+	StreamDeadLetter    = "DLQ"           // edge: what the gateway refused, with the reason
+	StreamHubTelemetry  = "HUB_TELEMETRY" // hub: readings sourced from the edge
+	StreamHubEvents     = "HUB_EVENTS"    // hub: alerts and aggregates sourced from the edge
+	StreamHubDeadLetter = "HUB_DLQ"       // hub: dead letters sourced from the edge
+)
+
+// Headers the edge adds to what it stores.
+const (
+	HeaderReason = "Edge-Reason" // why a payload was dead-lettered
+	HeaderTopic  = "Edge-Topic"  // the subject a dead-lettered payload arrived on
+	HeaderKind   = "Edge-Kind"   // refusal kind: malformed or refused
+)
+
+func telemetrySubject(device string) string { return "telemetry." + device }
+func alertSubject(device string) string     { return "events.alert." + device }
+func aggregateSubject(device string) string { return "events.agg." + device }
+func dlqSubject(device string) string       { return "dlq." + device }
+func commandSubject(device string) string   { return "commands." + device }
+func ackSubject(device string) string       { return "devices." + device + ".acks" }
+
+// TelemetryTopic is the MQTT topic device publishes its readings on.
+func TelemetryTopic(device string) string { return fmt.Sprintf(topicTelemetry, device) }
+
+// deviceFromIngestSubject extracts the device token from
+// "devices.<device>.telemetry". The token is whatever the MQTT client put in
+// the topic: DecodeReading validates it.
+func deviceFromIngestSubject(subject string) (string, error) {
+	parts := strings.Split(subject, ".")
+	if len(parts) != 3 || parts[0] != "devices" || parts[2] != "telemetry" {
+		return "", fmt.Errorf("subject %q is not devices.<device>.telemetry", subject)
+	}
+	return parts[1], nil
+}
