@@ -178,7 +178,7 @@ func (d *demo) firstBurst(ctx context.Context) error {
 	}
 	elapsed, sent := time.Since(start), len(d.work.latencies)-before
 	t := d.work.tally
-	d.n.Step("ledger", "%d deposits, %d withdrawals, %d transfers (two commands each): %d done, %d refused for funds, %d refunded",
+	d.n.Step("ledger", "%d deposits, %d withdrawals, %d transfers (two commands each): %d went through, %d refused for funds, %d refunded",
 		t.deposits, t.withdrawals, t.transfers, t.accepted-len(d.work.customers), t.refused, t.refunded)
 	d.n.Step("ledger", "%d operations sent a second time: every copy was acknowledged with the original outcome (%d differed)",
 		t.duplicates, t.duplicatesDiffered)
@@ -307,6 +307,16 @@ func errorClass(err error) string {
 	return err.Error()
 }
 
+// refusal names the business rule behind a refused command, for narration.
+func refusal(err error) string {
+	for _, rule := range []error{ErrAccountClosed, ErrInsufficientFunds, ErrBalanceNotZero, ErrAccountNotOpen} {
+		if errors.Is(err, rule) {
+			return rule.Error()
+		}
+	}
+	return fmt.Sprintf("not refused (%v)", err)
+}
+
 func (d *demo) closeAccount(ctx context.Context) error {
 	d.n.Act("act 5: a closed account refuses everything")
 	last := d.work.customers[len(d.work.customers)-1]
@@ -324,7 +334,7 @@ func (d *demo) closeAccount(ctx context.Context) error {
 	}
 	d.n.Step("ledger", "%s paid out %s and closed the account", last.name, Cents(acc.Balance()))
 	err = d.work.send(ctx, &Deposit{AccountID: last.id, ID: d.work.newID(), Amount: 1_000, Ref: "late"})
-	d.n.Check("closed-refuses", errors.Is(err, ErrAccountClosed), "deposit to %s refused: %v", last.name, errors.Is(err, ErrAccountClosed))
+	d.n.Check("closed-refuses", errors.Is(err, ErrAccountClosed), "deposit to %s refused: %s", last.name, refusal(err))
 	alice := d.work.customers[0]
 	outcome, err := d.work.run(ctx, d.work.transferOp(alice, last, 2_500))
 	if err != nil {
@@ -337,7 +347,7 @@ func (d *demo) closeAccount(ctx context.Context) error {
 func (d *demo) projectorCrash(ctx context.Context) error {
 	d.n.Act("act 6: the projector process crashes mid-stream")
 	d.crash.Arm(d.cfg.CrashAfter, func() { d.readSide.nc.Close() })
-	d.n.Fault("projector", "the read side dies right after applying the %dth event of the next burst, before acking it", d.cfg.CrashAfter)
+	d.n.Fault("projector", "the read side will die right after applying event %d of the next burst, before acking it", d.cfg.CrashAfter)
 	payroll := make([]op, d.cfg.SecondBurst)
 	for i := range payroll {
 		c := d.work.customers[i%(len(d.work.customers)-1)]
@@ -385,7 +395,10 @@ func (d *demo) rebuild(ctx context.Context) error {
 	d.n.Step("rebuild", "replayed %d events (up to stream sequence %d) into empty read models", n, upTo)
 	d.n.Measure("rebuild", "replay rate %.0f events/s (%s)", float64(n)/elapsed.Seconds(), elapsed.Round(time.Millisecond))
 	balances, lines, err := Compare(ctx, d.models, d.rebuilt)
-	d.n.Check("rebuild-equals-live", err == nil, "%d balances and %d statement lines identical (%v)", balances, lines, err == nil)
+	d.n.Check("rebuild-equals-live", err == nil, "%d balances and %d statement lines, identical to the live read models", balances, lines)
+	if err != nil {
+		d.n.Step("rebuild", "%v", err)
+	}
 	return nil
 }
 
