@@ -37,7 +37,7 @@ const (
 const ReadyTimeout = 30 * time.Second
 
 // ErrNoCLI says the CLI binary is not built yet and how to build it.
-var ErrNoCLI = errors.New("Temporal CLI not found: run `make temporal-cli` (builds it once, about 5 minutes) or set " + EnvCLI + " or " + EnvAddress)
+var ErrNoCLI = errors.New("no Temporal CLI: run `make temporal-cli` (builds it once, about 5 minutes) or set " + EnvCLI + " or " + EnvAddress)
 
 // Options configures a dev server.
 type Options struct {
