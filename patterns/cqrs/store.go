@@ -148,10 +148,11 @@ func (s *EventStore) expectedSequence(ctx context.Context, subject string, id uu
 	if err != nil {
 		return 0, fmt.Errorf("last event on %s: %w", subject, err)
 	}
-	v, err := versionOf(last.Header)
+	e, _, err := s.codec.decode(ctx, subject, last.Header, last.Data)
 	if err != nil {
 		return 0, err
 	}
+	v := e.Version()
 	s.remember(id, head{version: v, seq: last.Sequence})
 	switch {
 	case v > originalVersion:

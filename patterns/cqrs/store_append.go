@@ -34,6 +34,7 @@ func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint
 	}
 	batch := nuid.Next()
 	for i, m := range msgs {
+		m.Header = nats.Header{}
 		m.Header.Set(headerBatchID, batch)
 		m.Header.Set(headerBatchSeq, strconv.Itoa(i+1))
 		if i == 0 {

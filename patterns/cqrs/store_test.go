@@ -9,12 +9,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/natsembed"
 )
 
 // newTestStore starts a server for the test and returns a store on it.
 func newTestStore(t testing.TB) (*EventStore, Log) {
 	t.Helper()
-	srv := labtest.NATS(t)
+	return newStoreOn(t, labtestNATS(t))
+}
+
+// labtestNATS starts a server (JetStream, file storage) for the test.
+func labtestNATS(t testing.TB) *natsembed.Server { return labtest.NATS(t) }
+
+// newStoreOn returns a store on its own connection to srv.
+func newStoreOn(t testing.TB, srv *natsembed.Server) (*EventStore, Log) {
+	t.Helper()
 	js := labtest.JetStream(t, srv.ClientURL())
 	l := DefaultLog()
 	store, err := NewEventStore(context.Background(), js, l)
