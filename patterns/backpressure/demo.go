@@ -41,7 +41,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	}
 	selected := cfg.selected()
 	for i, name := range selected {
-		n.Act("%d/%d %s", i+1, len(selected), name)
+		n.Act("%d/%d %s: %s", i+1, len(selected), name, headlines[name])
 		if err := d.overload(ctx, name); err != nil {
 			return err
 		}
@@ -56,6 +56,14 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	d.summarize()
 	n.Invariant(Invariant, d.violations...)
 	return nil
+}
+
+// headlines say in a few words what each strategy does with the overload.
+var headlines = map[string]string{
+	NameUnbounded: "never says no (the anti-pattern)",
+	NameBounded:   "a full queue blocks the producer",
+	NameShedding:  "admit what the consumer can take, drop and count the rest",
+	NameJetStream: "a bounded stream and a credit window of W unacked messages",
 }
 
 type demo struct {

@@ -24,14 +24,15 @@ func CrashAt(id uint64, crashed func(Message)) func(Handler) Handler {
 	}
 }
 
-// StallAt makes the consumer stop on message id, once, until release is
-// closed or d has passed (d <= 0: only release), then go on normally.
-// stalled, when set, is called when the stall begins.
-func StallAt(id uint64, d time.Duration, release <-chan struct{}, stalled func(Message)) func(Handler) Handler {
-	var done atomic.Bool
+// StallOn makes the consumer stop when it is handed its nth message (1 is
+// the first; shed messages never reach it), until release is closed or d has
+// passed (d <= 0: only release); then it goes on normally. stalled, when set,
+// is called when the stall begins.
+func StallOn(nth int64, d time.Duration, release <-chan struct{}, stalled func(Message)) func(Handler) Handler {
+	var handed atomic.Int64
 	return func(next Handler) Handler {
 		return func(ctx context.Context, m Message) error {
-			if m.ID == id && done.CompareAndSwap(false, true) {
+			if handed.Add(1) == nth {
 				if stalled != nil {
 					stalled(m)
 				}

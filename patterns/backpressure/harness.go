@@ -63,7 +63,7 @@ func Run(ctx context.Context, s Strategy, w Workload) (Result, error) {
 	g.Go(func() error { return s.Serve(gctx, consume) })
 	g.Go(func() error {
 		defer s.Close()
-		if err := produce(gctx, s, w, ledger, start, &res); err != nil {
+		if err := produce(gctx, s, w, ledger, sampler, start, &res); err != nil {
 			return err
 		}
 		sampler.Mark()
@@ -80,7 +80,7 @@ func Run(ctx context.Context, s Strategy, w Workload) (Result, error) {
 }
 
 // produce offers the workload's messages to s, recording each verdict.
-func produce(ctx context.Context, s Strategy, w Workload, ledger *Ledger, start time.Time, res *Result) error {
+func produce(ctx context.Context, s Strategy, w Workload, ledger *Ledger, sampler *Sampler, start time.Time, res *Result) error {
 	payloads := rand.New(rand.NewPCG(w.Seed, 2))
 	pace := newArrivals(w, start)
 	for i := range w.Messages {
@@ -94,6 +94,7 @@ func produce(ctx context.Context, s Strategy, w Workload, ledger *Ledger, start 
 		began := time.Now()
 		err = s.Offer(ctx, m)
 		res.OfferTime += time.Since(began)
+		sampler.ObserveDepth(s.Depth())
 		var shed *ShedError
 		switch {
 		case err == nil:

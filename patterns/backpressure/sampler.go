@@ -96,6 +96,15 @@ func (s *Sampler) sample() {
 	s.peaks.Heap.Objects = max(s.peaks.Heap.Objects, h.Objects)
 }
 
+// ObserveDepth records a depth read by the caller. Run calls it after
+// every Offer: a queue only grows when a message is accepted, so the peak
+// depth is exact instead of as good as the sampling interval.
+func (s *Sampler) ObserveDepth(d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.peaks.Depth = max(s.peaks.Depth, d)
+}
+
 // Mark collects garbage and samples at once. Run calls it when the producer
 // is done, which is when the backlog peaks: the live-heap reading, otherwise
 // as old as the last GC, is then exact at the peak.

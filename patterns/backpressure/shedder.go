@@ -3,6 +3,7 @@ package backpressure
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 )
@@ -16,6 +17,7 @@ type Shedder struct {
 	limiter *rate.Limiter
 	ch      chan Message
 	close   sync.Once
+	shed    [numShedReasons]atomic.Int64
 }
 
 // NewShedder admits up to admitRate messages/s (bursts of burst) into a queue
@@ -36,15 +38,23 @@ func (s *Shedder) Capacity() int { return cap(s.ch) }
 // Offer admits m or sheds it; it never blocks.
 func (s *Shedder) Offer(_ context.Context, m Message) error {
 	if !s.limiter.Allow() {
-		return &ShedError{ID: m.ID, Reason: ShedRateLimited}
+		return s.drop(m, ShedRateLimited)
 	}
 	select {
 	case s.ch <- m:
 		return nil
 	default:
-		return &ShedError{ID: m.ID, Reason: ShedQueueFull}
+		return s.drop(m, ShedQueueFull)
 	}
 }
+
+func (s *Shedder) drop(m Message, r ShedReason) error {
+	s.shed[r].Add(1)
+	return &ShedError{ID: m.ID, Reason: r}
+}
+
+// Shed is how many messages were dropped for reason r so far.
+func (s *Shedder) Shed(r ShedReason) int64 { return s.shed[r].Load() }
 
 // Close implements Strategy.
 func (s *Shedder) Close() { s.close.Do(func() { close(s.ch) }) }
