@@ -13,6 +13,7 @@ type Board struct {
 	mu       sync.Mutex
 	outcomes map[string]Outcome
 	waiters  map[string][]chan struct{}
+	repeats  int
 }
 
 // NewBoard returns an empty board.
@@ -26,6 +27,7 @@ func (b *Board) Record(o Outcome) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.outcomes[o.Saga]; ok {
+		b.repeats++
 		return false
 	}
 	b.outcomes[o.Saga] = o
@@ -65,4 +67,11 @@ func (b *Board) Outcomes() map[string]Outcome {
 		out[k] = v
 	}
 	return out
+}
+
+// Repeats counts the outcomes recorded again (and ignored).
+func (b *Board) Repeats() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.repeats
 }

@@ -136,6 +136,9 @@ func (c *Choreography) Wait(ctx context.Context, saga string) (Outcome, error) {
 // Outcomes returns the sagas that ended so far.
 func (c *Choreography) Outcomes() map[string]Outcome { return c.board.Outcomes() }
 
+// Board is the orders service's record of how sagas ended.
+func (c *Choreography) Board() *Board { return c.board }
+
 // Crash stops a local participant as a crash would.
 func (c *Choreography) Crash(service string) error {
 	p, ok := c.parts[service]

@@ -49,6 +49,7 @@ func runChoreography(ctx context.Context, n *narrate.Narrator, url string, order
 func choreographOne(ctx context.Context, n *narrate.Narrator, c *Choreography, services map[string]*Service, plan *Plan, o Order) error {
 	ctx, cancel := context.WithTimeout(ctx, sagaTimeout)
 	defer cancel()
+	began := time.Now()
 	crashed := ""
 	if plan.Crash.Saga == o.ID {
 		crashed = plan.Crash.Step.Service()
@@ -75,12 +76,14 @@ func choreographOne(ctx context.Context, n *narrate.Narrator, c *Choreography, s
 	if err != nil {
 		return err
 	}
+	took := time.Since(began)
 	// Let redelivered duplicates land before reading the journals.
 	if err := c.Quiesce(ctx); err != nil {
 		return err
 	}
 	tellStory(n, o.ID, services)
 	tellOutcome(n, "orders", out)
+	n.Measure("orders", "%s took %s", o.ID, took.Round(time.Millisecond))
 	return nil
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/natsembed"
-	"github.com/patternlab/patternlab/kit/temporaldev"
 )
 
 // orchestration is act 2's state: the orchestrator, the worker process, and
@@ -63,12 +62,15 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orde
 	board := NewBoard()
 	start := time.Now()
 	for _, order := range orders {
+		began := time.Now()
 		out, err := o.runOne(ctx, order)
 		if err != nil {
 			return Report{}, err
 		}
+		took := time.Since(began)
 		tellStory(n, order.ID, services)
 		tellOutcome(n, "orchestrator", out)
+		n.Measure("orchestrator", "%s took %s", order.ID, took.Round(time.Millisecond))
 		board.Record(out)
 	}
 	n.Measure("orchestrator", "%d sagas in %s, one after another", len(orders), time.Since(start).Round(time.Millisecond))
@@ -93,7 +95,7 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (f
 		o.n.Step("worker", "Temporal SDK test environment in this process: same workflow and activities, no server, no worker process to kill")
 		return nc.Close, nil
 	}
-	tg, err := temporaldev.FromEnv(ctx, temporaldev.Options{UI: true})
+	tg, closeTemporal, err := StartTemporal(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +105,7 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (f
 	}
 	c, err := tg.Dial(ctx)
 	if err != nil {
-		tg.Close()
+		closeTemporal()
 		return nil, err
 	}
 	queue, ids := TaskQueue, "saga"
@@ -117,7 +119,7 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (f
 	w, err := StartWorkerProcess(ctx, o.wcfg)
 	if err != nil {
 		c.Close()
-		tg.Close()
+		closeTemporal()
 		return nil, err
 	}
 	o.worker = w
@@ -130,7 +132,7 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (f
 		}
 		o.mu.Unlock()
 		c.Close()
-		tg.Close()
+		closeTemporal()
 	}, nil
 }
 

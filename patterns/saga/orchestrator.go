@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 )
 
 // Orchestrator runs OrderSaga workflows: on a Temporal server, or in the
@@ -85,6 +87,9 @@ func (m *InMemoryOrchestrator) Run(ctx context.Context, o Order) (Outcome, error
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := suite.NewTestWorkflowEnvironment()
+	// The SDK fails a workflow task that runs over 1s as a deadlock; a busy
+	// machine (tests under -race) can get there without any deadlock.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
 	env.RegisterWorkflow(OrderSaga)
 	env.RegisterActivity(m.Activities)
 	m.mu.Lock()
