@@ -7,8 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Workload is what Run throws at a strategy: Messages messages of
@@ -53,25 +51,18 @@ func (w Workload) validate() error {
 // late timer: a few milliseconds of work, not a second.
 const serviceBurst = 5 * time.Millisecond
 
-// consumer returns the handler a run's strategy serves: it waits for the
-// consumer's capacity (a token bucket of rate μ: the service time), checks the
-// message and records it in the ledger. The workload's fault wraps it.
+// consumer returns the handler a run's strategy serves: it checks the
+// message and records it in the ledger, paced at μ (the service time) when
+// the workload has a service rate. The workload's fault wraps it.
 func (w Workload) consumer(ledger *Ledger) Handler {
-	var capacity *rate.Limiter
-	if w.ServiceRate > 0 {
-		burst := max(1, int(w.ServiceRate*serviceBurst.Seconds()))
-		capacity = rate.NewLimiter(rate.Limit(w.ServiceRate), burst)
-	}
-	var h Handler = func(ctx context.Context, m Message) error {
-		if capacity != nil {
-			if err := capacity.Wait(ctx); err != nil {
-				return fmt.Errorf("consumer capacity: %w", err)
-			}
-		}
+	var h Handler = func(_ context.Context, m Message) error {
 		if err := m.Verify(); err != nil {
 			return err
 		}
 		return ledger.Processed(m.ID)
+	}
+	if w.ServiceRate > 0 {
+		h = Paced(w.ServiceRate, h)
 	}
 	if w.Fault != nil {
 		h = w.Fault(h)
