@@ -1,0 +1,135 @@
+package saga_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/patterns/saga"
+)
+
+// The recorded histories: real runs on a dev server, one per path through
+// the workflow. Regenerate them after an intended change of OrderSaga with
+//
+//	SAGA_RECORD_HISTORIES=1 make test   (or: TEMPORAL_CLI=... SAGA_RECORD_HISTORIES=1 go test -run TestRecordHistories ./patterns/saga/)
+//
+// and commit testdata/. A change that makes replay fail without an intended
+// change is a non-determinism bug: running workflows would break on it.
+var recorded = []struct {
+	file   string
+	faults scripted
+	cancel bool
+}{
+	{"history-completed.json", scripted{saga.Reserve: {Transient: 1}}, false},
+	{"history-compensated.json", scripted{saga.Book: {Decline: "no carrier serves the address"}, saga.Refund: {Transient: 2}}, false},
+	{"history-cancelled.json", nil, true},
+}
+
+func TestReplayRecordedHistories(t *testing.T) {
+	for _, h := range recorded {
+		t.Run(h.file, func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			r.RegisterWorkflow(saga.OrderSaga)
+			err := r.ReplayWorkflowHistoryFromJSONFile(quietLogger(), filepath.Join("testdata", h.file))
+			require.NoError(t, err, "OrderSaga no longer replays its recorded history: non-deterministic change?")
+		})
+	}
+}
+
+// A workflow that changed its step order cannot replay the old history:
+// the replayer is what catches it before running workflows do.
+func TestReplayCatchesAChangedStepOrder(t *testing.T) {
+	r := worker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(chargeFirst, workflow.RegisterOptions{Name: "OrderSaga"})
+	err := r.ReplayWorkflowHistoryFromJSONFile(quietLogger(), filepath.Join("testdata", "history-completed.json"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nondeterministic")
+}
+
+// chargeFirst is OrderSaga edited carelessly: it charges before reserving.
+func chargeFirst(ctx workflow.Context, o saga.Order) (saga.Outcome, error) {
+	var a *saga.Activities
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Second})
+	for _, step := range []any{a.Charge, a.Reserve, a.Book} {
+		if err := workflow.ExecuteActivity(ctx, step, o).Get(ctx, nil); err != nil {
+			return saga.Outcome{}, err
+		}
+	}
+	return saga.Outcome{Saga: o.ID, Status: saga.Completed}, nil
+}
+
+// TestRecordHistories runs each recorded case on a dev server and writes
+// its history. It runs only when SAGA_RECORD_HISTORIES=1.
+func TestRecordHistories(t *testing.T) {
+	if os.Getenv("SAGA_RECORD_HISTORIES") != "1" {
+		t.Skip("set SAGA_RECORD_HISTORIES=1 to record testdata/history-*.json again")
+	}
+	labtest.RequireTemporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	url := natsURL(t)
+	c := devServer(t, ctx)
+	for i, h := range recorded {
+		prefix := fmt.Sprintf("rec%d", i)
+		orch := &saga.TemporalOrchestrator{Client: c, TaskQueue: saga.TaskQueue + "-" + prefix, IDPrefix: prefix}
+		hooks := saga.Hooks{}
+		if h.cancel {
+			hooks.BeforeApply = func(k saga.Key, attempt int) {
+				if k.Step == saga.Charge && attempt == 1 {
+					_, _ = orch.Progress(ctx, k.Saga)
+					require.NoError(t, orch.Cancel(ctx, k.Saga))
+				}
+			}
+		}
+		orchestrationServices(t, url, prefix, saga.LedgerOptions{Inject: h.faults, Hooks: hooks})
+		w := saga.NewWorker(c, orch.TaskQueue, &saga.Activities{NC: labtest.Conn(t, url), Prefix: prefix})
+		require.NoError(t, w.Start())
+		o := saga.Order{ID: "order-1", SKU: "lamp", Qty: 2, Amount: 8000}
+		_, err := orch.Run(ctx, o)
+		w.Stop()
+		require.NoError(t, err)
+
+		hist := &historypb.History{}
+		it := c.GetWorkflowHistory(ctx, orch.WorkflowID(o.ID), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			require.NoError(t, err)
+			hist.Events = append(hist.Events, ev)
+		}
+		data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", h.file), append(data, '\n'), 0o644))
+		t.Logf("recorded %s: %d events", h.file, len(hist.Events))
+	}
+}
+
+// scripted is a fault schedule written by hand, by step, for one order.
+type scripted map[saga.Step]saga.Fault
+
+func (s scripted) Inject(k saga.Key, attempt int) error {
+	f := s[k.Step]
+	if attempt <= f.Transient {
+		return fmt.Errorf("%w: scripted", saga.ErrTransient)
+	}
+	if f.Decline != "" {
+		return &saga.DeclinedError{Key: k, Reason: f.Decline}
+	}
+	return nil
+}
+
+func quietLogger() log.Logger { return log.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
+
