@@ -2,11 +2,13 @@ package saga_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/patternlab/patternlab/kit/temporaldev"
 	"github.com/patternlab/patternlab/patterns/saga"
 )
 
@@ -21,4 +23,13 @@ func devServer(t testing.TB, ctx context.Context) client.Client {
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	return c
+}
+
+// tryTemporalCLI reports why there is no Temporal to run against, if so.
+func tryTemporalCLI() error {
+	if os.Getenv(temporaldev.EnvAddress) != "" {
+		return nil
+	}
+	_, err := temporaldev.CLIPath()
+	return err
 }
