@@ -221,8 +221,8 @@ func (p *plant) linkUp(ctx context.Context) error {
 		return err
 	}
 	d := diff(p.ledger.Stats(), before)
-	p.n.Step("gateway", "accepted %d readings, dead-lettered %d malformed payloads, raised %d alerts",
-		d.Accepted, d.Malformed, d.Alerts)
+	p.n.Step("gateway", "accepted %d readings, dead-lettered %d malformed payloads, raised %s",
+		d.Accepted, d.Malformed, plural(d.Alerts, "alert"))
 	held, err := p.hubReadings(ctx)
 	if err != nil {
 		return err
@@ -281,12 +281,12 @@ func (p *plant) linkCut(ctx context.Context) error {
 		return err
 	}
 	d := diff(p.ledger.Stats(), before)
-	p.n.Step("gateway", "accepted %d readings offline, dead-lettered %d malformed, raised %d alerts offline",
-		d.Accepted, d.Malformed, d.Alerts)
+	p.n.Step("gateway", "accepted %d readings offline, dead-lettered %d malformed, raised %s offline",
+		d.Accepted, d.Malformed, plural(d.Alerts, "alert"))
 	if err := p.waitReflexes(ctx, b); err != nil {
 		return err
 	}
-	p.n.Step("devices", "%d cool-down commands from the edge applied while offline", b.anomalies)
+	p.n.Step("devices", "%s from the edge applied while offline", plural(b.anomalies, "cool-down command"))
 	held, err := p.topo.Held(ctx, StreamTelemetry)
 	if err != nil {
 		return err
@@ -360,7 +360,7 @@ func (p *plant) edgeCrash(ctx context.Context) error {
 	if err := p.ledger.Wait(ctx, func(l *Ledger) bool { return l.Stats().Accepted >= crashAt }); err != nil {
 		return err
 	}
-	p.n.Fault("edge", "nats-server %q stopped mid-stream, a third of the way through the act (file store kept)", "edge")
+	p.n.Fault("edge", "nats-server %q stopped mid-stream, once a third of the act's readings were accepted (file store kept)", "edge")
 	p.topo.Edge.Stop()
 	if err := p.topo.RestartEdge(); err != nil {
 		return err
@@ -418,7 +418,8 @@ func (p *plant) longOutage(ctx context.Context) error {
 	} else {
 		p.n.Step("edge", "buffer holds %d of at most %d readings: the outage fit", held, p.cfg.Buffer)
 	}
-	p.n.Step("gateway", "raised %d alerts for the %d over-temperature readings, refused ones included", d.Alerts, b.anomalies)
+	p.n.Step("gateway", "raised %s for the %s, refused ones included",
+		plural(d.Alerts, "alert"), plural(b.anomalies, "over-temperature reading"))
 	p.topo.Link.Restore()
 	start := time.Now()
 	p.n.Step("link", "restored")
@@ -482,6 +483,14 @@ func (p *plant) audit(ctx context.Context) error {
 	}
 	p.n.Invariant(Invariant, f.Violations()...)
 	return nil
+}
+
+// plural renders "1 alert", "2 alerts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // diff is what happened between two ledger snapshots.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,8 +21,8 @@ type GatewayConfig struct {
 	Ledger   *Ledger  // where decisions are recorded; a new one when nil
 }
 
-// Gateway is the edge's processing loop. It drains INGEST (the raw MQTT
-// payloads), and for each payload:
+// Gateway is the edge's processing loop. It reads every MQTT telemetry
+// payload from the landing stream (see SetupLanding), and for each:
 //
 //   - dead-letters what is not a valid reading, with the reason;
 //   - raises an alert (and, with Reflex, commands the machine to cool down)
@@ -40,12 +41,11 @@ type Gateway struct {
 	js     jetstream.JetStream
 	ledger *Ledger
 
-	mu   sync.Mutex // one payload at a time; Flush waits its turn
-	down *Downsampler
+	mu      sync.Mutex // one payload at a time; Flush waits its turn
+	down    *Downsampler
+	stopped bool // Run returned
+	failed  bool // a payload failed: stop deciding until the next Run
 }
-
-// gatewayConsumer is the gateway's durable consumer on INGEST.
-const gatewayConsumer = "gateway"
 
 // NewGateway builds a gateway on nc, a connection to the edge server.
 func NewGateway(nc *nats.Conn, cfg GatewayConfig) (*Gateway, error) {
@@ -77,40 +77,41 @@ func (g *Gateway) Ledger() *Ledger { return g.ledger }
 // WindowMS is the downsampling window in device-clock milliseconds.
 func (g *Gateway) WindowMS() int64 { return g.cfg.WindowMS }
 
-// Run processes INGEST until ctx ends. It survives edge restarts: the
+// Run processes the landing stream until ctx ends. It survives edge restarts: the
 // connection reconnects and the durable consumer resumes where the last
 // acknowledgement left it.
 func (g *Gateway) Run(ctx context.Context) error {
-	cons, err := g.js.CreateOrUpdateConsumer(ctx, StreamIngest, jetstream.ConsumerConfig{
-		Durable:       gatewayConsumer,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       5 * time.Second,
-		MaxAckPending: 1024,
-	})
+	g.mu.Lock()
+	g.stopped, g.failed = false, false
+	g.mu.Unlock()
+	cons, err := g.js.Consumer(ctx, StreamMQTT, GatewayConsumer)
 	if err != nil {
-		return fmt.Errorf("gateway consumer on %s: %w", StreamIngest, err)
+		return fmt.Errorf("gateway consumer on %s (SetupLanding creates it): %w", StreamMQTT, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(256), jetstream.PullHeartbeat(time.Second))
-	if err != nil {
-		return fmt.Errorf("gateway pull from %s: %w", StreamIngest, err)
-	}
-	defer it.Stop()
-	for {
-		msg, err := it.Next(jetstream.NextContext(ctx))
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case errors.Is(err, jetstream.ErrMsgIteratorClosed):
-			return fmt.Errorf("gateway: %w", err)
-		case err != nil:
-			continue // a missed heartbeat or a reconnect: the iterator carries on
-		}
-		if err := g.handle(ctx, msg); err != nil {
-			if ctx.Err() != nil {
-				return nil
+	failed := make(chan error, 1)
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		if err := g.handle(ctx, msg); err != nil && ctx.Err() == nil {
+			select {
+			case failed <- err:
+			default:
 			}
-			return err
 		}
+	}, jetstream.PullMaxMessages(256), jetstream.PullHeartbeat(time.Second))
+	if err != nil {
+		return fmt.Errorf("gateway pull from %s: %w", StreamMQTT, err)
+	}
+	defer func() {
+		cc.Stop()
+		<-cc.Closed()
+		g.mu.Lock() // wait out a payload in flight; later ones are ignored
+		g.stopped = true
+		g.mu.Unlock()
+	}()
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-failed:
+		return err
 	}
 }
 
@@ -118,8 +119,19 @@ func (g *Gateway) Run(ctx context.Context) error {
 func (g *Gateway) handle(ctx context.Context, msg jetstream.Msg) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.stopped || g.failed {
+		return nil // not acknowledged: the landing stream delivers it again to the next run
+	}
+	err := g.decide(ctx, msg)
+	if err != nil {
+		g.failed = true
+	}
+	return err
+}
 
-	subject, payload := msg.Subject(), msg.Data()
+// decide is handle's body, with g.mu held.
+func (g *Gateway) decide(ctx context.Context, msg jetstream.Msg) error {
+	subject, payload := strings.TrimPrefix(msg.Subject(), mqttStorePrefix), msg.Data()
 	device, err := deviceFromIngestSubject(subject)
 	var r Reading
 	if err == nil {

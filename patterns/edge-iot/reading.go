@@ -8,6 +8,8 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // Reading is one temperature sample from a machine's sensor, as the device
@@ -90,7 +92,7 @@ func DecodeReading(topicDevice string, payload []byte) (Reading, error) {
 		return Reading{}, invalid("payload of %d bytes exceeds %d", len(payload), MaxPayloadBytes)
 	}
 	if !ValidDeviceID(topicDevice) {
-		return Reading{}, invalid("topic names no valid device: %q", topicDevice)
+		return Reading{}, invalid("topic names no valid device: \"%s\"", clip(topicDevice))
 	}
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.DisallowUnknownFields()
@@ -141,12 +143,27 @@ func jsonProblem(err error) string {
 	return clip(err.Error())
 }
 
-// clip keeps reasons short and printable whatever the payload held.
+// clip keeps reasons short and printable whatever the payload held:
+// non-ASCII and control bytes are escaped, and the result is cut at about
+// 48 characters.
 func clip(s string) string {
-	const max = 64
-	if len(s) > max {
-		s = s[:max] + "..."
+	const max = 48
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var piece string
+		if r == utf8.RuneError && size == 1 {
+			piece = fmt.Sprintf(`\x%02x`, s[i])
+		} else {
+			q := strconv.QuoteRuneToASCII(r)
+			piece = q[1 : len(q)-1]
+		}
+		if b.Len()+len(piece) > max {
+			b.WriteString("...")
+			break
+		}
+		b.WriteString(piece)
+		i += size
 	}
-	q := strconv.QuoteToASCII(s)
-	return q[1 : len(q)-1]
+	return b.String()
 }

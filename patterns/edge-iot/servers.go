@@ -83,7 +83,14 @@ type EdgeConfig struct {
 	StoreDir string // file store; empty: a temporary directory
 	HubAddr  string // host:port of the hub's leafnode listener (or of a Link to it)
 	MQTTPort int    // MQTT listener; 0 picks a free port, kept across restarts
+	// MaxStore bounds the edge's JetStream file storage, all streams
+	// together (DefaultEdgeMaxStore when 0). It is what finally bounds
+	// readings waiting for the gateway.
+	MaxStore int64
 }
+
+// DefaultEdgeMaxStore is the edge's storage budget unless told otherwise.
+const DefaultEdgeMaxStore = 1 << 30
 
 // Edge is the gateway's nats-server: JetStream in its own domain with file
 // storage, an MQTT listener for the devices, and a leafnode connection to
@@ -110,6 +117,9 @@ func StartEdge(cfg EdgeConfig) (*Edge, error) {
 		}
 		cfg.MQTTPort = p
 	}
+	if cfg.MaxStore == 0 {
+		cfg.MaxStore = DefaultEdgeMaxStore
+	}
 	hub, err := url.Parse("nats-leaf://" + cfg.HubAddr)
 	if err != nil {
 		return nil, fmt.Errorf("hub leafnode address %q: %w", cfg.HubAddr, err)
@@ -119,6 +129,7 @@ func StartEdge(cfg EdgeConfig) (*Edge, error) {
 		StoreDir: cfg.StoreDir,
 		Domain:   cfg.Domain,
 		Configure: func(o *server.Options) {
+			o.JetStreamMaxStore = cfg.MaxStore
 			o.MQTT.Host = "127.0.0.1"
 			o.MQTT.Port = cfg.MQTTPort
 			o.MQTT.JsDomain = cfg.Domain // MQTT sessions live in the edge's JetStream

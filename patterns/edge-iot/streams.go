@@ -32,12 +32,12 @@ type EdgeLimits struct {
 	// Events bounds EVENTS (alerts and window aggregates) not yet at the hub.
 	Events Limit
 	// DeadLetter bounds DLQ; when it is full the gateway stops and retries,
-	// and raw payloads wait in INGEST.
+	// and raw payloads wait in the MQTT landing stream, which only the edge
+	// server's storage limit (EdgeConfig.MaxStore) bounds. Past that,
+	// nats-server cannot store a QoS 1 message, withholds the PUBACK and
+	// drops the device's connection: the device keeps the reading and
+	// retries, so the last line of backpressure is the device itself.
 	DeadLetter Limit
-	// Ingest bounds INGEST, the raw MQTT landing zone the gateway drains. It
-	// is the last line: past it, nats-server drops what devices publish
-	// (their MQTT PUBACK does not wait for this stream).
-	Ingest Limit
 	// DuplicateWindow is how long a message ID is remembered for dedupe, at
 	// the edge and again at the hub. It must exceed the longest time a device
 	// or the gateway may take to resend the same reading.
@@ -54,7 +54,6 @@ func DefaultEdgeLimits() EdgeLimits {
 		Buffer:          Limit{MaxMsgs: 10_000, MaxBytes: 8 << 20},
 		Events:          Limit{MaxMsgs: 10_000, MaxBytes: 8 << 20},
 		DeadLetter:      Limit{MaxMsgs: 10_000, MaxBytes: 16 << 20},
-		Ingest:          Limit{MaxMsgs: 100_000, MaxBytes: 64 << 20},
 		DuplicateWindow: 2 * time.Minute,
 		InFlight:        4096,
 	}
@@ -87,8 +86,9 @@ func uplinkDeliverSubject(edgeDomain, stream string) string {
 // API of another: "$JS.<domain>.API".
 func apiPrefix(domain string) string { return "$JS." + domain + ".API" }
 
-// SetupEdgeStreams creates (or updates) the edge's streams and uplink
-// consumers through js, a JetStream context of the edge's domain.
+// SetupEdgeStreams creates (or updates) the edge's streams and consumers
+// through js, a JetStream context of the edge's domain, and mqttURL, the
+// edge's MQTT listener (see SetupLanding).
 //
 // The uplink streams (TELEMETRY, EVENTS, DLQ) use work-queue retention and a
 // durable push consumer with the flow-control ack policy (nats-server 2.14+):
@@ -96,7 +96,10 @@ func apiPrefix(domain string) string { return "$JS." + domain + ".API" }
 // edge delete it. So an uplink stream holds exactly what the hub has not
 // confirmed, and its limit is the size of the store-and-forward buffer. All
 // use file storage: an edge restart keeps what was accepted.
-func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, edgeDomain string, lim EdgeLimits) error {
+func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, edgeDomain, mqttURL string, lim EdgeLimits) error {
+	if err := SetupLanding(ctx, js, mqttURL); err != nil {
+		return err
+	}
 	uplink := func(name, desc string, subjects []string, l Limit) jetstream.StreamConfig {
 		return jetstream.StreamConfig{
 			Name:        name,
@@ -111,16 +114,6 @@ func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, edgeDomain st
 		}
 	}
 	streams := []jetstream.StreamConfig{
-		{
-			Name:        StreamIngest,
-			Description: "raw MQTT telemetry, drained by the gateway",
-			Subjects:    []string{subjectIngestAll},
-			Retention:   jetstream.WorkQueuePolicy,
-			Storage:     jetstream.FileStorage,
-			Discard:     jetstream.DiscardNew,
-			MaxMsgs:     lim.Ingest.MaxMsgs,
-			MaxBytes:    lim.Ingest.MaxBytes,
-		},
 		uplink(StreamTelemetry, "accepted readings the hub has not confirmed",
 			[]string{subjectTelemetryAll}, lim.Buffer),
 		uplink(StreamEvents, "alerts and per-window aggregates the hub has not confirmed",

@@ -17,7 +17,7 @@ const (
 
 // Subjects on the NATS side.
 const (
-	subjectIngestAll    = "devices.*.telemetry" // captured raw by the INGEST stream
+	subjectIngestAll    = "devices.*.telemetry" // raw telemetry, as devices publish it
 	subjectAcksAll      = "devices.*.acks"
 	subjectTelemetryAll = "telemetry.*" // accepted readings, one token: the device
 	subjectAlertAll     = "events.alert.*"
@@ -25,11 +25,22 @@ const (
 	subjectDLQAll       = "dlq.*"
 )
 
+// The stream nats-server itself stores every MQTT QoS 1 and QoS 2 message
+// in before it acknowledges it to the device (PUBACK, PUBCOMP), under
+// "$MQTT.msgs." + the NATS subject. It has interest retention: a message is
+// kept until every consumer interested in it acknowledged it. The gateway's
+// durable consumer on it is what makes a device's PUBACK mean "the gateway
+// will process this reading", across edge restarts.
+const (
+	StreamMQTT      = "$MQTT_msgs"
+	mqttStorePrefix = "$MQTT.msgs."
+	subjectLanding  = mqttStorePrefix + subjectIngestAll
+)
+
 // Stream names. Streams at the edge live in the edge's JetStream domain,
 // streams at the hub in the hub's; a hub stream sources an edge stream of the
 // same purpose across the leafnode link.
 const (
-	StreamIngest        = "INGEST"        // edge: raw MQTT payloads, a work queue for the gateway
 	StreamTelemetry     = "TELEMETRY"     // edge: accepted readings waiting to be forwarded
 	StreamEvents        = "EVENTS"        // edge: alerts and per-window aggregates
 	StreamDeadLetter    = "DLQ"           // edge: what the gateway refused, with the reason
@@ -56,10 +67,11 @@ func ackSubject(device string) string       { return "devices." + device + ".ack
 func TelemetryTopic(device string) string { return fmt.Sprintf(topicTelemetry, device) }
 
 // deviceFromIngestSubject extracts the device token from
-// "devices.<device>.telemetry". The token is whatever the MQTT client put in
-// the topic: DecodeReading validates it.
+// "devices.<device>.telemetry", with or without the "$MQTT.msgs." prefix of
+// the landing stream. The token is whatever the MQTT client put in the
+// topic: DecodeReading validates it.
 func deviceFromIngestSubject(subject string) (string, error) {
-	parts := strings.Split(subject, ".")
+	parts := strings.Split(strings.TrimPrefix(subject, mqttStorePrefix), ".")
 	if len(parts) != 3 || parts[0] != "devices" || parts[2] != "telemetry" {
 		return "", fmt.Errorf("subject %q is not devices.<device>.telemetry", subject)
 	}

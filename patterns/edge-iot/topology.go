@@ -71,7 +71,7 @@ func StartTopology(ctx context.Context, cfg TopologyConfig) (t *Topology, err er
 	if t.HubJS, err = jetstream.New(t.HubConn); err != nil {
 		return nil, err
 	}
-	if err = SetupEdgeStreams(ctx, t.EdgeJS, t.Edge.Domain, cfg.Limits); err != nil {
+	if err = SetupEdgeStreams(ctx, t.EdgeJS, t.Edge.Domain, t.Edge.MQTTURL(), cfg.Limits); err != nil {
 		return nil, err
 	}
 	if err = SetupHubStreams(ctx, t.HubJS, t.Edge.Domain, cfg.Limits.DuplicateWindow); err != nil {

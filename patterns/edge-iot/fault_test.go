@@ -1,0 +1,251 @@
+package edgeiot
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+)
+
+// The link is cut and restored many times while the machines publish, at
+// points chosen by a seeded generator (counted in readings accepted, not in
+// wall time, so a seed replays the same schedule). Nothing is lost, nothing
+// arrives twice, and the aggregates still match the raw readings.
+func TestRepeatedLinkCutsLoseNothing(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			ctx := testContext(t)
+			o := defaultPlant()
+			o.seed = seed
+			p := startPlant(t, ctx, o)
+			rng := rand.New(rand.NewPCG(seed, 99))
+			const perDevice = 300
+			total := o.devices * perDevice
+
+			var g errgroup.Group
+			g.Go(func() error { _, err := p.fleet.Publish(ctx, perDevice); return err })
+			l := p.topo.Gateway.Ledger()
+			at := 0
+			cuts := 0
+			for {
+				at += 50 + rng.IntN(total/8)
+				if at >= total*8/10 {
+					break
+				}
+				upAt := at + 20 + rng.IntN(100)
+				require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return decidedCount(l) >= at }))
+				p.topo.Link.Cut()
+				cuts++
+				require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return decidedCount(l) >= upAt }))
+				p.topo.Link.Restore()
+				at = upAt
+			}
+			require.NoError(t, g.Wait())
+			p.settle(t, ctx)
+			f := p.audit(t, ctx)
+			t.Logf("seed %d: %d cuts, %d readings accepted, %d windows", seed, cuts, f.Accepted, f.Windows)
+			require.GreaterOrEqual(t, cuts, 3, "the schedule cut the link several times")
+			assert.Equal(t, f.Accepted, f.AtHub)
+			assert.Zero(t, f.Refused, "the buffer was large enough")
+		})
+	}
+}
+
+// decidedCount is how many payloads the gateway has decided about.
+func decidedCount(l *Ledger) int {
+	s := l.Stats()
+	return s.Accepted + s.Refused + s.Late + s.Malformed
+}
+
+// The edge server crashes twice while machines publish; it comes back on its
+// file store each time. Every payload a machine got a PUBACK for is decided,
+// and the hub ends with each accepted reading once.
+func TestEdgeRestartWithFileStorageLosesNothing(t *testing.T) {
+	ctx := testContext(t)
+	o := defaultPlant()
+	o.edgeStore = t.TempDir()
+	p := startPlant(t, ctx, o)
+	const perDevice = 200
+	var g errgroup.Group
+	g.Go(func() error { _, err := p.fleet.Publish(ctx, perDevice); return err })
+	l := p.topo.Gateway.Ledger()
+	for _, at := range []int{150, 450} {
+		require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return decidedCount(l) >= at }))
+		p.topo.Edge.Stop()
+		require.NoError(t, p.topo.RestartEdge())
+		require.Equal(t, o.edgeStore, p.topo.Edge.StoreDir(), "the same store")
+	}
+	require.NoError(t, g.Wait())
+	p.settle(t, ctx)
+	f := p.audit(t, ctx)
+	assert.Equal(t, f.Accepted, f.AtHub)
+	assert.Zero(t, f.Lost)
+}
+
+// The hub restarts while the edge forwards. The hub's source resumes from the
+// last edge sequence it stored: nothing twice, nothing missing.
+func TestHubRestartResumesSourcing(t *testing.T) {
+	ctx := testContext(t)
+	p := startPlant(t, ctx, defaultPlant())
+	_, err := p.fleet.Publish(ctx, 100)
+	require.NoError(t, err)
+	var g errgroup.Group
+	g.Go(func() error { _, err := p.fleet.Publish(ctx, 200); return err })
+	l := p.topo.Gateway.Ledger()
+	require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return decidedCount(l) >= 700 }))
+	require.NoError(t, p.topo.RestartHub())
+	require.NoError(t, g.Wait())
+	p.settle(t, ctx)
+	f := p.audit(t, ctx)
+	assert.Equal(t, f.Accepted, f.AtHub)
+}
+
+// A device publishes the same readings several times (as a client does when
+// it retries without knowing the first copy arrived). The edge accepts each
+// once, the hub holds each once, and the aggregates count each once.
+func TestDuplicatePublishesArriveOnce(t *testing.T) {
+	ctx := testContext(t)
+	o := defaultPlant()
+	o.devices = 1
+	o.malformed = 0
+	p := startPlant(t, ctx, o)
+
+	client := rawClient(t, ctx, p.topo.Edge.MQTTURL(), "retrier")
+	var readings []Reading
+	for seq := uint64(1); seq <= 30; seq++ {
+		readings = append(readings, Reading{Device: "retrier", Seq: seq, TS: 1_767_225_600_000 + int64(seq)*100, TempMC: 40_000 + int64(seq)})
+	}
+	for copy := 0; copy < 3; copy++ {
+		for _, r := range readings {
+			require.NoError(t, wait(ctx, client.Publish(TelemetryTopic(r.Device), 1, false, r.Encode())))
+		}
+	}
+	l := p.topo.Gateway.Ledger()
+	require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return l.Stats().Duplicates >= 60 }))
+	_, err := p.topo.Gateway.Flush(ctx)
+	require.NoError(t, err)
+	require.NoError(t, p.topo.WaitAtHub(ctx, StreamHubTelemetry, 30))
+	require.NoError(t, p.topo.WaitDrained(ctx))
+
+	rec, err := ReadHub(ctx, p.topo.HubJS)
+	require.NoError(t, err)
+	assert.Len(t, rec.Readings, 30, "each reading once at the hub")
+	for id, n := range rec.Copies {
+		assert.Equal(t, 1, n, id)
+	}
+	want := Recompute(readings, 1000)
+	for k, w := range want {
+		assert.True(t, rec.Aggregates[k].SameSummary(w), "window %s: %+v want %+v", k, rec.Aggregates[k], w)
+	}
+	assert.Equal(t, 30, l.Stats().Accepted)
+}
+
+// With the link down, the machines publish more readings than the buffer
+// holds. The buffer stops at its limit (discard new), every reading beyond
+// is dead-lettered as refused with the reason, and after the link returns
+// the hub holds exactly the accepted ones.
+func TestRetentionLimitRefusesAndDeadLetters(t *testing.T) {
+	ctx := testContext(t)
+	o := defaultPlant()
+	o.buffer = 150
+	o.malformed = 0
+	p := startPlant(t, ctx, o)
+	p.topo.Link.Cut()
+	require.NoError(t, p.topo.WaitUnlinked(ctx))
+
+	published, err := p.fleet.Publish(ctx, 100)
+	require.NoError(t, err)
+	keys := make([]string, len(published))
+	for i, pl := range published {
+		keys[i] = pl.Key
+	}
+	l := p.topo.Gateway.Ledger()
+	require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return l.Decided(keys) }))
+	held, err := p.topo.Held(ctx, StreamTelemetry)
+	require.NoError(t, err)
+	assert.EqualValues(t, 150, held, "the buffer is full, no more")
+	s := l.Stats()
+	assert.Equal(t, 150, s.Accepted)
+	assert.Equal(t, 400-150, s.Refused)
+
+	p.topo.Link.Restore()
+	p.settle(t, ctx)
+	f := p.audit(t, ctx)
+	assert.Equal(t, 150, f.AtHub)
+	assert.Equal(t, 250, f.Refused)
+	rec, err := ReadHub(ctx, p.topo.HubJS)
+	require.NoError(t, err)
+	for _, dl := range rec.DeadLetters {
+		require.Equal(t, OutcomeRefused, dl.Kind)
+		assert.Contains(t, dl.Reason, "edge buffer full")
+		assert.Contains(t, dl.Reason, "maximum messages exceeded")
+	}
+}
+
+// Every kind of broken payload, sent over MQTT, lands in the dead-letter
+// stream with a reason naming what is wrong; valid readings next to them
+// are unaffected.
+func TestMalformedPayloadsAreDeadLetteredWithAReason(t *testing.T) {
+	ctx := testContext(t)
+	o := defaultPlant()
+	o.devices = 1
+	p := startPlant(t, ctx, o)
+	client := rawClient(t, ctx, p.topo.Edge.MQTTURL(), "probe")
+
+	cases := []struct {
+		topic, payload, reason string
+	}{
+		{"devices/probe/telemetry", `{"device":"probe","seq":1,"ts":5,"temp_mc":`, "truncated"},
+		{"devices/probe/telemetry", "\x00\x01binary", "syntax error"},
+		{"devices/probe/telemetry", `{"device":"probe","seq":2,"ts":5,"temp_mc":"hot"}`, "field temp_mc"},
+		{"devices/probe/telemetry", `{"device":"probe","seq":3,"temp_mc":1}`, "missing field ts"},
+		{"devices/probe/telemetry", `{"device":"probe","seq":4,"ts":5,"temp_mc":1,"x":1}`, "unknown field"},
+		{"devices/probe/telemetry", `{"device":"probe","seq":5,"ts":5,"temp_mc":900000}`, "outside the sensor range"},
+		{"devices/probe/telemetry", `{"device":"other","seq":6,"ts":5,"temp_mc":1}`, "does not match topic"},
+		{"devices/probe/telemetry", `{"device":"probe","seq":0,"ts":5,"temp_mc":1}`, "seq must be"},
+		{"devices/probe/telemetry", `{"device":"probe","seq":7,"ts":5,"temp_mc":1} {}`, "trailing data"},
+		{"devices/probe/telemetry", `[]`, "not a JSON reading"},
+		{"devices/Bad_Device/telemetry", `{"device":"Bad_Device","seq":8,"ts":5,"temp_mc":1}`, "topic names no valid device"},
+		{"devices/probe/telemetry", `{"device":"probe","seq":9,"ts":5,"temp_mc":1,"pad":"` + strings.Repeat("x", 600) + `"}`, "exceeds"},
+	}
+	for _, c := range cases {
+		require.NoError(t, wait(ctx, client.Publish(c.topic, 1, false, []byte(c.payload))))
+	}
+	valid := Reading{Device: "probe", Seq: 10, TS: 5, TempMC: 1}
+	require.NoError(t, wait(ctx, client.Publish(TelemetryTopic("probe"), 1, false, valid.Encode())))
+
+	l := p.topo.Gateway.Ledger()
+	require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return l.Stats().Malformed == len(cases) && l.Stats().Accepted == 1 }))
+	require.NoError(t, p.topo.WaitAtHub(ctx, StreamHubDeadLetter, uint64(len(cases))))
+	require.NoError(t, p.topo.WaitAtHub(ctx, StreamHubTelemetry, 1))
+	rec, err := ReadHub(ctx, p.topo.HubJS)
+	require.NoError(t, err)
+	byPayload := map[string]DeadLetter{}
+	for _, dl := range rec.DeadLetters {
+		byPayload[string(dl.Payload)] = dl
+	}
+	for _, c := range cases {
+		dl, ok := byPayload[c.payload]
+		if assert.True(t, ok, "dead letter for %q", c.payload) {
+			assert.Equal(t, OutcomeMalformed, dl.Kind)
+			assert.Contains(t, dl.Reason, c.reason, "reason for %q", c.payload)
+			assert.Equal(t, strings.ReplaceAll(c.topic, "/", "."), dl.Topic)
+		}
+	}
+	assert.Equal(t, []Reading{valid}, rec.Readings)
+}
+
+// rawClient is an MQTT client for hand-made payloads.
+func rawClient(t *testing.T, ctx context.Context, broker, id string) mqtt.Client {
+	t.Helper()
+	c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID(id).SetCleanSession(true))
+	require.NoError(t, wait(ctx, c.Connect()))
+	t.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
