@@ -30,7 +30,7 @@ import (
 // nats-server version, routed to each other on a private Docker network.
 type cluster struct {
 	nodes map[string]testcontainers.Container // by server name
-	urls  []string                           // client URLs on the host
+	urls  []string                            // client URLs on the host
 }
 
 func startCluster(t *testing.T, ctx context.Context) *cluster {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/looplab/eventhorizon/aggregatestore/events"
+	"github.com/looplab/eventhorizon/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
@@ -211,14 +212,14 @@ func (d *demo) firstBurst(ctx context.Context) error {
 }
 
 // eventsFor counts the events of one account produced by one command.
-func (d *demo) eventsFor(ctx context.Context, c customer, commandID fmt.Stringer) (int, error) {
+func (d *demo) eventsFor(ctx context.Context, c customer, commandID uuid.UUID) (int, error) {
 	evs, err := d.store.Load(ctx, c.id)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, e := range evs {
-		if id, ok := commandIDOf(e); ok && id.String() == commandID.String() {
+		if id, ok := commandIDOf(e); ok && id == commandID {
 			n++
 		}
 	}

@@ -3,7 +3,7 @@ package cqrs
 import (
 	"context"
 	"encoding/json"
-		"fmt"
+	"fmt"
 	"strconv"
 	"time"
 

@@ -77,7 +77,9 @@ func (c *crashSwitch) Arm(n int, kill func()) {
 }
 
 // Wrap is the middleware Subscribe applies to each projector.
-func (c *crashSwitch) Wrap(h eh.EventHandler) eh.EventHandler { return &crashingHandler{EventHandler: h, sw: c} }
+func (c *crashSwitch) Wrap(h eh.EventHandler) eh.EventHandler {
+	return &crashingHandler{EventHandler: h, sw: c}
+}
 
 func (c *crashSwitch) applied(e eh.Event) {
 	c.mu.Lock()

@@ -37,23 +37,20 @@ func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint
 		m.Header = nats.Header{}
 		m.Header.Set(headerBatchID, batch)
 		m.Header.Set(headerBatchSeq, strconv.Itoa(i+1))
-		if i == 0 {
-			m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
-		}
-		if i < len(msgs)-1 {
-			if err := s.nc.PublishMsg(m); err != nil {
-				return 0, fmt.Errorf("append batch to %s: %w", m.Subject, err)
-			}
-			continue
-		}
-		m.Header.Set(headerBatchCommit, "1")
-		reply, err := s.nc.RequestMsgWithContext(ctx, m)
-		if err != nil {
-			return 0, fmt.Errorf("commit batch to %s: %w", m.Subject, err)
-		}
-		return parseBatchAck(reply)
 	}
-	panic("unreachable")
+	msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
+	last := msgs[len(msgs)-1]
+	for _, m := range msgs[:len(msgs)-1] {
+		if err := s.nc.PublishMsg(m); err != nil {
+			return 0, fmt.Errorf("append batch to %s: %w", m.Subject, err)
+		}
+	}
+	last.Header.Set(headerBatchCommit, "1")
+	reply, err := s.nc.RequestMsgWithContext(ctx, last)
+	if err != nil {
+		return 0, fmt.Errorf("commit batch to %s: %w", last.Subject, err)
+	}
+	return parseBatchAck(reply)
 }
 
 // batchAck is the reply to a batch commit: a PubAck, or an API error.
