@@ -22,7 +22,7 @@ func ResetStream(ctx context.Context, js jetstream.JetStream, prefix string) err
 	}
 	_, err := js.CreateStream(ctx, jetstream.StreamConfig{
 		Name:       streamName(prefix),
-		Subjects:   []string{prefix + ".>"},
+		Subjects:   []string{prefix + ".events.>", prefix + ".dead.>"},
 		Storage:    jetstream.FileStorage,
 		Duplicates: 2 * time.Minute,
 	})
@@ -34,8 +34,8 @@ func ResetStream(ctx context.Context, js jetstream.JetStream, prefix string) err
 
 // Choreography runs the choreographed saga: a participant per local
 // service and the orders service, which places orders and watches for the
-// events that end a saga. Services listed in Remote run elsewhere (another
-// process, a container) against the same stream.
+// events that end a saga. A service missing from the local ones runs
+// elsewhere (another process, a container) against the same stream.
 type Choreography struct {
 	url      string
 	opts     ChoreographyOptions
@@ -50,8 +50,6 @@ type Choreography struct {
 // ChoreographyOptions configures a Choreography.
 type ChoreographyOptions struct {
 	ParticipantOptions
-	// Remote services are not started here; their state is fetched over NATS.
-	Remote []string
 	// KeepStream uses the existing stream instead of starting clean.
 	KeepStream bool
 }

@@ -1,6 +1,7 @@
 package saga
 
-// EventType names a choreography event; the subject is "<prefix>.<type>".
+// EventType names a choreography event; the subject is
+// "<prefix>.events.<type>".
 type EventType string
 
 // The events of the choreographed saga. Each service reacts to some and

@@ -159,7 +159,7 @@ func TestAMalformedEventIsDeadLettered(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 	js := labtest.JetStream(t, url)
-	_, err = js.Publish(ctx, "bad.order.placed", []byte(`{"type":"order.placed","order":`))
+	_, err = js.Publish(ctx, "bad.events.order.placed", []byte(`{"type":"order.placed","order":`))
 	require.NoError(t, err)
 	require.NoError(t, c.Quiesce(ctx))
 
@@ -171,6 +171,6 @@ func TestAMalformedEventIsDeadLettered(t *testing.T) {
 		return err == nil
 	}, 5*time.Second, 5*time.Millisecond)
 	assert.Contains(t, dead.Header.Get("Saga-Dead-Reason"), "malformed event")
-	assert.Equal(t, "bad.order.placed", dead.Header.Get("Saga-Dead-Subject"))
+	assert.Equal(t, "bad.events.order.placed", dead.Header.Get("Saga-Dead-Subject"))
 	assert.Empty(t, svcs[saga.Inventory].Ledger.Snapshot().Entries, "nothing was applied")
 }

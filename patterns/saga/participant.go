@@ -195,7 +195,7 @@ func (p *Participant) publish(ctx context.Context, ev Event) error {
 // deadLetter parks a message nobody can handle on "<prefix>.dead.<service>"
 // with the reason, and terminates it: it is kept, not lost, and not retried.
 func (p *Participant) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
-	msg := nats.NewMsg(p.opts.Prefix + ".dead." + p.svc.Name)
+	msg := nats.NewMsg(deadSubject(p.opts.Prefix, p.svc.Name))
 	msg.Data = m.Data()
 	msg.Header.Set("Saga-Dead-Reason", reason)
 	msg.Header.Set("Saga-Dead-Subject", m.Subject())
@@ -226,7 +226,11 @@ func publishEvent(ctx context.Context, js jetstream.JetStream, prefix string, ev
 	return nil
 }
 
-func subject(prefix string, ev EventType) string { return prefix + "." + string(ev) }
+// Subjects: events and dead letters are kept in the stream; the state and
+// step endpoints (request/reply) live outside it.
+func subject(prefix string, ev EventType) string { return prefix + ".events." + string(ev) }
+
+func deadSubject(prefix, service string) string { return prefix + ".dead." + service }
 
 func streamName(prefix string) string { return "SAGA_" + sanitize(prefix) }
 

@@ -1,0 +1,192 @@
+//go:build integration
+
+package saga_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/patternlab/patternlab/kit/goimage"
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/patterns/saga"
+)
+
+// The orchestration against a Temporal dev server running as a separate
+// process, with the worker in another process: 30 sagas run 10 at a time
+// under faults; at the 12th step applied anywhere, the worker is SIGKILLed
+// before it hears the answer, and a new worker process starts later. Every
+// saga still ends completed or compensated and the invariant holds: the
+// step the dead worker had asked for was applied once, and its retry was
+// absorbed.
+func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	url := natsURL(t)
+	tg, stop, err := saga.StartTemporal(ctx, false)
+	require.NoError(t, err)
+	t.Cleanup(stop)
+	c, err := tg.Dial(ctx)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+
+	orders := saga.NewOrders(30, 11)
+	plan := saga.NewPlan(orders, 11, 0.3)
+	wcfg := saga.WorkerConfig{TemporalAddress: tg.Address, Namespace: tg.Namespace, NATSURL: url, Prefix: "kill", TaskQueue: saga.TaskQueue + "-kill"}
+	var (
+		mu      sync.Mutex
+		worker  *saga.WorkerProcess
+		applied atomic.Int64
+		killed  = make(chan saga.Key)
+	)
+	hooks := saga.Hooks{AfterApply: func(r saga.Result) {
+		if applied.Add(1) != 12 {
+			return
+		}
+		mu.Lock()
+		worker.Kill() // before the service answers: the reply is lost
+		mu.Unlock()
+		killed <- r.Key
+	}}
+	svcs := orchestrationServices(t, url, "kill", saga.LedgerOptions{Inject: plan, Hooks: hooks})
+	worker, err = saga.StartWorkerProcess(ctx, wcfg)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		worker.Stop()
+	})
+
+	orch := &saga.TemporalOrchestrator{Client: c, TaskQueue: wcfg.TaskQueue, IDPrefix: "kill"}
+	type result struct {
+		outcomes map[string]saga.Outcome
+		err      error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, _, err := runOrchestrated(ctx, orch, orders, 10)
+		done <- result{out, err}
+	}()
+
+	key := <-killed
+	mu.Lock()
+	require.True(t, worker.Exited(), "the worker process is gone")
+	mu.Unlock()
+	t.Logf("worker SIGKILLed after %s applied", key)
+	mu.Lock()
+	worker, err = saga.StartWorkerProcess(ctx, wcfg)
+	mu.Unlock()
+	require.NoError(t, err)
+
+	res := <-done
+	require.NoError(t, res.err)
+	r := saga.Verify(orders, res.outcomes, snapshots(svcs))
+	assert.Empty(t, r.Violations)
+	assert.Equal(t, len(orders), r.Completed+r.Compensated)
+	e, ok := snapshots(svcs)[key.Step.Service()].Entry(key)
+	require.True(t, ok)
+	assert.Equal(t, 1, e.Applied, "%s applied once", key)
+	assert.GreaterOrEqual(t, e.Duplicates, 1, "%s was retried after the kill and absorbed", key)
+}
+
+// The choreography against nats-server in a container, with the payment
+// service in a container of its own (cmd/service, ledger in a file): the
+// payment container is stopped mid-run and started again. Its durable
+// consumer picks up where it stopped, its ledger comes back from the file,
+// and the invariant holds.
+func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
+	goimage.RequireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	natsImage, err := goimage.Build(ctx, "github.com/nats-io/nats-server/v2")
+	require.NoError(t, err)
+	serviceImage, err := goimage.Build(ctx, "github.com/patternlab/patternlab/patterns/saga/cmd/service")
+	require.NoError(t, err)
+	net, err := network.New(ctx)
+	require.NoError(t, err)
+	testcontainers.CleanupNetwork(t, net)
+
+	natsC, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:          natsImage,
+			Cmd:            []string{"-js", "-sd", "/data"},
+			ExposedPorts:   []string{"4222/tcp"},
+			Networks:       []string{net.Name},
+			NetworkAliases: map[string][]string{net.Name: {"nats"}},
+			WaitingFor:     wait.ForLog("Server is ready").WithStartupTimeout(30 * time.Second),
+		},
+		Started: true,
+	})
+	testcontainers.CleanupContainer(t, natsC)
+	require.NoError(t, err)
+	url, err := natsC.PortEndpoint(ctx, "4222/tcp", "nats")
+	require.NoError(t, err)
+
+	const prefix, n, seed, rate = "ctr", 40, 5, 0.3
+	orders := saga.NewOrders(n, seed)
+	plan := saga.NewPlan(orders, seed, rate)
+	local := services(t, saga.LedgerOptions{Inject: plan})
+	delete(local, saga.Payment) // runs in its container
+	chor, err := saga.StartChoreography(ctx, url, local, saga.ChoreographyOptions{
+		ParticipantOptions: saga.ParticipantOptions{Prefix: prefix, Plan: plan, AckWait: 2 * time.Second},
+	})
+	require.NoError(t, err)
+	t.Cleanup(chor.Close)
+
+	payment, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image: serviceImage,
+			Cmd: []string{"-service", "payment", "-nats", "nats://nats:4222", "-prefix", prefix,
+				"-store", "/data/payment.json", "-orders", "40", "-seed", "5", "-fault-rate", "0.3", "-ack-wait", "2s"},
+			Networks:   []string{net.Name},
+			WaitingFor: wait.ForLog("ready: consuming").WithStartupTimeout(30 * time.Second),
+		},
+		Started: true,
+	})
+	testcontainers.CleanupContainer(t, payment)
+	require.NoError(t, err)
+
+	for _, o := range orders[:n/2] {
+		require.NoError(t, chor.Place(ctx, o))
+	}
+	require.Eventually(t, func() bool { return len(chor.Outcomes()) >= 5 }, time.Minute, 10*time.Millisecond, "sagas end while payment runs")
+
+	stopTimeout := 5 * time.Second
+	require.NoError(t, payment.Stop(ctx, &stopTimeout))
+	for _, o := range orders[n/2:] {
+		require.NoError(t, chor.Place(ctx, o))
+	}
+	require.Eventually(t, func() bool {
+		b, err := chor.Backlog(ctx, saga.Payment)
+		return err == nil && b > 0
+	}, time.Minute, 10*time.Millisecond, "events wait for the stopped payment service")
+
+	require.NoError(t, payment.Start(ctx))
+	for _, o := range orders {
+		_, err := chor.Wait(ctx, o.ID)
+		require.NoError(t, err, o.ID)
+	}
+	require.NoError(t, chor.Quiesce(ctx))
+	snaps, err := chor.Snapshots(ctx)
+	require.NoError(t, err)
+	r := saga.Verify(orders, chor.Outcomes(), snaps)
+	assert.Empty(t, r.Violations)
+	assert.Equal(t, n, r.Completed+r.Compensated)
+	assert.NotEmpty(t, snaps[saga.Payment].Entries, "payment's state came back from its container")
+
+	// The stream kept every event: nothing was lost while payment was down.
+	js, err := jetstream.New(labtest.Conn(t, url))
+	require.NoError(t, err)
+	_, err = js.Stream(ctx, "SAGA_"+prefix)
+	require.NoError(t, err)
+}
