@@ -12,6 +12,9 @@ const (
 	MessageOverhead = 512
 )
 
+// BoundFormula states MemoryBound in words, as pattern.yaml and the demo do.
+var BoundFormula = fmt.Sprintf("%d MiB + 4·B·(payload + %d B)", HeapSlack>>20, MessageOverhead)
+
 // MemoryBound is the most a strategy of capacity B may grow the live heap,
 // in bytes, with payloads of the given size: HeapSlack + 4·B·(payload +
 // MessageOverhead).

@@ -1,6 +1,8 @@
 package backpressure
 
 import (
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +51,16 @@ func TestDemoRejectsABadConfigBeforeDoingAnything(t *testing.T) {
 	c.Overload = 0
 	var usage *narrate.UsageError
 	assert.ErrorAs(t, Demo(t.Context(), narrate.New(t.Output()), c), &usage)
+}
+
+// pattern.yaml states the invariant the demo checks; it must state the same
+// bound (one fact, checked in one place).
+func TestPatternYAMLStatesTheDemosBound(t *testing.T) {
+	data, err := os.ReadFile("pattern.yaml")
+	require.NoError(t, err)
+	text := strings.Join(strings.Fields(string(data)), " ")
+	assert.Contains(t, text, BoundFormula)
+	assert.Contains(t, text, "every accepted message is processed exactly once or counted as shed")
 }
 
 func TestConfigSelectsStrategiesInDemoOrder(t *testing.T) {

@@ -80,8 +80,8 @@ func (d *demo) introduce() {
 	d.n.Act("backpressure: a producer %vx faster than its consumer, handled four ways", c.Overload)
 	d.n.Step("workload", "%d messages of %d B; producer λ = %s (Poisson arrivals, seed %d); consumer μ = %s",
 		c.Messages, c.PayloadSize, perSecond(w.ArrivalRate()), c.Seed, perSecond(c.ServiceRate))
-	d.n.Step("workload", "bounded strategies hold at most B = %d messages; stated bound on live-heap growth: %s (8 MiB + 4·B·(payload + %d B))",
-		c.Buffer, MiB(d.bound), MessageOverhead)
+	d.n.Step("workload", "bounded strategies hold at most B = %d messages; stated bound on live-heap growth: %s (%s)",
+		c.Buffer, MiB(d.bound), BoundFormula)
 }
 
 func (d *demo) connect() (func(), error) {
@@ -149,7 +149,7 @@ func (d *demo) overload(ctx context.Context, name string) error {
 	d.report(res)
 	if q, ok := s.(*JetStreamQueue); ok {
 		st := q.Stats()
-		d.n.Measure(name, "stream full %d times (producer waited and retried); peak unacked %d", st.Pushbacks, st.PeakAckPending)
+		d.n.Measure(name, "stream full %d times (producer waited and retried); peak unacked %d; pull requests renewed %d", st.Pushbacks, st.PeakAckPending, st.PullResets)
 		d.check(name, st.PeakAckPending <= int64(c.Window), "delivered-but-unacked never exceeded W = %d", c.Window)
 	}
 	d.verify(res)
@@ -180,7 +180,8 @@ func (d *demo) crash(ctx context.Context) error {
 	res.Strategy = NameJetStream + " (crash)"
 	d.results = append(d.results, res)
 	st := q.Stats()
-	d.n.Measure("jetstream-pull", "%d deliveries were redeliveries; the inbox skipped %d already-applied duplicates", st.Redelivered, st.Skipped)
+	d.n.Measure("jetstream-pull", "consumer-1 died holding %d more pulled messages; %d deliveries were redeliveries; the inbox skipped %d already-applied duplicates",
+		st.Abandoned, st.Redelivered, st.Skipped)
 	d.check("jetstream-pull after the crash", st.Restarts == 1 && st.Redelivered >= 1,
 		"one restart, and the message that crashed consumer-1 came back")
 	d.verify(res)

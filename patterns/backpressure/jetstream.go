@@ -68,7 +68,7 @@ type JetStreamQueue struct {
 }
 
 type jetStreamCounters struct {
-	accepted, applied, pushbacks, redelivered, skipped, malformed, ackErrors, restarts atomic.Int64
+	accepted, applied, pushbacks, redelivered, skipped, malformed, ackErrors, restarts, pullResets, abandoned atomic.Int64
 }
 
 // JetStreamStats are the queue's own counters after a run.
@@ -81,6 +81,8 @@ type JetStreamStats struct {
 	Malformed   int64 // payloads without an ID, terminated
 	AckErrors   int64 // double acks that failed (the inbox absorbs the redelivery)
 	Restarts    int64 // consumer instances started after a crash
+	PullResets  int64 // pull requests renewed after missed heartbeats
+	Abandoned   int64 // messages a crashed instance held unhandled, unacked
 	// PeakAckPending is the highest count of delivered, unacknowledged
 	// messages the server reported: at most Window.
 	PeakAckPending int64
@@ -275,6 +277,12 @@ func (q *JetStreamQueue) observe(e WorkerEvent) {
 	case AckFailed:
 		q.stats.ackErrors.Add(1)
 		return
+	case PullReset:
+		q.stats.pullResets.Add(1)
+		return
+	case Abandoned:
+		q.stats.abandoned.Add(1)
+		return
 	}
 	if e.Delivery > 1 {
 		q.stats.redelivered.Add(1)
@@ -306,6 +314,7 @@ func (q *JetStreamQueue) Stats() JetStreamStats {
 	return JetStreamStats{
 		Accepted: s.accepted.Load(), Applied: s.applied.Load(), Pushbacks: s.pushbacks.Load(),
 		Redelivered: s.redelivered.Load(), Skipped: s.skipped.Load(), Malformed: s.malformed.Load(),
-		AckErrors: s.ackErrors.Load(), Restarts: s.restarts.Load(), PeakAckPending: q.peakAck.Load(),
+		AckErrors: s.ackErrors.Load(), Restarts: s.restarts.Load(), PullResets: s.pullResets.Load(), Abandoned: s.abandoned.Load(),
+		PeakAckPending: q.peakAck.Load(),
 	}
 }

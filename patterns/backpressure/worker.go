@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -52,7 +53,19 @@ const (
 	// Malformed: the payload does not carry an ID; terminated (never
 	// redelivered) with the reason.
 	Malformed
+	// Abandoned: delivered to an instance that had already died; it is
+	// neither handled nor acked, and the server redelivers it after AckWait.
+	Abandoned
+	// PullReset: the client lost track of its pull requests (no heartbeat
+	// from the server within 2 × the pull heartbeat) and pulled again.
+	PullReset
 )
+
+// pullExpiry bounds each pull request. While a request waits, the server
+// sends a heartbeat every half of it, and the client pulls again after two
+// missed heartbeats: a pull request lost for any reason stalls the worker
+// for about this long (with nats.go's default expiry, 30 s).
+const pullExpiry = 5 * time.Second
 
 // Run consumes until ctx ends (it returns nil) or Handle fails (it returns
 // that error, ErrConsumerCrashed for an injected crash). In both cases it
@@ -74,14 +87,20 @@ func (w *Worker) Run(ctx context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if dead {
-			return // a dead process handles nothing and acks nothing
+			// a dead process handles nothing and acks nothing
+			w.observe(WorkerEvent{Kind: Abandoned})
+			return
 		}
 		if err := w.handle(ctx, msg); err != nil && ctx.Err() == nil {
 			die(err)
 		}
 	},
 		jetstream.PullMaxMessages(w.Window),
+		jetstream.PullExpiry(pullExpiry),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if errors.Is(err, jetstream.ErrNoHeartbeat) {
+				w.observe(WorkerEvent{Kind: PullReset, Err: err})
+			}
 			if errors.Is(err, jetstream.ErrConsumerDeleted) || errors.Is(err, jetstream.ErrConsumerNotFound) {
 				mu.Lock()
 				defer mu.Unlock()
