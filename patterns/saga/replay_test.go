@@ -132,4 +132,3 @@ func (s scripted) Inject(k saga.Key, attempt int) error {
 }
 
 func quietLogger() log.Logger { return log.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
-
