@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -46,8 +47,10 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Invariant is the sentence the demo's last line states.
-const Invariant = "after every attack the cluster and the hub converged to the EdgeSite's spec within the bound"
+// Invariant is the sentence the demo's last line states, for a bound.
+func Invariant(within time.Duration) string {
+	return fmt.Sprintf("after every attack the cluster and the hub converged to the EdgeSite's spec within %s", within)
+}
 
 // Demo starts a control plane (envtest by default, KUBECONFIG when set), a hub
 // (embedded nats-server, NATS_URL when set) and the operator with leader
@@ -140,7 +143,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("manager: %w", err)
 	}
-	n.Invariant(fmt.Sprintf("%s (%s)", Invariant, cfg.Within), d.violations...)
+	n.Invariant(Invariant(cfg.Within), d.violations...)
 	return nil
 }
 
@@ -162,12 +165,16 @@ type demo struct {
 // converged waits for convergence after an attack, narrates how long it
 // took and records a violation if it did not happen within the bound.
 func (d *demo) converged(ctx context.Context, attack string, drift func(context.Context) ([]string, error)) error {
+	return d.convergedTo(ctx, attack, "cluster and hub match the spec", drift)
+}
+
+func (d *demo) convergedTo(ctx context.Context, attack, target string, drift func(context.Context) ([]string, error)) error {
 	took, err := WaitConverged(ctx, d.cfg.Within, drift)
 	if err != nil && !errors.Is(err, ErrNotConverged) {
 		return err
 	}
 	d.n.Measure("controller", "converged in %s (%d reconciles so far)", took.Round(time.Millisecond), d.rec.Reconciles())
-	if !d.n.Check(attack, err == nil, "cluster and hub match the spec within %s", d.cfg.Within) {
+	if !d.n.Check(attack, err == nil, "%s within %s", target, d.cfg.Within) {
 		d.violations = append(d.violations, fmt.Sprintf("%s: %v", attack, err))
 	}
 	return nil
@@ -192,12 +199,17 @@ func hubWord(t *natsembed.Target) string {
 	return "embedded nats-server with JetStream"
 }
 
+var loggersOnce sync.Once
+
 // setLoggers sends controller-runtime's and client-go's logs to w, or
-// nowhere: the narration is the demo's output.
+// nowhere: the narration is the demo's output. klog's logger may only be set
+// before anything logs, so the first call in a process wins.
 func setLoggers(w io.Writer) {
-	l := logger(w)
-	ctrl.SetLogger(l)
-	klog.SetLogger(l)
+	loggersOnce.Do(func() {
+		l := logger(w)
+		ctrl.SetLogger(l)
+		klog.SetLogger(l)
+	})
 }
 
 func logger(w io.Writer) logr.Logger {

@@ -14,6 +14,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -206,7 +207,10 @@ func (d *demo) rejected(err error) {
 		d.violations = append(d.violations, fmt.Sprintf("invalid spec accepted or failed otherwise: %v", err))
 		return
 	}
-	for _, c := range status.Status().Details.Causes {
+	// The API server lists causes in no fixed order; sort them by field.
+	causes := slices.Clone(status.Status().Details.Causes)
+	slices.SortStableFunc(causes, func(a, b metav1.StatusCause) int { return strings.Compare(a.Field, b.Field) })
+	for _, c := range causes {
 		d.n.Step("apiserver", "rejected %s: %s", c.Field, c.Message)
 	}
 }
@@ -270,7 +274,7 @@ func (d *demo) deleteSite(ctx context.Context) error {
 	}
 	d.n.Step("user", "deleted EdgeSite %s (finalizer %s holds it until the hub forgets the plant)", d.key, Finalizer)
 	collected := sets.New[string]()
-	err = d.converged(ctx, "delete", func(ctx context.Context) ([]string, error) {
+	err = d.convergedTo(ctx, "delete", "EdgeSite, children and hub registration gone", func(ctx context.Context) ([]string, error) {
 		if d.controlPlaneEmbedded {
 			// envtest has no garbage collector: do its job (see CollectOrphans).
 			deleted, err := CollectOrphans(ctx, d.admin, d.key.Namespace)

@@ -31,7 +31,7 @@ type EdgeSiteReconciler struct {
 	Hub      Hub
 	Recorder events.EventRecorder
 
-	reconciles, failures atomic.Int64
+	reconciles, failures, writes atomic.Int64
 }
 
 // What the operator may do, and nothing more: config/rbac/role.yaml is
@@ -47,6 +47,10 @@ type EdgeSiteReconciler struct {
 
 // Reconciles counts the calls to Reconcile so far.
 func (r *EdgeSiteReconciler) Reconciles() int64 { return r.reconciles.Load() }
+
+// Writes counts the API writes Reconcile has sent: creates, updates and
+// status updates. Once converged it stays put, however often Reconcile runs.
+func (r *EdgeSiteReconciler) Writes() int64 { return r.writes.Load() }
 
 // Failures counts the calls to Reconcile that returned an error, each of
 // which the work queue retried after a longer backoff.
@@ -78,6 +82,7 @@ func (r *EdgeSiteReconciler) reconcile(ctx context.Context, req ctrl.Request) (c
 	if controllerutil.AddFinalizer(site, Finalizer) {
 		// Before anything exists outside the cluster, make sure Kubernetes
 		// will wait for us to clean it up.
+		r.writes.Add(1)
 		if err := r.Client.Update(ctx, site); err != nil {
 			return ctrl.Result{}, fmt.Errorf("add finalizer to %s: %w", req, err)
 		}
@@ -119,6 +124,9 @@ func (r *EdgeSiteReconciler) applyChildren(ctx context.Context, site *edgev1.Edg
 		if err != nil {
 			return fmt.Errorf("apply %s %s/%s: %w", c.kind, site.Namespace, c.obj.GetName(), err)
 		}
+		if op != controllerutil.OperationResultNone {
+			r.writes.Add(1)
+		}
 		switch op {
 		case controllerutil.OperationResultCreated:
 			r.event(site, c.obj, "ChildCreated", "Create", "created %s %s", c.kind, c.obj.GetName())
@@ -155,6 +163,7 @@ func (r *EdgeSiteReconciler) finalize(ctx context.Context, site *edgev1.EdgeSite
 	}
 	r.event(site, nil, "Deregistered", "Deregister", "plant %s removed from the hub", site.Spec.Plant)
 	controllerutil.RemoveFinalizer(site, Finalizer)
+	r.writes.Add(1)
 	if err := r.Client.Update(ctx, site); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("remove finalizer from %s/%s: %w", site.Namespace, site.Name, err)
 	}

@@ -38,6 +38,7 @@ func (r *EdgeSiteReconciler) setStatus(ctx context.Context, site *edgev1.EdgeSit
 	if equality.Semantic.DeepEqual(before, &site.Status) {
 		return nil
 	}
+	r.writes.Add(1)
 	if err := r.Client.Status().Update(ctx, site); err != nil {
 		return fmt.Errorf("update status of %s/%s: %w", site.Namespace, site.Name, err)
 	}

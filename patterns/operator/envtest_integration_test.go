@@ -1,0 +1,100 @@
+//go:build integration
+
+package operator
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/natsembed"
+)
+
+// startControlPlane starts envtest for the test (KUBECONFIG is ignored: the
+// tests delete and break things) and stops it when the test ends.
+func startControlPlane(t testing.TB) *ControlPlane {
+	t.Helper()
+	if os.Getenv(EnvAssets) == "" {
+		labtest.Missing(t, EnvAssets+" is not set: run make test-integration, which builds kube-apiserver and etcd once")
+	}
+	t.Setenv(EnvKubeconfig, "")
+	cp, err := StartControlPlane()
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, cp.Stop()) })
+	return cp
+}
+
+// startHub starts a nats-server and opens the registry on it with a client
+// that fails fast while the server is down, as the demo's does.
+func startHub(t testing.TB) (*natsembed.Server, *KVHub) {
+	t.Helper()
+	srv := labtest.NATS(t)
+	nc := labtest.Conn(t, srv.ClientURL(), nats.ReconnectWait(50*time.Millisecond), nats.ReconnectBufSize(-1))
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	hub, err := NewKVHub(context.Background(), js)
+	require.NoError(t, err)
+	return srv, hub
+}
+
+// operator is a running manager, stopped when the test ends or by stop.
+type operator struct {
+	rec     *EdgeSiteReconciler
+	elected <-chan struct{}
+	stop    func()
+}
+
+// runOperator starts a manager as cfg; it may still be waiting for the lease.
+func runOperator(t testing.TB, cfg *rest.Config, hub Hub) *operator {
+	t.Helper()
+	setLoggers(nil)
+	mgr, rec, err := NewManager(cfg, ManagerOptions{Hub: hub})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return mgr.Start(ctx) })
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, g.Wait())
+		})
+	}
+	t.Cleanup(stop)
+	return &operator{rec: rec, elected: mgr.Elected(), stop: stop}
+}
+
+// waitLeader waits until op holds the lease.
+func (op *operator) waitLeader(t testing.TB) {
+	t.Helper()
+	select {
+	case <-op.elected:
+	case <-time.After(30 * time.Second):
+		require.FailNow(t, "manager not elected within 30s")
+	}
+}
+
+// startOperator runs a manager as cfg and waits until it leads.
+func startOperator(t testing.TB, cfg *rest.Config, hub Hub) *operator {
+	t.Helper()
+	op := runOperator(t, cfg, hub)
+	op.waitLeader(t)
+	return op
+}
+
+func adminClient(t testing.TB, cp *ControlPlane) client.WithWatch {
+	t.Helper()
+	c, err := client.NewWithWatch(cp.Admin, client.Options{Scheme: NewScheme()})
+	require.NoError(t, err)
+	return c
+}
