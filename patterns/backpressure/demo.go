@@ -115,6 +115,14 @@ func (d *demo) jetStreamQueue(ctx context.Context, restarted func(crashed, next 
 	})
 }
 
+// remove deletes the demo's stream; a failure is told, not fatal: the next
+// act replaces the stream anyway.
+func (d *demo) remove(ctx context.Context, q *JetStreamQueue) {
+	if err := q.Delete(context.WithoutCancel(ctx)); err != nil {
+		d.n.Step("jetstream-pull", "could not delete stream %s: %v", DemoStream, err)
+	}
+}
+
 // overload runs one strategy under the workload and narrates the result.
 func (d *demo) overload(ctx context.Context, name string) error {
 	c := d.cfg
@@ -138,7 +146,7 @@ func (d *demo) overload(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		defer q.Delete(context.WithoutCancel(ctx))
+		defer d.remove(ctx, q)
 		s = q
 	}
 	res, err := Run(ctx, s, c.Workload())
@@ -172,7 +180,7 @@ func (d *demo) crash(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer q.Delete(context.WithoutCancel(ctx))
+	defer d.remove(ctx, q)
 	res, err := Run(ctx, q, w)
 	if err != nil {
 		return err

@@ -84,7 +84,7 @@ func serve(t *testing.T, ctx context.Context, s Strategy, h Handler) *serving {
 		defer close(sv.done)
 		sv.err = s.Serve(ctx, h)
 	}()
-	t.Cleanup(func() { sv.wait(t) })
+	t.Cleanup(func() { _ = sv.wait(t) })
 	return sv
 }
 
