@@ -3,6 +3,7 @@ package backpressure
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -244,7 +245,11 @@ func (d *demo) summarize() {
 		d.n.Measure("summary", "%-26s %9.0f %8d %12s %9s %9s %7d", r.Strategy, r.Goodput(), r.Peaks.Depth,
 			"+"+MiB(r.HeapGrowth()), round(r.Audit.Percentile(0.5)), round(r.Audit.Percentile(0.99)), r.Audit.Shed)
 	}
-	d.n.Step("summary", "the unbounded buffer's memory grew with the backlog; the bounded ones moved it upstream (blocked producer), dropped it (counted), or kept it in the stream (credit window)")
+	if len(d.cfg.selected()) == len(StrategyNames) {
+		d.n.Step("summary", "the unbounded buffer's memory grew with the backlog; the bounded ones moved it upstream (blocked producer), dropped it (counted), or kept it in the stream (credit window)")
+	} else {
+		d.n.Step("summary", "ran %s", strings.Join(d.cfg.selected(), ", "))
+	}
 }
 
 // round keeps durations readable.
