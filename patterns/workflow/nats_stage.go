@@ -66,24 +66,31 @@ func (w StageWorker) Run(ctx context.Context, ready func()) error {
 	return g.Wait()
 }
 
-// pull fetches batches until ctx ends and hands each to handle.
+// pull hands batches of messages to handle until ctx ends. It waits for one
+// message, then takes whatever else has already arrived, up to batch: under
+// load batches fill up (one transaction, one round of acks for many
+// messages) and when traffic is light nothing waits for a batch to fill.
 func pull(ctx context.Context, cons jetstream.Consumer, batch int, handle func(context.Context, []jetstream.Msg) error) error {
-	for ctx.Err() == nil {
-		b, err := cons.Fetch(batch, jetstream.FetchMaxWait(200*time.Millisecond))
+	it, err := cons.Messages(jetstream.PullMaxMessages(batch))
+	if err != nil {
+		return fmt.Errorf("pull: %w", err)
+	}
+	defer it.Stop()
+	for {
+		m, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("fetch: %w", err)
+			return fmt.Errorf("pull: %w", err)
 		}
-		var msgs []jetstream.Msg
-		for m := range b.Messages() {
+		msgs := []jetstream.Msg{m}
+		for len(msgs) < batch {
+			m, err := it.Next(jetstream.NextMaxWait(time.Millisecond))
+			if err != nil {
+				break // nothing more has arrived
+			}
 			msgs = append(msgs, m)
-		}
-		// b.Error() may report a timeout or a connection blip: what was
-		// fetched is handled, the rest is fetched again next time.
-		if len(msgs) == 0 {
-			continue
 		}
 		if err := handle(ctx, msgs); err != nil {
 			if ctx.Err() != nil {
@@ -92,7 +99,6 @@ func pull(ctx context.Context, cons jetstream.Consumer, batch int, handle func(c
 			return err
 		}
 	}
-	return nil
 }
 
 // clean parses each line; a reading goes to analyze, a rejection to the

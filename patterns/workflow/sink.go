@@ -103,14 +103,28 @@ func (s *Sink) Save(ctx context.Context, results []Result, rejects []Rejection) 
 		return fmt.Errorf("save: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	for _, r := range results {
-		if _, err := tx.ExecContext(ctx, upsertReading, r.Key, r.LineID, r.Machine, string(r.Metric), r.AtMS, r.Value, string(r.Level), r.Load); err != nil {
-			return fmt.Errorf("save reading %s: %w", r.Key, err)
+	if len(results) > 0 {
+		stmt, err := tx.PrepareContext(ctx, upsertReading)
+		if err != nil {
+			return fmt.Errorf("save: prepare: %w", err)
+		}
+		defer stmt.Close()
+		for _, r := range results {
+			if _, err := stmt.ExecContext(ctx, r.Key, r.LineID, r.Machine, string(r.Metric), r.AtMS, r.Value, string(r.Level), r.Load); err != nil {
+				return fmt.Errorf("save reading %s: %w", r.Key, err)
+			}
 		}
 	}
-	for _, r := range rejects {
-		if _, err := tx.ExecContext(ctx, upsertReject, r.LineID, string(r.Stage), r.Kind, r.Reason, r.Raw); err != nil {
-			return fmt.Errorf("save rejection %s: %w", r.LineID, err)
+	if len(rejects) > 0 {
+		stmt, err := tx.PrepareContext(ctx, upsertReject)
+		if err != nil {
+			return fmt.Errorf("save: prepare: %w", err)
+		}
+		defer stmt.Close()
+		for _, r := range rejects {
+			if _, err := stmt.ExecContext(ctx, r.LineID, string(r.Stage), r.Kind, r.Reason, r.Raw); err != nil {
+				return fmt.Errorf("save rejection %s: %w", r.LineID, err)
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -1,0 +1,123 @@
+package workflow_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/patternlab/patternlab/kit/temporaldev"
+	"github.com/patternlab/patternlab/patterns/workflow"
+)
+
+// BenchmarkPipeline runs the same 1000 lines through the three
+// implementations, one whole batch per iteration, with the same fan-out of
+// analyze (4) and a scoring service that answers at once: what is measured
+// is what each way of wiring the stages costs, not the stages. Workers run
+// in the benchmark's process (no process start-up is timed); the NATS server
+// is embedded; the Temporal dev server is the real one, in its own process.
+//
+// Metrics: records/s; µs/record, the cost of one record; x-goroutines, that
+// cost as a multiple of the in-process pipeline's, measured in the same run:
+// what durability costs.
+func BenchmarkPipeline(b *testing.B) {
+	const records = 1000
+	f := newFixture(b, 61, records)
+	f.stage.PoisonKeys = nil // retries with backoff would dominate the numbers
+	var reference float64    // µs per record of the in-process pipeline
+
+	report := func(b *testing.B, name string) {
+		perRecord := float64(b.Elapsed().Microseconds()) / float64(b.N*records)
+		b.ReportMetric(float64(b.N*records)/b.Elapsed().Seconds(), "records/s")
+		b.ReportMetric(perRecord, "µs/record")
+		if name == "goroutines" {
+			reference = perRecord
+		}
+		if reference > 0 {
+			b.ReportMetric(perRecord/reference, "x-goroutines")
+		}
+	}
+
+	b.Run("goroutines", func(b *testing.B) {
+		sink, err := workflow.OpenSink(f.sinkPath("bench-goroutines"), 0)
+		require.NoError(b, err)
+		defer sink.Close()
+		p := workflow.InProcess{FanOut: 4, Stage: f.stage}
+		for b.Loop() {
+			require.NoError(b, p.Run(context.Background(), f.source, sink))
+		}
+		report(b, "goroutines")
+	})
+
+	b.Run("nats", func(b *testing.B) {
+		ctx := context.Background()
+		url, js := natsFor(b)
+		m := workflow.MessageDriven{URL: url, JS: js, Launch: workflow.Goroutines, Stage: f.stage,
+			Sink: f.sinkPath("bench-nats"), AnalyzeWorkers: 2, Concurrency: 2}
+		mr, err := m.Start(ctx)
+		require.NoError(b, err)
+		defer mr.Stop() //nolint:errcheck
+		i := 0
+		for b.Loop() {
+			i++
+			_, err := mr.Publish(ctx, fmt.Sprintf("bench-%d", i), f.source)
+			require.NoError(b, err)
+			require.NoError(b, mr.Wait(ctx))
+		}
+		report(b, "nats")
+	})
+
+	b.Run("temporal", func(b *testing.B) {
+		if os.Getenv(temporaldev.EnvAddress) == "" {
+			if _, err := temporaldev.CLIPath(); err != nil {
+				b.Skip("skipped: TEMPORAL_CLI is not set; make bench builds and exports it")
+			}
+		}
+		ctx := context.Background()
+		tg, err := temporaldev.FromEnv(ctx, temporaldev.Options{})
+		require.NoError(b, err)
+		defer tg.Close()
+		c, err := tg.Dial(ctx)
+		require.NoError(b, err)
+		defer c.Close()
+		w, err := workflow.Goroutines(ctx, workflow.WorkerSpec{Name: "bench", Engine: workflow.EngineTemporal, Config: f.stage,
+			Sink: f.sinkPath("bench-temporal"), TemporalAddress: tg.Address, TemporalNamespace: tg.Namespace})
+		require.NoError(b, err)
+		defer w.Stop() //nolint:errcheck
+		i := 0
+		for b.Loop() {
+			i++
+			run, err := workflow.StartBatch(ctx, c, workflow.BatchInput{BatchID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i),
+				Source: f.source, Lines: records, Partitions: 4, HeartbeatTimeout: 10 * time.Second})
+			require.NoError(b, err)
+			require.NoError(b, run.Get(ctx, nil))
+		}
+		report(b, "temporal")
+	})
+}
+
+// BenchmarkStages prices the stage code every implementation shares, per
+// record, to set against the wiring costs above.
+func BenchmarkStages(b *testing.B) {
+	f := newFixture(b, 67, 1000)
+	b.Run("clean", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			workflow.CleanLine(f.data.Lines[i%len(f.data.Lines)])
+		}
+	})
+	b.Run("store-upsert", func(b *testing.B) {
+		sink, err := workflow.OpenSink(f.sinkPath("bench-stages"), 0)
+		require.NoError(b, err)
+		defer sink.Close()
+		ctx := context.Background()
+		const batch = 128
+		results := f.want.Results[:batch]
+		for b.Loop() {
+			require.NoError(b, sink.Save(ctx, results, nil))
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch)/1000, "µs/record")
+	})
+}
