@@ -163,20 +163,18 @@ func topoOrder(t *testing.T, tasks []argoTask) []string {
 
 var argoExpr = regexp.MustCompile(`\{\{([a-z.]+)\}\}`)
 
-// Running the manifest's steps in DAG order, fanned-out steps at once, with
-// each container's arguments and cmd/stage's code, stores exactly what the
-// other implementations store. A step run twice, as an Argo retry would,
-// changes nothing.
-func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
-	wf, templates, tasks := loadArgo(t)
-	f := newFixture(t, 53, 400)
-	f.stage.PoisonKeys = nil
-	f.want = workflow.Expected(f.data.Lines, f.stage)
-	data := t.TempDir()
-	raw, err := os.ReadFile(f.source)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(data, "input.csv"), raw, 0o644))
+// argoStep is one task of the DAG as Argo would run it: the container
+// arguments of each of its pods (several when the task fans out).
+type argoStep struct {
+	Task string
+	Pods [][]string
+}
 
+// argoPlan expands the manifest the way Argo does: tasks in dependency
+// order, withSequence into one pod per item, {{...}} parameters substituted.
+func argoPlan(t *testing.T) (image string, plan []argoStep) {
+	t.Helper()
+	wf, templates, tasks := loadArgo(t)
 	params := map[string]string{}
 	for _, p := range wf.Spec.Arguments.Parameters {
 		params["workflow.parameters."+p.Name] = p.Value
@@ -186,17 +184,16 @@ func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 		byName[task.Name] = task
 	}
 	expand := func(s string, vars map[string]string) string {
-		s = argoExpr.ReplaceAllStringFunc(s, func(m string) string {
+		return argoExpr.ReplaceAllStringFunc(s, func(m string) string {
 			v, ok := vars[argoExpr.FindStringSubmatch(m)[1]]
 			require.True(t, ok, "unknown expression %s", m)
 			return v
 		})
-		return strings.Replace(s, "/data/", data+"/", 1) // the volume
 	}
-	ctx := ctxFor(t, time.Minute)
 	for _, name := range topoOrder(t, tasks) {
 		task := byName[name]
 		tpl := templates[task.Template]
+		image = tpl.Container.Image
 		items := []string{""}
 		if task.WithSequence != nil {
 			n, err := strconv.Atoi(expand(task.WithSequence.Count, params))
@@ -206,7 +203,7 @@ func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 				items = append(items, strconv.Itoa(i))
 			}
 		}
-		g, gctx := errgroup.WithContext(ctx)
+		step := argoStep{Task: name}
 		for _, item := range items {
 			vars := map[string]string{"item": item}
 			for k, v := range params {
@@ -219,8 +216,43 @@ func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 			for i, a := range tpl.Container.Args {
 				args[i] = expand(a, vars)
 			}
+			step.Pods = append(step.Pods, args)
+		}
+		plan = append(plan, step)
+	}
+	return image, plan
+}
+
+// argoVolume is a fixture's export on a directory standing for the
+// workflow's volume, and the store the steps must leave there.
+func argoVolume(t *testing.T) (fixture, string) {
+	f := newFixture(t, 53, 400)
+	f.stage.PoisonKeys = nil // the manifest injects no fault
+	f.want = workflow.Expected(f.data.Lines, f.stage)
+	data := t.TempDir()
+	raw, err := os.ReadFile(f.source)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(data, "input.csv"), raw, 0o644))
+	return f, data
+}
+
+// Running the manifest's steps in DAG order, fanned-out pods at once, with
+// each container's arguments and cmd/stage's code, stores exactly what the
+// other implementations store. Every pod runs twice, as an Argo retry of a
+// step that had in fact succeeded would: that changes nothing.
+func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
+	_, plan := argoPlan(t)
+	f, data := argoVolume(t)
+	ctx := ctxFor(t, time.Minute)
+	for _, step := range plan {
+		g, gctx := errgroup.WithContext(ctx)
+		for _, pod := range step.Pods {
+			args := make([]string, len(pod))
+			for i, a := range pod {
+				args[i] = strings.Replace(a, "/data/", data+"/", 1)
+			}
 			g.Go(func() error {
-				for range 2 { // the second run is an Argo retry of a step that had succeeded
+				for range 2 {
 					if err := workflow.RunStageCommand(gctx, args, os.Stderr); err != nil {
 						return err
 					}
@@ -228,7 +260,7 @@ func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 				return nil
 			})
 		}
-		require.NoError(t, g.Wait(), "step %s", name)
+		require.NoError(t, g.Wait(), "step %s", step.Task)
 	}
 	snap, err := workflow.ReadSnapshot(ctx, filepath.Join(data, "store.db"))
 	require.NoError(t, err)
