@@ -36,6 +36,9 @@ func ResetStream(ctx context.Context, js jetstream.JetStream, prefix string) err
 // service and the orders service, which places orders and watches for the
 // events that end a saga. A service missing from the local ones runs
 // elsewhere (another process, a container) against the same stream.
+//
+// Place, Wait, Backlog, Quiesce and Snapshots may be called concurrently;
+// Crash, Restart and Close belong to the one goroutine that runs the show.
 type Choreography struct {
 	url      string
 	opts     ChoreographyOptions

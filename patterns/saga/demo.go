@@ -34,6 +34,9 @@ type Config struct {
 	// UnsafeNoIdempotency turns the services' idempotency keys off, to
 	// watch the invariant break.
 	UnsafeNoIdempotency bool
+	// Hold keeps the dev server, and its Web UI, up after the verdict until
+	// the context ends (Ctrl-C), so the workflows can be browsed.
+	Hold bool
 }
 
 // DefaultConfig is the demo's default run.
@@ -80,17 +83,24 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("choreography: %w", err)
 	}
-	orch, err := runOrchestration(ctx, n, target.URL, orders, plan, cfg)
+	orch, release, err := runOrchestration(ctx, n, target.URL, orders, plan, cfg)
 	if errors.Is(err, temporaldev.ErrNoCLI) {
 		return fmt.Errorf("orchestration: %w (or run with -temporal=%s)", err, InMemory)
 	}
 	if err != nil {
 		return fmt.Errorf("orchestration: %w", err)
 	}
+	defer release.stop()
 
 	n.Act("verdict")
+	if cfg.Hold && release.ui != "" {
+		n.Step("temporal", "-hold: the dev server stays up after the verdict, for its Web UI, until Ctrl-C")
+	}
 	n.Invariant("choreography: "+Invariant, chor.Violations...)
 	n.Invariant("orchestration: "+Invariant, orch.Violations...)
+	if cfg.Hold && release.ui != "" {
+		<-ctx.Done()
+	}
 	return nil
 }
 

@@ -26,10 +26,18 @@ type orchestration struct {
 	abort  context.CancelCauseFunc // of the saga in flight
 }
 
+// backend is what act 2 leaves running: the Temporal side, stopped by stop,
+// and the Web UI's URL, if there is one.
+type backend struct {
+	stop func()
+	ui   string
+}
+
 // runOrchestration is act 2: a Temporal workflow per order drives the same
 // services over NATS request/reply. With the dev server, the worker runs in
-// its own process and is SIGKILLed mid-saga.
-func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orders []Order, plan *Plan, cfg Config) (Report, error) {
+// its own process and is SIGKILLed mid-saga. The caller stops the Temporal
+// side (the dev server may be held for its Web UI).
+func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orders []Order, plan *Plan, cfg Config) (Report, backend, error) {
 	n.Act("act 2: orchestration: a Temporal workflow drives the services and holds the compensation stack")
 	o := &orchestration{n: n, plan: plan, cfg: cfg}
 	services, err := newServices(LedgerOptions{
@@ -38,26 +46,31 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orde
 		Hooks:               Hooks{BeforeApply: o.beforeApply, AfterApply: o.afterApply},
 	})
 	if err != nil {
-		return Report{}, err
+		return Report{}, backend{}, err
 	}
 	nc, err := natsembed.Connect(url, "saga-services")
 	if err != nil {
-		return Report{}, err
+		return Report{}, backend{}, err
 	}
 	defer nc.Close()
 	const prefix = "orch"
 	endpoints, err := ServeEndpoints(nc, prefix, services)
 	if err != nil {
-		return Report{}, err
+		return Report{}, backend{}, err
 	}
 	defer endpoints.Stop()
 	n.Step("lab", "inventory, payment and shipping answer requests on NATS; the activities call them")
 
-	stop, err := o.startBackend(ctx, url, prefix)
+	be, err := o.startBackend(ctx, url, prefix)
 	if err != nil {
-		return Report{}, err
+		return Report{}, backend{}, err
 	}
-	defer stop()
+	ok := false
+	defer func() {
+		if !ok {
+			be.stop()
+		}
+	}()
 
 	board := NewBoard()
 	start := time.Now()
@@ -65,7 +78,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orde
 		began := time.Now()
 		out, err := o.runOne(ctx, order)
 		if err != nil {
-			return Report{}, err
+			return Report{}, backend{}, err
 		}
 		took := time.Since(began)
 		tellStory(n, order.ID, services)
@@ -81,23 +94,24 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orde
 	}
 	r := Verify(orders, board.Outcomes(), snaps)
 	tellChecks(n, "orchestration", r)
-	return r, nil
+	ok = true
+	return r, be, nil
 }
 
 // startBackend starts the Temporal side and returns how to stop it.
-func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (func(), error) {
+func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (backend, error) {
 	if o.cfg.Temporal == InMemory {
 		nc, err := natsembed.Connect(url, "saga-worker")
 		if err != nil {
-			return nil, err
+			return backend{}, err
 		}
 		o.orch = &InMemoryOrchestrator{Activities: &Activities{NC: nc, Prefix: prefix}}
 		o.n.Step("worker", "Temporal SDK test environment in this process: same workflow and activities, no server, no worker process to kill")
-		return nc.Close, nil
+		return backend{stop: nc.Close}, nil
 	}
 	tg, closeTemporal, err := StartTemporal(ctx, true)
 	if err != nil {
-		return nil, err
+		return backend{}, err
 	}
 	o.n.Measure("temporal", "%s", tg.Describe())
 	if tg.Embedded != nil && tg.Embedded.UIURL() != "" {
@@ -106,7 +120,7 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (f
 	c, err := tg.Dial(ctx)
 	if err != nil {
 		closeTemporal()
-		return nil, err
+		return backend{}, err
 	}
 	queue, ids := TaskQueue, "saga"
 	if tg.Embedded == nil {
@@ -120,20 +134,25 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (f
 	if err != nil {
 		c.Close()
 		closeTemporal()
-		return nil, err
+		return backend{}, err
 	}
 	o.worker = w
 	o.n.Step("worker", "worker started in its own OS process (this binary, re-executed), polling task queue %s", TaskQueue)
 	o.n.Measure("worker", "worker pid %d", w.Pid())
-	return func() {
+	ui := ""
+	if tg.Embedded != nil {
+		ui = tg.Embedded.UIURL()
+	}
+	return backend{ui: ui, stop: func() {
 		o.mu.Lock()
 		if o.worker != nil {
 			o.worker.Stop()
+			o.worker = nil
 		}
 		o.mu.Unlock()
 		c.Close()
 		closeTemporal()
-	}, nil
+	}}, nil
 }
 
 func (o *orchestration) runOne(ctx context.Context, order Order) (Outcome, error) {

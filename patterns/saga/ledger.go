@@ -261,16 +261,17 @@ func (l *Ledger) entry(k Key) *Entry {
 
 // GiveUp settles an open key as declined after the caller stopped retrying
 // it: the step never applied, so the saga compensates the steps before it.
-func (l *Ledger) GiveUp(k Key, reason string) {
+// A key that is already settled keeps its outcome.
+func (l *Ledger) GiveUp(k Key, reason string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entry(k)
 	if e.Effect != "" {
-		return
+		return nil
 	}
 	e.Effect, e.Reason = Declined, reason
 	l.note(Note{Key: k, Kind: NoteDeclined, Attempt: e.Attempts, Entry: *e})
-	_ = l.persist()
+	return l.persist()
 }
 
 // Tx is the view an Apply rule has of the ledger: reads see its own

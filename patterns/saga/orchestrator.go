@@ -82,8 +82,12 @@ type InMemoryOrchestrator struct {
 	env map[string]*testsuite.TestWorkflowEnvironment
 }
 
-// Run implements Orchestrator. Sagas run one at a time.
+// Run implements Orchestrator. The test environment runs the workflow to
+// its end; ctx is only checked before it starts.
 func (m *InMemoryOrchestrator) Run(ctx context.Context, o Order) (Outcome, error) {
+	if err := ctx.Err(); err != nil {
+		return Outcome{}, err
+	}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := suite.NewTestWorkflowEnvironment()
@@ -111,7 +115,7 @@ func (m *InMemoryOrchestrator) Run(ctx context.Context, o Order) (Outcome, error
 	if err := env.GetWorkflowResult(&out); err != nil {
 		return Outcome{}, fmt.Errorf("%s result: %w", o.ID, err)
 	}
-	return out, ctx.Err()
+	return out, nil
 }
 
 func (m *InMemoryOrchestrator) running(saga string) (*testsuite.TestWorkflowEnvironment, error) {

@@ -152,7 +152,10 @@ func (p *Participant) handle(ctx context.Context, m jetstream.Msg) {
 	case errors.Is(err, ErrTransient) && r.onDeclined != "" && res.Attempt >= MaxForwardAttempts:
 		// The service knows the step did not apply: giving up is safe.
 		reason := fmt.Sprintf("gave up after %d attempts", res.Attempt)
-		p.svc.Ledger.GiveUp(key, reason)
+		if err := p.svc.Ledger.GiveUp(key, reason); err != nil {
+			_ = m.NakWithDelay(p.opts.RetryDelay)
+			return
+		}
 		next.Type, next.Reason = r.onDeclined, reason
 	case err != nil:
 		// Transient (or the store failed): deliver it again later.
@@ -237,7 +240,8 @@ func streamName(prefix string) string { return "SAGA_" + sanitize(prefix) }
 func sanitize(s string) string {
 	b := []byte(s)
 	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum {
 			b[i] = '_'
 		}
 	}

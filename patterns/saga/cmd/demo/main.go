@@ -2,7 +2,7 @@
 // JetStream) and an orchestrated one (Temporal), under a seeded fault
 // schedule, and checks the invariant on each.
 //
-//	go run ./patterns/saga/cmd/demo [-orders 8] [-seed 7] [-fault-rate 0.3] [-temporal dev|memory] [-idempotency=false]
+//	go run ./patterns/saga/cmd/demo [-orders 8] [-seed 82] [-fault-rate 0.3] [-temporal dev|memory] [-idempotency=false] [-hold]
 package main
 
 import (
@@ -24,6 +24,7 @@ func main() {
 	flag.Float64Var(&cfg.FaultRate, "fault-rate", cfg.FaultRate, "probability that a step or a compensation fails, 0..1")
 	temporal := flag.String("temporal", string(cfg.Temporal), "orchestration backend: dev (Temporal dev server, worker process killed mid-run) or memory (SDK test environment)")
 	idempotency := flag.Bool("idempotency", true, "services absorb duplicate deliveries by (saga, step) key; false shows why they must")
+	flag.BoolVar(&cfg.Hold, "hold", false, "keep the dev server and its Web UI up after the verdict, until Ctrl-C")
 	flag.Parse()
 	cfg.Temporal = saga.Backend(*temporal)
 	cfg.UnsafeNoIdempotency = !*idempotency
