@@ -12,10 +12,10 @@ import (
 // server) for a run and returns it with a function that stops it.
 //
 // A dev server keeps its state in a SQLite file and syncs it to disk on
-// every write; on a busy disk those syncs dominate a short run (about 3x
-// slower when this module was written). When the machine has a memory-backed /dev/shm the
-// file goes there: the runs here kill workers, never the server, so they
-// do not need the file to survive the machine.
+// every write; on a busy disk those syncs dominate a short run. When the
+// machine has a memory-backed /dev/shm the file goes there: the runs here
+// kill workers, never the server, so they do not need the file to survive
+// the machine.
 func StartTemporal(ctx context.Context, ui bool) (*temporaldev.Target, func(), error) {
 	opts := temporaldev.Options{UI: ui}
 	dir := ""
