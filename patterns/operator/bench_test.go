@@ -67,9 +67,8 @@ func BenchmarkEnvtest(b *testing.B) {
 		labtest.Missing(b, EnvAssets+" is not set: run make bench, which builds kube-apiserver and etcd once")
 		return
 	}
-	b.Setenv(EnvKubeconfig, "")
 	setLoggers(nil)
-	cp, err := StartControlPlane()
+	cp, err := StartControlPlane("")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -24,7 +25,7 @@ const (
 	// EnvAssets names the directory with the kube-apiserver and etcd
 	// binaries envtest starts; `make` builds them once and exports it.
 	EnvAssets = "KUBEBUILDER_ASSETS"
-	// EnvKubeconfig points the demo at an existing cluster instead.
+	// EnvKubeconfig points the demo (cmd/demo) at an existing cluster instead.
 	EnvKubeconfig = "KUBECONFIG"
 )
 
@@ -38,8 +39,8 @@ var ErrNoControlPlane = errors.New(EnvAssets + " is not set: run `make demo P=op
 const OperatorUser = "edgesite-operator"
 
 // ControlPlane is the Kubernetes API the demo and the integration tests talk
-// to: a kube-apiserver and etcd started by envtest (the default), or the
-// cluster KUBECONFIG names. Either way the EdgeSite CRD is installed.
+// to: a kube-apiserver and etcd started by envtest (the default), or an
+// existing cluster named by a kubeconfig. Either way the EdgeSite CRD is installed.
 type ControlPlane struct {
 	// Admin can do anything: it plays the user and the attacker.
 	Admin *rest.Config
@@ -50,18 +51,22 @@ type ControlPlane struct {
 	env *envtest.Environment
 }
 
-// StartControlPlane starts envtest with the EdgeSite CRD, or installs the CRD
-// into the KUBECONFIG cluster when that is set.
-func StartControlPlane() (*ControlPlane, error) {
+// StartControlPlane starts envtest with the EdgeSite CRD or, given a
+// kubeconfig path, installs the CRD into that cluster instead.
+func StartControlPlane(kubeconfig string) (*ControlPlane, error) {
 	crds, err := config.CRDs()
 	if err != nil {
 		return nil, fmt.Errorf("load CRDs: %w", err)
 	}
 	env := &envtest.Environment{CRDs: crds, Scheme: NewScheme()}
-	existing := os.Getenv(EnvKubeconfig) != ""
+	existing := kubeconfig != ""
 	switch {
 	case existing:
-		env.UseExistingCluster = ptr.To(true)
+		cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("load kubeconfig %s: %w", kubeconfig, err)
+		}
+		env.UseExistingCluster, env.Config = ptr.To(true), cfg
 	case os.Getenv(EnvAssets) == "":
 		return nil, ErrNoControlPlane
 	default:

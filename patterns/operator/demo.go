@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,6 +31,12 @@ type Config struct {
 	Site      string        // the EdgeSite's name, also its plant
 	Within    time.Duration // the convergence bound the invariant states
 	Log       io.Writer     // controller-runtime and client-go logs; nil discards them
+
+	// Kubeconfig, when set, runs against that cluster instead of envtest
+	// (cmd/demo takes it from KUBECONFIG). HubURL, when set, is an existing
+	// NATS system instead of the embedded one (cmd/demo: NATS_URL).
+	Kubeconfig string
+	HubURL     string
 }
 
 // DefaultConfig is what `make demo P=operator` runs.
@@ -41,19 +49,25 @@ func (c Config) Validate() error {
 	if c.Within <= 0 || c.Within > 5*time.Minute {
 		return narrate.Usagef("-within must be in (0, 5m], got %s", c.Within)
 	}
-	if c.Namespace == "" || c.Site == "" {
-		return narrate.Usagef("-namespace and -site must not be empty")
+	if errs := validation.IsDNS1123Label(c.Namespace); len(errs) > 0 {
+		return narrate.Usagef("-namespace %q: %s", c.Namespace, strings.Join(errs, "; "))
+	}
+	if !plantName.MatchString(c.Site) || len(c.Site) > 32 {
+		return narrate.Usagef("-site %q: a plant name: 2 to 32 of a-z, 0-9 and '-', starting with a letter", c.Site)
 	}
 	return nil
 }
+
+// plantName is the CRD's pattern for spec.plant; the demo's site is its plant.
+var plantName = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
 
 // Invariant is the sentence the demo's last line states, for a bound.
 func Invariant(within time.Duration) string {
 	return fmt.Sprintf("after every attack the cluster and the hub converged to the EdgeSite's spec within %s", within)
 }
 
-// Demo starts a control plane (envtest by default, KUBECONFIG when set), a hub
-// (embedded nats-server, NATS_URL when set) and the operator with leader
+// Demo starts a control plane (envtest, or cfg.Kubeconfig's cluster), a hub
+// (an embedded nats-server, or cfg.HubURL) and the operator with leader
 // election; applies an EdgeSite; then attacks: a child deleted, children
 // edited by hand, the spec updated, invalid specs submitted, the hub taken
 // down, the EdgeSite deleted. After each attack it waits for convergence
@@ -66,7 +80,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	d := &demo{n: n, cfg: cfg, key: client.ObjectKey{Namespace: cfg.Namespace, Name: cfg.Site}}
 
 	n.Act("control plane, hub and operator")
-	cp, err := StartControlPlane()
+	cp, err := StartControlPlane(cfg.Kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -76,9 +90,13 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 		return err
 	}
 
-	hubTarget, err := natsembed.FromEnv(natsembed.Options{Name: "hub"})
-	if err != nil {
-		return fmt.Errorf("start hub: %w", err)
+	hubTarget := &natsembed.Target{URL: cfg.HubURL}
+	if cfg.HubURL == "" {
+		srv, err := natsembed.Start(natsembed.Options{Name: "hub"})
+		if err != nil {
+			return fmt.Errorf("start hub: %w", err)
+		}
+		hubTarget = &natsembed.Target{URL: srv.ClientURL(), Embedded: srv}
 	}
 	defer hubTarget.Close()
 	// No reconnect buffer: while the hub is down a request fails at once and
@@ -194,7 +212,7 @@ func (d *demo) site(ctx context.Context) (*edgev1.EdgeSite, error) {
 
 func hubWord(t *natsembed.Target) string {
 	if t.External() {
-		return "external NATS hub at " + t.URL + " (from NATS_URL)"
+		return "external NATS hub at " + t.URL
 	}
 	return "embedded nats-server with JetStream"
 }

@@ -218,7 +218,7 @@ func (d *demo) rejected(err error) {
 func (d *demo) hubOutage(ctx context.Context) error {
 	d.n.Act("attack: hub outage")
 	if d.hubServer == nil {
-		d.n.Step("hub", "the hub is external (NATS_URL): not stopping it")
+		d.n.Step("hub", "the hub is external: not stopping it")
 		return nil
 	}
 	d.hubServer.Stop()

@@ -20,15 +20,14 @@ import (
 	"github.com/patternlab/patternlab/kit/natsembed"
 )
 
-// startControlPlane starts envtest for the test (KUBECONFIG is ignored: the
-// tests delete and break things) and stops it when the test ends.
+// startControlPlane starts envtest for the test (never a KUBECONFIG cluster:
+// the tests delete and break things) and stops it when the test ends.
 func startControlPlane(t testing.TB) *ControlPlane {
 	t.Helper()
 	if os.Getenv(EnvAssets) == "" {
 		labtest.Missing(t, EnvAssets+" is not set: run make test-integration, which builds kube-apiserver and etcd once")
 	}
-	t.Setenv(EnvKubeconfig, "")
-	cp, err := StartControlPlane()
+	cp, err := StartControlPlane("")
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, cp.Stop()) })
 	return cp

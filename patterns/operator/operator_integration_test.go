@@ -24,11 +24,11 @@ import (
 // within is the convergence bound the integration tests hold the operator to.
 const within = 10 * time.Second
 
-// TestOperatorUnderAttack runs the operator, as a user bound to nothing but
+// TestIntegrationOperatorUnderAttack runs the operator, as a user bound to nothing but
 // the generated role, against a real kube-apiserver and etcd, and attacks it
 // in turn as the demo does. After each attack the cluster and the hub must
 // converge to the spec within the bound.
-func TestOperatorUnderAttack(t *testing.T) {
+func TestIntegrationOperatorUnderAttack(t *testing.T) {
 	top := t // owns the managers: a subtest's cleanup would stop them early
 	cp := startControlPlane(t)
 	ctx := context.Background()
@@ -222,13 +222,13 @@ func TestOperatorUnderAttack(t *testing.T) {
 	})
 }
 
-// TestReconcileRaceAgainstAPIServer: a reconcile works from an EdgeSite that
+// TestIntegrationReconcileRace: a reconcile works from an EdgeSite that
 // a user updates underneath it. Its status write carries the old
 // resourceVersion; the API server refuses it (409 Conflict), so "ready at
 // generation 2" is never recorded over generation 3, and the next reconcile
 // converges to generation 3. Reconcilers are called directly here: no
 // manager runs, so nothing else reconciles in between.
-func TestReconcileRaceAgainstAPIServer(t *testing.T) {
+func TestIntegrationReconcileRace(t *testing.T) {
 	cp := startControlPlane(t)
 	ctx := context.Background()
 	_, hub := startHub(t)

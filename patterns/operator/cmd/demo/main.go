@@ -1,6 +1,7 @@
 // Command demo runs the EdgeSite operator against a real kube-apiserver:
 // envtest by default (KUBEBUILDER_ASSETS, set by make), or the cluster that
-// KUBECONFIG names. See the chapter docs/patterns/operator.md.
+// KUBECONFIG names; and a NATS hub: embedded, or NATS_URL (NATS_CREDS).
+// See the chapter docs/patterns/operator.md.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"os"
 
 	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/natsembed"
 	"github.com/patternlab/patternlab/patterns/operator"
 )
 
@@ -19,6 +21,8 @@ func main() {
 	flag.DurationVar(&cfg.Within, "within", cfg.Within, "convergence bound after each attack")
 	verbose := flag.Bool("v", false, "print controller-runtime and client-go logs to stderr")
 	flag.Parse()
+	cfg.Kubeconfig = os.Getenv(operator.EnvKubeconfig)
+	cfg.HubURL = os.Getenv(natsembed.EnvURL)
 	if *verbose {
 		cfg.Log = os.Stderr
 	}
