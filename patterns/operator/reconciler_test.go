@@ -120,7 +120,7 @@ func TestReconcile(t *testing.T) {
 					s.Generation = 2
 				})
 			},
-			writes: 1, // status: observedGeneration 2
+			writes:  1, // status: observedGeneration 2
 			settled: true,
 		},
 		{
