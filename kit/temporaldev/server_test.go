@@ -46,7 +46,10 @@ func TestRestartKeepsTheDatabase(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	db := t.TempDir() + "/t.db"
-	s, err := temporaldev.Start(ctx, temporaldev.Options{DBFile: db})
+	s, err := temporaldev.Start(ctx, temporaldev.Options{
+		DBFile:        db,
+		DynamicConfig: map[string]string{"history.transferProcessorMaxPollRPS": "1000"},
+	})
 	require.NoError(t, err)
 	t.Cleanup(s.Shutdown)
 	addr := s.Address()
