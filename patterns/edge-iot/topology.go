@@ -19,6 +19,7 @@ type TopologyConfig struct {
 	HubStoreDir  string // empty: a temporary directory
 	Limits       EdgeLimits
 	Gateway      GatewayConfig
+	LinkLatency  time.Duration // added each way on the edge-hub link (benchmarks)
 }
 
 // Topology is a running plant, all in this process: the hub server, the
@@ -56,6 +57,7 @@ func StartTopology(ctx context.Context, cfg TopologyConfig) (t *Topology, err er
 	if t.Link, err = NewLink(t.Hub.LeafAddr()); err != nil {
 		return nil, err
 	}
+	t.Link.SetLatency(cfg.LinkLatency)
 	if t.Edge, err = StartEdge(EdgeConfig{StoreDir: cfg.EdgeStoreDir, HubAddr: t.Link.Addr()}); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,342 @@
+package edgeiot
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/patternlab/patternlab/kit/natsembed"
+)
+
+// The WAN the benchmarks put between devices (or the edge) and the hub:
+// 10 ms each way, a 20 ms round trip, typical of a plant's uplink to a
+// regional cloud.
+const wanOneWay = 10 * time.Millisecond
+
+// Load shape of the ingest benchmarks: a few machines, each with a window of
+// QoS 1 messages in flight (paho pipelines; the PUBACKs come back in order).
+const (
+	benchDevices = 4
+	benchWindow  = 32
+)
+
+// BenchmarkIngest measures what the devices see when they publish telemetry
+// over MQTT QoS 1: readings per second, and how long a PUBACK takes. "edge"
+// publishes to the edge next to the machines, and counts a reading when the
+// gateway has stored it in TELEMETRY (validated, persisted, ready to
+// forward). The references publish straight to a hub's MQTT listener, which
+// stores them in a stream: on the same host ("hub-direct/lan") and across a
+// 20 ms round trip ("hub-direct/wan-20ms-rtt"), where the plant's machines
+// would really be.
+func BenchmarkIngest(b *testing.B) {
+	b.Run("edge", benchIngestEdge)
+	b.Run("hub-direct/lan", func(b *testing.B) { benchIngestHub(b, 0) })
+	b.Run("hub-direct/wan-20ms-rtt", func(b *testing.B) { benchIngestHub(b, wanOneWay) })
+}
+
+func benchIngestEdge(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	topo, err := StartTopology(ctx, TopologyConfig{Limits: DefaultEdgeLimits(), Gateway: GatewayConfig{Detector: Detector{LimitMC: MaxTempMC}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer topo.Close()
+	ledger := topo.Gateway.Ledger()
+	stored := func(ctx context.Context, n int) error {
+		return ledger.Wait(ctx, func(l *Ledger) bool { return l.Stats().Accepted >= n })
+	}
+	runIngest(b, ctx, topo.Edge.MQTTURL(), stored)
+}
+
+func benchIngestHub(b *testing.B, oneWay time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	mqttPort, err := freePort()
+	if err != nil {
+		b.Fatal(err)
+	}
+	hub, err := natsembed.Start(natsembed.Options{Name: "hub", Domain: DefaultHubDomain, Configure: func(o *server.Options) {
+		o.MQTT.Host, o.MQTT.Port = "127.0.0.1", mqttPort
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer hub.Shutdown()
+	link, err := NewLink(net.JoinHostPort("127.0.0.1", strconv.Itoa(mqttPort)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer link.Close()
+	link.SetLatency(oneWay)
+	nc, err := natsembed.Connect(hub.ClientURL(), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: "DIRECT", Subjects: []string{subjectIngestAll}, Storage: jetstream.FileStorage,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored := func(ctx context.Context, n int) error {
+		return poll(ctx, func() (bool, error) {
+			info, err := s.Info(ctx)
+			return err == nil && info.State.Msgs >= uint64(n), nil
+		})
+	}
+	runIngest(b, ctx, "tcp://"+link.Addr(), stored)
+}
+
+// runIngest publishes b.N readings from benchDevices clients to broker and
+// waits until stored reports them all stored. It reports readings/s and the
+// PUBACK latency percentiles.
+func runIngest(b *testing.B, ctx context.Context, broker string, stored func(context.Context, int) error) {
+	clients := make([]mqtt.Client, benchDevices)
+	for i := range clients {
+		c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).
+			SetClientID(fmt.Sprintf("bench-%02d", i)).SetCleanSession(true).SetWriteTimeout(30 * time.Second))
+		if err := wait(ctx, c.Connect()); err != nil {
+			b.Fatal(err)
+		}
+		defer c.Disconnect(0)
+		clients[i] = c
+	}
+	latencies := make([][]time.Duration, benchDevices)
+	b.ResetTimer()
+	start := time.Now()
+	var g errgroup.Group
+	for i, c := range clients {
+		n := b.N / benchDevices
+		if i < b.N%benchDevices {
+			n++
+		}
+		g.Go(func() error {
+			var err error
+			latencies[i], err = publishWindowed(ctx, c, fmt.Sprintf("cnc-%02d", i+1), n)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	if err := stored(ctx, b.N); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	all := slices.Concat(latencies...)
+	slices.Sort(all)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "readings/s")
+	b.ReportMetric(ms(percentile(all, 0.50)), "ack-p50-ms")
+	b.ReportMetric(ms(percentile(all, 0.99)), "ack-p99-ms")
+}
+
+// publishWindowed publishes n valid readings of device at QoS 1 with up to
+// benchWindow in flight, and returns each one's PUBACK latency.
+func publishWindowed(ctx context.Context, c mqtt.Client, device string, n int) ([]time.Duration, error) {
+	type sent struct {
+		tok mqtt.Token
+		at  time.Time
+	}
+	lat := make([]time.Duration, 0, n)
+	var window []sent
+	drain := func(keep int) error {
+		for len(window) > keep {
+			if err := wait(ctx, window[0].tok); err != nil {
+				return err
+			}
+			lat = append(lat, time.Since(window[0].at))
+			window = window[1:]
+		}
+		return nil
+	}
+	topic := TelemetryTopic(device)
+	for seq := 1; seq <= n; seq++ {
+		r := Reading{Device: device, Seq: uint64(seq), TS: 1_767_225_600_000 + int64(seq)*100, TempMC: 45_000}
+		window = append(window, sent{tok: c.Publish(topic, 1, false, r.Encode()), at: time.Now()})
+		if err := drain(benchWindow - 1); err != nil {
+			return nil, err
+		}
+	}
+	return lat, drain(0)
+}
+
+func percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// catchUpBacklog is how many readings each catch-up forwards.
+const catchUpBacklog = 20_000
+
+// BenchmarkCatchUp measures how the hub catches up on readings the edge
+// buffered during an outage: after a warm-up, the link is cut,
+// catchUpBacklog readings are stored at the edge and the link is restored.
+// resume-ms is the time from the restore to the first reading at the hub
+// (the leafnode redial and the hub's source resuming); readings/s is the
+// rate from there to the last one. The reference "live" forwards as many
+// with the link up all along, timed from the first store. Both on the LAN
+// and across the 20 ms round trip.
+func BenchmarkCatchUp(b *testing.B) {
+	for _, wan := range []struct {
+		name   string
+		oneWay time.Duration
+	}{{"lan", 0}, {"wan-20ms-rtt", wanOneWay}} {
+		b.Run("after-outage/"+wan.name, func(b *testing.B) { benchForward(b, wan.oneWay, true) })
+		b.Run("live/"+wan.name, func(b *testing.B) { benchForward(b, wan.oneWay, false) })
+	}
+}
+
+func benchForward(b *testing.B, oneWay time.Duration, outage bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	lim := DefaultEdgeLimits()
+	lim.Buffer = Limit{MaxMsgs: 2 * catchUpBacklog, MaxBytes: 64 << 20}
+	topo, err := StartTopology(ctx, TopologyConfig{Limits: lim, LinkLatency: oneWay})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer topo.Close()
+	seq := 0
+	store := func(n int) int {
+		bytes, err := storeReadings(ctx, topo.EdgeJS, seq, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		seq += n
+		return bytes
+	}
+	atHub := func(n int) time.Time {
+		if err := topo.WaitAtHub(ctx, StreamHubTelemetry, uint64(n)); err != nil {
+			b.Fatal(err)
+		}
+		return time.Now()
+	}
+	store(100) // warm-up: the hub's source is flowing
+	atHub(seq)
+	var resume, transfer time.Duration
+	bytes := 0
+	b.ResetTimer()
+	for range b.N {
+		before := seq
+		if outage {
+			topo.Link.Cut()
+			if err := topo.WaitUnlinked(ctx); err != nil {
+				b.Fatal(err)
+			}
+			bytes += store(catchUpBacklog)
+			restored := time.Now()
+			topo.Link.Restore()
+			first := atHub(before + 1)
+			resume += first.Sub(restored)
+			transfer += atHub(seq).Sub(first)
+		} else {
+			start := time.Now()
+			bytes += store(catchUpBacklog)
+			transfer += atHub(seq).Sub(start)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*catchUpBacklog)/transfer.Seconds(), "readings/s")
+	b.ReportMetric(float64(bytes)/transfer.Seconds()/1e6, "payload-MB/s")
+	b.ReportMetric(ms(resume)/float64(b.N), "resume-ms")
+}
+
+// storeReadings stores readings from+1..from+n in TELEMETRY at the edge,
+// pipelined, and returns their payload bytes.
+func storeReadings(ctx context.Context, js jetstream.JetStream, from, n int) (int, error) {
+	bytes := 0
+	futures := make([]jetstream.PubAckFuture, 0, n)
+	for seq := from + 1; seq <= from+n; seq++ {
+		r := Reading{Device: "cnc-01", Seq: uint64(seq), TS: int64(seq), TempMC: 45_000}
+		body := r.Encode()
+		bytes += len(body)
+		f, err := js.PublishAsync(telemetrySubject(r.Device), body, jetstream.WithMsgID(r.ID()))
+		if err != nil {
+			return 0, err
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return 0, err
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return bytes, nil
+}
+
+// BenchmarkDownsampling measures the edge's downsampler over a second of ten
+// readings per window, and the bytes forwarded: "raw" encodes every reading
+// (what a hub receives without downsampling), "windowed" folds them into one
+// aggregate per device and second. bytes-saved-% compares the payloads.
+func BenchmarkDownsampling(b *testing.B) {
+	readings := make([]Reading, 0, 10_000)
+	for seq := 1; seq <= cap(readings); seq++ {
+		dev := fmt.Sprintf("cnc-%02d", seq%8+1)
+		readings = append(readings, Reading{Device: dev, Seq: uint64(seq), TS: 1_767_225_600_000 + int64(seq/8)*100, TempMC: 40_000 + int64(seq%5000)})
+	}
+	var rawBytes int
+	for _, r := range readings {
+		rawBytes += len(r.Encode())
+	}
+	aggBytes := 0
+	for _, a := range downsampleAll(readings) {
+		aggBytes += len(a.Encode())
+	}
+	b.Run("raw", func(b *testing.B) {
+		for i := range b.N {
+			benchSink += len(readings[i%len(readings)].Encode())
+		}
+		b.ReportMetric(float64(rawBytes)/float64(len(readings)), "B/reading")
+		b.ReportMetric(0, "bytes-saved-%")
+	})
+	b.Run("windowed", func(b *testing.B) {
+		d := NewDownsampler(1000, 120)
+		for i := range b.N {
+			if i%len(readings) == 0 {
+				d = NewDownsampler(1000, 120)
+			}
+			for _, a := range d.Add(readings[i%len(readings)]) {
+				benchSink += len(a.Encode())
+			}
+		}
+		b.ReportMetric(float64(aggBytes)/float64(len(readings)), "B/reading")
+		b.ReportMetric(100*(1-float64(aggBytes)/float64(rawBytes)), "bytes-saved-%")
+	})
+}
+
+// benchSink keeps the compiler from optimising the measured work away.
+var benchSink int
+
+// downsampleAll returns every aggregate the downsampler emits for readings.
+func downsampleAll(readings []Reading) []Aggregate {
+	d := NewDownsampler(1000, 120)
+	var out []Aggregate
+	for _, r := range readings {
+		out = append(out, d.Add(r)...)
+	}
+	return append(out, d.Flush()...)
+}
