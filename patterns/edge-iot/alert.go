@@ -36,9 +36,9 @@ type Detector struct {
 	LimitMC int64
 }
 
-// Check returns the alert r raises, if any.
-func (d Detector) Check(r Reading) (Alert, bool) {
-	if r.TempMC <= d.LimitMC {
+// Check returns the alert r raises, if any. A nil Detector raises none.
+func (d *Detector) Check(r Reading) (Alert, bool) {
+	if d == nil || r.TempMC <= d.LimitMC {
 		return Alert{}, false
 	}
 	return Alert{Device: r.Device, Seq: r.Seq, TS: r.TS, TempMC: r.TempMC, LimitMC: d.LimitMC}, true

@@ -46,7 +46,7 @@ func BenchmarkIngest(b *testing.B) {
 func benchIngestEdge(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	topo, err := StartTopology(ctx, TopologyConfig{Limits: DefaultEdgeLimits(), Gateway: GatewayConfig{Detector: Detector{LimitMC: MaxTempMC}}})
+	topo, err := StartTopology(ctx, TopologyConfig{Limits: DefaultEdgeLimits(), Gateway: GatewayConfig{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	lim := DefaultEdgeLimits()
 	lim.Buffer = Limit{MaxMsgs: cfg.Buffer, MaxBytes: cfg.Buffer * 1024}
 	lim.InFlight = 64
-	det := Detector{LimitMC: alertLimitMC}
+	det := &Detector{LimitMC: alertLimitMC}
 
 	n.Act("plant floor: %d CNC machines -> edge gateway -> hub", cfg.Devices)
 	topo, err := StartTopology(ctx, TopologyConfig{

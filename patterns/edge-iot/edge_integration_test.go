@@ -61,7 +61,7 @@ func TestIntegrationLinkCutBetweenContainers(t *testing.T) {
 	require.NoError(t, SetupEdgeStreams(ctx, edgeJS, DefaultEdgeDomain, mqttURL, lim))
 	require.NoError(t, SetupHubStreams(ctx, hubJS, DefaultEdgeDomain, lim.DuplicateWindow))
 
-	gw, err := NewGateway(edgeConn, GatewayConfig{Detector: Detector{LimitMC: 90_000}, Reflex: true})
+	gw, err := NewGateway(edgeConn, GatewayConfig{Detector: &Detector{LimitMC: 90_000}, Reflex: true})
 	require.NoError(t, err)
 	runCtx, stopGateway := context.WithCancel(ctx)
 	done := make(chan error, 1)

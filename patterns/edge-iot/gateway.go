@@ -14,11 +14,11 @@ import (
 
 // GatewayConfig tunes the edge gateway.
 type GatewayConfig struct {
-	WindowMS int64    // downsampling window, device-clock ms; default 1000
-	Horizon  int      // windows per device kept open to corrections; default 120
-	Detector Detector // the local alert rule
-	Reflex   bool     // send a cool-down command to a device whose reading raised an alert
-	Ledger   *Ledger  // where decisions are recorded; a new one when nil
+	WindowMS int64     // downsampling window, device-clock ms; default 1000
+	Horizon  int       // windows per device kept open to corrections; default 120
+	Detector *Detector // the local alert rule; nil raises no alerts
+	Reflex   bool      // send a cool-down command to a device whose reading raised an alert
+	Ledger   *Ledger   // where decisions are recorded; a new one when nil
 }
 
 // Gateway is the edge's processing loop. It reads every MQTT telemetry

@@ -43,7 +43,7 @@ func startPlant(t *testing.T, ctx context.Context, o plantOptions) *testPlant {
 	topo, err := StartTopology(ctx, TopologyConfig{
 		EdgeStoreDir: o.edgeStore,
 		Limits:       lim,
-		Gateway:      GatewayConfig{WindowMS: 1000, Detector: Detector{LimitMC: 90_000}, Reflex: true},
+		Gateway:      GatewayConfig{WindowMS: 1000, Detector: &Detector{LimitMC: 90_000}, Reflex: true},
 	})
 	require.NoError(t, err, "start topology")
 	t.Cleanup(func() { require.NoError(t, topo.Close()) })
