@@ -33,7 +33,8 @@ var metrics = map[Metric]metricSpec{
 		min: -40, max: 400, warn: 120, trip: 180,
 	},
 	Vibration: {
-		// Warn and trip follow the ISO 10816-3 zone limits for medium machines.
+		// Warn and trip follow ISO 10816-3's zone limits for medium machines
+		// on flexible foundations (zone B/C and C/D).
 		unit: "mm/s",
 		units: map[string]func(float64) float64{
 			"mm/s": identity,

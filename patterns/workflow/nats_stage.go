@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -23,9 +24,16 @@ type StageWorker struct {
 	Stage       Stage
 	JS          jetstream.JetStream
 	Config      StageConfig
-	Sink        *Sink // the store stage's database
-	Batch       int   // messages per fetch (default 64)
-	Concurrency int   // analyze: readings scored at once (default 2)
+	Sink        *Sink     // the store stage's database
+	Batch       int       // messages per fetch (default 64)
+	Concurrency int       // analyze: readings scored at once (default 2)
+	Log         io.Writer // what the worker has to say beyond its work (default: nothing)
+}
+
+func (w StageWorker) logf(format string, args ...any) {
+	if w.Log != nil {
+		fmt.Fprintf(w.Log, format+"\n", args...)
+	}
 }
 
 // Run works until ctx ends. ready, when set, is called once the worker has
@@ -231,7 +239,10 @@ func (w StageWorker) publishThenAck(ctx context.Context, msgs []jetstream.Msg, o
 		select {
 		case <-f.Ok():
 			_ = msgs[i].Ack()
-		case <-f.Err():
+		case err := <-f.Err():
+			// Not stored downstream: hand the input back for redelivery.
+			w.logf("%s: publish for %s failed, redelivering: %v", w.Stage, msgs[i].Headers().Get(HeaderLineID), err)
+			_ = msgs[i].Nak()
 		case <-ctx.Done():
 			return ctx.Err()
 		}

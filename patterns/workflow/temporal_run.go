@@ -56,11 +56,11 @@ func Control(ctx context.Context, c client.Client, batchID, command string) erro
 // the running analyze activity of a partition got by its last heartbeat;
 // ok is false when no analyze attempt is running or none has heartbeated.
 func AnalyzeCheckpoint(ctx context.Context, c client.Client, batchID string, partition int) (next int, ok bool, err error) {
-	d, err := c.DescribeWorkflowExecution(ctx, ChildID(batchID, partition), "")
+	d, err := c.DescribeWorkflow(ctx, ChildID(batchID, partition), "")
 	if err != nil {
 		return 0, false, fmt.Errorf("describe partition %d: %w", partition, err)
 	}
-	for _, pa := range d.GetPendingActivities() {
+	for _, pa := range d.RawResponse.GetPendingActivities() {
 		if pa.GetActivityType().GetName() != string(Analyze) || pa.GetHeartbeatDetails() == nil {
 			continue
 		}
@@ -76,9 +76,9 @@ func AnalyzeCheckpoint(ctx context.Context, c client.Client, batchID string, par
 // PendingActivities counts the activities of a partition that are scheduled
 // or running, as the server sees them.
 func PendingActivities(ctx context.Context, c client.Client, batchID string, partition int) (int, error) {
-	d, err := c.DescribeWorkflowExecution(ctx, ChildID(batchID, partition), "")
+	d, err := c.DescribeWorkflow(ctx, ChildID(batchID, partition), "")
 	if err != nil {
 		return 0, fmt.Errorf("describe partition %d: %w", partition, err)
 	}
-	return len(d.GetPendingActivities()), nil
+	return len(d.RawResponse.GetPendingActivities()), nil
 }

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -182,7 +183,7 @@ func PartitionWorkflow(ctx workflow.Context, in PartitionInput) (PartitionResult
 	if err := workflow.ExecuteActivity(long, string(Analyze), cleaned.Readings).Get(ctx, &analyzed); err != nil {
 		return PartitionResult{}, fmt.Errorf("analyze: %w", err)
 	}
-	rejects := append(cleaned.Rejects, analyzed.Rejects...)
+	rejects := slices.Concat(cleaned.Rejects, analyzed.Rejects)
 	if err := enter(Store); err != nil {
 		return PartitionResult{}, err
 	}

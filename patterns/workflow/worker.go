@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -65,7 +66,8 @@ func RunWorker(ctx context.Context, spec WorkerSpec, ready func()) error {
 		if err != nil {
 			return fmt.Errorf("%s: jetstream: %w", spec.Name, err)
 		}
-		w := StageWorker{Stage: spec.Stage, JS: js, Config: spec.Config, Sink: sink, Batch: spec.Batch, Concurrency: spec.Concurrency}
+		w := StageWorker{Stage: spec.Stage, JS: js, Config: spec.Config, Sink: sink,
+			Batch: spec.Batch, Concurrency: spec.Concurrency, Log: os.Stderr}
 		return w.Run(ctx, ready)
 	case EngineTemporal:
 		tg := &temporaldev.Target{Address: spec.TemporalAddress, Namespace: spec.TemporalNamespace}

@@ -27,7 +27,7 @@ import (
 // a container (built from the module cache into a FROM-scratch image), the
 // Temporal dev server as a process, the workers as processes. A worker is
 // killed in each of the two runs and the three stores must be identical.
-func TestDemoWithServersOutsideTheProcess(t *testing.T) {
+func TestIntegrationDemoWithServersOutsideTheProcess(t *testing.T) {
 	goimage.RequireDocker(t)
 	labtest.RequireTemporalCLI(t)
 	ctx := ctxFor(t, 10*time.Minute)
@@ -61,7 +61,7 @@ func TestDemoWithServersOutsideTheProcess(t *testing.T) {
 // container of the cmd/stage image with the workflow's volume at /data,
 // the pods of a fanned-out step at once. The store they leave is the
 // expected one.
-func TestArgoStepsRunAsContainers(t *testing.T) {
+func TestIntegrationArgoStepsRunAsContainers(t *testing.T) {
 	goimage.RequireDocker(t)
 	ctx := ctxFor(t, 10*time.Minute)
 	image, err := goimage.Build(ctx, "github.com/patternlab/patternlab/patterns/workflow/cmd/stage")
