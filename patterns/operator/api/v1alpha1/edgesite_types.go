@@ -122,7 +122,3 @@ type EdgeSiteList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []EdgeSite `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&EdgeSite{}, &EdgeSiteList{})
-}
