@@ -13,10 +13,10 @@ import (
 	"github.com/patternlab/patternlab/patterns/operator/config"
 )
 
-// TestManifestsAreFresh regenerates the CRD and the RBAC role with the
-// pinned controller-gen (the tool directive in go.mod) into a temporary
-// directory and fails if the committed files differ: change a marker, run
-// `go generate ./patterns/operator`, commit the result.
+// TestManifestsAreFresh regenerates the deep copies, the CRD and the RBAC
+// role with the pinned controller-gen (the tool directive in go.mod) into a
+// temporary directory and fails if the committed files differ: change a type
+// or a marker, run `go generate ./patterns/operator`, commit the result.
 func TestManifestsAreFresh(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go command not on PATH")
@@ -28,6 +28,15 @@ func TestManifestsAreFresh(t *testing.T) {
 		"output:rbac:artifacts:config="+filepath.Join(out, "rbac"))
 	msg, err := cmd.CombinedOutput()
 	require.NoError(t, err, "controller-gen: %s", msg)
+	cmd = exec.Command("go", "tool", "controller-gen", "object", "paths=./api/...",
+		"output:object:dir="+filepath.Join(out, "object"))
+	msg, err = cmd.CombinedOutput()
+	require.NoError(t, err, "controller-gen: %s", msg)
+	want, err := os.ReadFile(filepath.Join(out, "object", "zz_generated.deepcopy.go"))
+	require.NoError(t, err)
+	have, err := os.ReadFile(filepath.Join("api", "v1alpha1", "zz_generated.deepcopy.go"))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(have), "api/v1alpha1/zz_generated.deepcopy.go is stale: run go generate ./patterns/operator")
 
 	for _, dir := range []string{"crd", "rbac"} {
 		fresh, err := os.ReadDir(filepath.Join(out, dir))
