@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
 
 	"github.com/patternlab/patternlab/kit/natsembed"
 )
@@ -36,14 +37,21 @@ const (
 // forward). The references publish straight to a hub's MQTT listener, which
 // stores them in a stream: on the same host ("hub-direct/lan") and across a
 // 20 ms round trip ("hub-direct/wan-20ms-rtt"), where the plant's machines
-// would really be.
+// would really be. "saturated" publishes as fast as the window allows (the
+// capacity); "paced-800" offers 800 readings/s in all, below every
+// capacity, so the latency is the path's and not a queue's.
 func BenchmarkIngest(b *testing.B) {
-	b.Run("edge", benchIngestEdge)
-	b.Run("hub-direct/lan", func(b *testing.B) { benchIngestHub(b, 0) })
-	b.Run("hub-direct/wan-20ms-rtt", func(b *testing.B) { benchIngestHub(b, wanOneWay) })
+	for _, load := range []struct {
+		name string
+		rate float64 // per device; 0: saturated
+	}{{"saturated", 0}, {"paced-800", 800.0 / benchDevices}} {
+		b.Run(load.name+"/edge", func(b *testing.B) { benchIngestEdge(b, load.rate) })
+		b.Run(load.name+"/hub-direct/lan", func(b *testing.B) { benchIngestHub(b, 0, load.rate) })
+		b.Run(load.name+"/hub-direct/wan-20ms-rtt", func(b *testing.B) { benchIngestHub(b, wanOneWay, load.rate) })
+	}
 }
 
-func benchIngestEdge(b *testing.B) {
+func benchIngestEdge(b *testing.B, rate float64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	topo, err := StartTopology(ctx, TopologyConfig{Limits: DefaultEdgeLimits(), Gateway: GatewayConfig{}})
@@ -55,10 +63,10 @@ func benchIngestEdge(b *testing.B) {
 	stored := func(ctx context.Context, n int) error {
 		return ledger.Wait(ctx, func(l *Ledger) bool { return l.Stats().Accepted >= n })
 	}
-	runIngest(b, ctx, topo.Edge.MQTTURL(), stored)
+	runIngest(b, ctx, topo.Edge.MQTTURL(), rate, stored)
 }
 
-func benchIngestHub(b *testing.B, oneWay time.Duration) {
+func benchIngestHub(b *testing.B, oneWay time.Duration, rate float64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	mqttPort, err := freePort()
@@ -99,13 +107,13 @@ func benchIngestHub(b *testing.B, oneWay time.Duration) {
 			return err == nil && info.State.Msgs >= uint64(n), nil
 		})
 	}
-	runIngest(b, ctx, "tcp://"+link.Addr(), stored)
+	runIngest(b, ctx, "tcp://"+link.Addr(), rate, stored)
 }
 
-// runIngest publishes b.N readings from benchDevices clients to broker and
-// waits until stored reports them all stored. It reports readings/s and the
-// PUBACK latency percentiles.
-func runIngest(b *testing.B, ctx context.Context, broker string, stored func(context.Context, int) error) {
+// runIngest publishes b.N readings from benchDevices clients to broker, each
+// at rate readings/s (0: unpaced), and waits until stored reports them all
+// stored. It reports readings/s and the PUBACK latency percentiles.
+func runIngest(b *testing.B, ctx context.Context, broker string, rate float64, stored func(context.Context, int) error) {
 	clients := make([]mqtt.Client, benchDevices)
 	for i := range clients {
 		c := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).
@@ -127,7 +135,7 @@ func runIngest(b *testing.B, ctx context.Context, broker string, stored func(con
 		}
 		g.Go(func() error {
 			var err error
-			latencies[i], err = publishWindowed(ctx, c, fmt.Sprintf("cnc-%02d", i+1), n)
+			latencies[i], err = publishWindowed(ctx, c, fmt.Sprintf("cnc-%02d", i+1), n, rate)
 			return err
 		})
 	}
@@ -147,33 +155,48 @@ func runIngest(b *testing.B, ctx context.Context, broker string, stored func(con
 }
 
 // publishWindowed publishes n valid readings of device at QoS 1 with up to
-// benchWindow in flight, and returns each one's PUBACK latency.
-func publishWindowed(ctx context.Context, c mqtt.Client, device string, n int) ([]time.Duration, error) {
+// benchWindow in flight, at perSecond readings/s (0: unpaced), and returns
+// each one's PUBACK latency. A collector waits for the tokens in publishing
+// order, which is the order the broker acknowledges them in, so it sees each
+// completion as it happens.
+func publishWindowed(ctx context.Context, c mqtt.Client, device string, n int, perSecond float64) ([]time.Duration, error) {
+	pace := rate.NewLimiter(rate.Inf, 1)
+	if perSecond > 0 {
+		pace = rate.NewLimiter(rate.Limit(perSecond), 1)
+	}
 	type sent struct {
 		tok mqtt.Token
 		at  time.Time
 	}
+	inFlight := make(chan sent, benchWindow)
 	lat := make([]time.Duration, 0, n)
-	var window []sent
-	drain := func(keep int) error {
-		for len(window) > keep {
-			if err := wait(ctx, window[0].tok); err != nil {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { // the collector
+		for s := range inFlight {
+			if err := wait(ctx, s.tok); err != nil {
 				return err
 			}
-			lat = append(lat, time.Since(window[0].at))
-			window = window[1:]
+			lat = append(lat, time.Since(s.at))
 		}
 		return nil
-	}
-	topic := TelemetryTopic(device)
-	for seq := 1; seq <= n; seq++ {
-		r := Reading{Device: device, Seq: uint64(seq), TS: 1_767_225_600_000 + int64(seq)*100, TempMC: 45_000}
-		window = append(window, sent{tok: c.Publish(topic, 1, false, r.Encode()), at: time.Now()})
-		if err := drain(benchWindow - 1); err != nil {
-			return nil, err
+	})
+	g.Go(func() error { // the publisher
+		defer close(inFlight)
+		topic := TelemetryTopic(device)
+		for seq := 1; seq <= n; seq++ {
+			if err := pace.Wait(ctx); err != nil {
+				return err
+			}
+			r := Reading{Device: device, Seq: uint64(seq), TS: 1_767_225_600_000 + int64(seq)*100, TempMC: 45_000}
+			select {
+			case inFlight <- sent{tok: c.Publish(topic, 1, false, r.Encode()), at: time.Now()}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
-	}
-	return lat, drain(0)
+		return nil
+	})
+	return lat, g.Wait()
 }
 
 func percentile(sorted []time.Duration, q float64) time.Duration {
