@@ -86,12 +86,12 @@ func (r *run) durable(ctx context.Context) (Snapshot, error) {
 	return snap, nil
 }
 
-// crashTemporalWorker kills the worker once an analyze activity has
-// checkpointed a fifth of its partition, pauses the batch while no worker
+// crashTemporalWorker kills the worker as soon as an analyze activity has a
+// checkpoint on the server (its first heartbeat), which leaves it most of its
+// partition still to do, pauses the batch while no worker
 // runs, starts a new worker, shows the pause held, and resumes. It returns
 // the new worker and the partition whose analyze was cut short.
 func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in BatchInput, w Worker, launch Launcher, spec WorkerSpec) (Worker, int, error) {
-	size := (in.Lines + in.Partitions - 1) / in.Partitions
 	part, next := -1, 0
 	err := poll(ctx, time.Minute, 20*time.Millisecond, func() (bool, error) {
 		for p := range in.Partitions {
@@ -102,7 +102,7 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in Batch
 			if err != nil {
 				return false, err
 			}
-			if ok && n >= size/5 {
+			if ok && n > 0 {
 				part, next = p, n
 				return true, nil
 			}

@@ -18,6 +18,9 @@ import (
 func ExampleDemo() {
 	cfg := workflow.DefaultConfig()
 	cfg.Records, cfg.FanOut = 400, 2
+	// A slower scoring service than the default leaves the killed workers
+	// plenty of work to be killed in the middle of, even on a loaded machine.
+	cfg.AnalyzeLatency = 5 * time.Millisecond
 	cfg.AckWait, cfg.HeartbeatTimeout = time.Second, time.Second
 	n := narrate.New(os.Stdout, narrate.HideMeasurements())
 	if err := workflow.Demo(context.Background(), n, cfg); err != nil {
