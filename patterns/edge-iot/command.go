@@ -32,7 +32,7 @@ func (d *Dispatcher) Send(ctx context.Context, device string, cmd Command, retry
 	if err != nil {
 		return 0, fmt.Errorf("subscribe to %s acks: %w", device, err)
 	}
-	defer sub.Unsubscribe()
+	defer func() { _ = sub.Unsubscribe() }()
 	if err := d.nc.FlushWithContext(ctx); err != nil {
 		return 0, fmt.Errorf("flush subscription: %w", err)
 	}
