@@ -20,6 +20,7 @@ type Config struct {
 	Malformed float64 // share of payloads that are broken
 	Anomalies float64 // share of valid readings above the alert limit
 	Buffer    int64   // the edge's store-and-forward buffer, in readings
+	Cuts      int     // link cuts in act 2, each with an act of readings
 }
 
 // DefaultConfig is the demo `go run ./patterns/edge-iot/cmd/demo` runs.
@@ -33,6 +34,7 @@ func DefaultConfig() Config {
 		Malformed: 0.05,
 		Anomalies: 0.03,
 		Buffer:    300,
+		Cuts:      1,
 	}
 }
 
@@ -51,6 +53,8 @@ func (c Config) Validate() error {
 		return narrate.Usagef("malformed must be in [0, 0.5], got %g", c.Malformed)
 	case c.Anomalies < 0 || c.Anomalies > 0.5:
 		return narrate.Usagef("anomalies must be in [0, 0.5], got %g", c.Anomalies)
+	case c.Cuts < 1 || c.Cuts > 1000:
+		return narrate.Usagef("cuts must be 1..1000, got %d", c.Cuts)
 	case c.Buffer < int64(c.Devices*c.Readings):
 		return narrate.Usagef("buffer (%d) must hold one act of readings (devices x readings = %d): act 2's outage must fit",
 			c.Buffer, c.Devices*c.Readings)
@@ -64,7 +68,7 @@ const (
 	windowMS       = 1_000  // one aggregate per machine per second of its clock
 	intervalMS     = 100    // a reading every 100 ms of the machine's clock
 	commandRetry   = 250 * time.Millisecond
-	demoDeadline   = 2 * time.Minute
+	demoDeadline   = 2 * time.Minute // plus what more cuts take
 	invariantFacts = "every valid reading accepted at the edge reached the hub exactly once; " +
 		"the hub's aggregates equal those recomputed from its raw readings; " +
 		"every malformed payload is in the dead-letter stream with a reason"
@@ -81,7 +85,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, demoDeadline)
+	ctx, cancel := context.WithTimeout(ctx, demoDeadline+time.Duration(cfg.Cuts-1)*10*time.Second)
 	defer cancel()
 
 	lim := DefaultEdgeLimits()
@@ -243,21 +247,41 @@ func (p *plant) linkUp(ctx context.Context) error {
 // linkCut is act 2: the link is cut; the edge keeps ingesting, alerting
 // and commanding locally, then catches up.
 func (p *plant) linkCut(ctx context.Context) error {
-	p.n.Act("act 2: leafnode link cut")
+	if p.cfg.Cuts == 1 {
+		p.n.Act("act 2: leafnode link cut")
+	} else {
+		p.n.Act("act 2: leafnode link cut %d times", p.cfg.Cuts)
+	}
+	for i := 1; i <= p.cfg.Cuts; i++ {
+		if err := p.cutOnce(ctx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cutOnce cuts the link, publishes an act's readings, restores the link and
+// waits for the catch-up. The first cut also sends the hub's command.
+func (p *plant) cutOnce(ctx context.Context, i int) error {
 	hubBefore, err := p.hubReadings(ctx)
 	if err != nil {
 		return err
 	}
 	before := p.ledger.Stats()
-	p.n.Fault("link", "leafnode link edge <-> hub cut: both TCP connections dropped, redials refused")
+	which := ""
+	if p.cfg.Cuts > 1 {
+		which = fmt.Sprintf(" (%d of %d)", i, p.cfg.Cuts)
+	}
+	p.n.Fault("link", "leafnode link edge <-> hub cut%s: both TCP connections dropped, redials refused", which)
 	p.topo.Link.Cut()
 	if err := p.topo.WaitUnlinked(ctx); err != nil {
 		return err
 	}
 	p.n.Step("edge", "leafnode link down; MQTT, JetStream and the gateway carry on locally")
 
-	// The hub commands a machine it cannot reach: the dispatcher resends
-	// until the link is back.
+	// On the first cut the hub commands a machine it cannot reach: the
+	// dispatcher resends until the link is back.
+	withCommand := i == 1
 	devices := p.fleet.Devices()
 	target := devices[min(2, len(devices)-1)].ID
 	cmd := Command{ID: "cmd-2", Action: "identify", Issuer: "hub"}
@@ -266,15 +290,17 @@ func (p *plant) linkCut(ctx context.Context) error {
 	sendCtx, stopSending := context.WithCancel(ctx)
 	var g errgroup.Group
 	defer func() { stopSending(); _ = g.Wait() }() // on an early return
-	g.Go(func() error {
-		var err error
-		sends, err = NewDispatcher(p.topo.HubConn).Send(sendCtx, target, cmd, commandRetry, func(n int) {
-			if n == 2 {
-				close(resent)
-			}
+	if withCommand {
+		g.Go(func() error {
+			var err error
+			sends, err = NewDispatcher(p.topo.HubConn).Send(sendCtx, target, cmd, commandRetry, func(n int) {
+				if n == 2 {
+					close(resent)
+				}
+			})
+			return err
 		})
-		return err
-	})
+	}
 
 	b, err := p.publish(ctx, p.cfg.Readings)
 	if err != nil {
@@ -297,12 +323,14 @@ func (p *plant) linkCut(ctx context.Context) error {
 		return err
 	}
 	p.n.Step("hub", "still %d readings: nothing crossed the cut link (%d before the cut)", hubNow, hubBefore)
-	select {
-	case <-resent:
-	case <-ctx.Done():
-		return ctx.Err()
+	if withCommand {
+		select {
+		case <-resent:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		p.n.Step("hub", "command %s to %s not acknowledged: resending every %s", cmd.ID, target, commandRetry)
 	}
-	p.n.Step("hub", "command %s to %s not acknowledged: resending every %s", cmd.ID, target, commandRetry)
 
 	p.topo.Link.Restore()
 	start := time.Now()
@@ -321,6 +349,9 @@ func (p *plant) linkCut(ctx context.Context) error {
 	p.n.Step("hub", "caught up: HUB_TELEMETRY holds %d readings; the edge buffer is empty again", total)
 	p.n.Measure("hub", "caught up %d readings in %s (%.0f readings/s)", d.Accepted, took.Round(time.Millisecond),
 		float64(d.Accepted)/took.Seconds())
+	if !withCommand {
+		return nil
+	}
 	if err := g.Wait(); err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the simulated sensors")
 	flag.Float64Var(&cfg.Malformed, "malformed", cfg.Malformed, "share of malformed payloads (0-0.5)")
 	flag.Float64Var(&cfg.Anomalies, "anomalies", cfg.Anomalies, "share of readings over the alert limit (0-0.5)")
+	flag.IntVar(&cfg.Cuts, "cuts", cfg.Cuts, "how many times act 2 cuts the link (1-1000)")
 	flag.Int64Var(&cfg.Buffer, "buffer", cfg.Buffer, "edge store-and-forward buffer, in readings (at least devices x readings)")
 	flag.Parse()
 	os.Exit(narrate.Run(func(ctx context.Context, n *narrate.Narrator) error {
