@@ -1,5 +1,6 @@
 // Package labtest holds the test helpers every module of the lab uses: a real
-// nats-server per test, shut down in t.Cleanup, and a goleak check for TestMain.
+// nats-server per test, shut down in t.Cleanup, a goleak check for TestMain,
+// and what to do when a prerequisite is missing (skip, or fail in CI).
 package labtest
 
 import (
