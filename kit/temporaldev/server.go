@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/patternlab/patternlab/kit/poll"
 )
 
 // Environment variables.
@@ -78,6 +80,17 @@ func CLIPath() (string, error) {
 		return "", fmt.Errorf("%s=%s: %w", EnvCLI, p, ErrNoCLI)
 	}
 	return p, nil
+}
+
+// Available reports why FromEnv could not get a Temporal to run against:
+// nil when TEMPORAL_ADDRESS names a server or the CLI is built, else an
+// error wrapping ErrNoCLI that says how to build it.
+func Available() error {
+	if os.Getenv(EnvAddress) != "" {
+		return nil
+	}
+	_, err := CLIPath()
+	return err
 }
 
 // Start starts a dev server on loopback, on free ports, and waits until its
@@ -196,27 +209,25 @@ func (s *Server) cleanup() {
 func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
 	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
 	var last error
-	for {
+	err := poll.Until(ctx, 50*time.Millisecond, func() (bool, error) {
+		select {
+		case <-exited:
+			return false, fmt.Errorf("temporal dev server exited before it was ready (last probe: %v)", last)
+		default:
+		}
 		nc, err := client.NewNamespaceClient(client.Options{HostPort: addr, Logger: quietLogger{}})
 		if err == nil {
 			_, err = nc.Describe(ctx, "default")
 			nc.Close()
-			if err == nil {
-				return nil
-			}
 		}
 		last = err
-		select {
-		case <-exited:
-			return fmt.Errorf("temporal dev server exited before it was ready (last probe: %v)", last)
-		case <-ctx.Done():
-			return fmt.Errorf("temporal dev server at %s not ready after %s: %w", addr, ReadyTimeout, last)
-		case <-tick.C:
-		}
+		return err == nil, nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("temporal dev server at %s not ready after %s: %w", addr, ReadyTimeout, last)
 	}
+	return err
 }
 
 // tmpfs returns /dev/shm when it is a writable directory, else "" (the

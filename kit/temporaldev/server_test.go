@@ -73,3 +73,13 @@ func TestExternalAddressStartsNothing(t *testing.T) {
 	assert.Nil(t, tg.Embedded)
 	assert.Equal(t, "external Temporal at temporal.example:7233, namespace default (from TEMPORAL_ADDRESS)", tg.Describe())
 }
+
+func TestAvailableSaysWhyThereIsNoTemporal(t *testing.T) {
+	t.Setenv(temporaldev.EnvAddress, "")
+	t.Setenv(temporaldev.EnvCLI, "")
+	require.ErrorIs(t, temporaldev.Available(), temporaldev.ErrNoCLI)
+	t.Setenv(temporaldev.EnvCLI, os.DevNull+"-missing")
+	require.ErrorIs(t, temporaldev.Available(), temporaldev.ErrNoCLI)
+	t.Setenv(temporaldev.EnvAddress, "temporal.example:7233")
+	require.NoError(t, temporaldev.Available(), "an external server needs no CLI")
+}
