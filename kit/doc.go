@@ -6,6 +6,10 @@
 // what every one of them would otherwise write again.
 //
 //   - natsembed: start nats-server in-process, or use NATS_URL.
+//   - temporaldev: the cached Temporal dev server as a child process, or TEMPORAL_ADDRESS.
+//   - childproc: a worker in a child process (this program, re-executed) that can be SIGKILLed.
+//   - poll: wait for a condition there is no event for, until a deadline.
 //   - narrate: actor-prefixed steps, announced faults, the final invariant line.
-//   - labtest: a server per test and goleak for TestMain.
+//   - labtest: a server per test, goleak for TestMain, skips for missing prerequisites.
+//   - goimage: a Go main package as a FROM-scratch image, for integration tests.
 package kit
