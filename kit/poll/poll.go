@@ -28,3 +28,11 @@ func Until(ctx context.Context, every time.Duration, cond func() (bool, error)) 
 		}
 	}
 }
+
+// Within is Until with a deadline: it gives up timeout from now, returning
+// context.DeadlineExceeded, or earlier when ctx ends.
+func Within(ctx context.Context, timeout, every time.Duration, cond func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return Until(ctx, every, cond)
+}

@@ -52,3 +52,14 @@ func TestUntilReturnsTheContextsCauseAtTheDeadline(t *testing.T) {
 	err = poll.Until(ctx, time.Millisecond, func() (bool, error) { return false, nil })
 	require.ErrorIs(t, err, why)
 }
+
+func TestWithinGivesUpAfterTheTimeout(t *testing.T) {
+	start := time.Now()
+	err := poll.Within(context.Background(), 50*time.Millisecond, 5*time.Millisecond, func() (bool, error) { return false, nil })
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
+
+	calls := 0
+	err = poll.Within(context.Background(), time.Minute, time.Millisecond, func() (bool, error) { calls++; return calls == 2, nil })
+	require.NoError(t, err)
+}
