@@ -14,7 +14,7 @@ import (
 // TestMain, before m.Run. When present is false it adds the names to
 // -test.skip and says on stderr what is missing and how to get it:
 //
-//	ExampleDemo skipped: TEMPORAL_CLI is not set; make test builds and exports it
+//	ExampleDemo skipped, missing prerequisite: TEMPORAL_CLI (make test builds and exports it)
 //
 // It does nothing when present is true, or in CI (PATTERNLAB_CI=1), where a
 // missing prerequisite must fail: there the Example runs and fails with the
@@ -47,5 +47,5 @@ func skipExamplesWithout(flags *flag.FlagSet, stderr io.Writer, prereq string, p
 		fmt.Fprintf(stderr, "cannot skip %s: %v\n", strings.Join(names, ", "), err)
 		return
 	}
-	fmt.Fprintf(stderr, "%s skipped: %s; %s\n", strings.Join(names, ", "), prereq, how)
+	fmt.Fprintf(stderr, "%s skipped, missing prerequisite: %s (%s)\n", strings.Join(names, ", "), prereq, how)
 }

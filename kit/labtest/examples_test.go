@@ -26,9 +26,9 @@ func TestSkipExamplesWithoutAddsTheNamesToSkipAndSaysWhy(t *testing.T) {
 	t.Setenv(EnvCI, "")
 	fs := testFlags(t, "")
 	var stderr bytes.Buffer
-	skipExamplesWithout(fs, &stderr, "TEMPORAL_CLI is not set", false, "make test builds and exports it", "ExampleDemo", "ExampleRun_x")
+	skipExamplesWithout(fs, &stderr, "TEMPORAL_CLI", false, "make test builds and exports it", "ExampleDemo", "ExampleRun_x")
 	assert.Equal(t, "^(ExampleDemo|ExampleRun_x)$", fs.Lookup("test.skip").Value.String())
-	assert.Equal(t, "ExampleDemo, ExampleRun_x skipped: TEMPORAL_CLI is not set; make test builds and exports it\n", stderr.String())
+	assert.Equal(t, "ExampleDemo, ExampleRun_x skipped, missing prerequisite: TEMPORAL_CLI (make test builds and exports it)\n", stderr.String())
 }
 
 func TestSkipExamplesWithoutKeepsASkipGivenOnTheCommandLine(t *testing.T) {
