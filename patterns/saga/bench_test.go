@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/temporaldev"
 	"github.com/patternlab/patternlab/patterns/saga"
 )
 
@@ -60,7 +61,7 @@ func benchChoreography(b *testing.B) {
 }
 
 func benchOrchestration(b *testing.B) {
-	if tryTemporalCLI() != nil {
+	if temporaldev.Available() != nil {
 		b.Skip("skipped: no Temporal CLI (TEMPORAL_CLI): run through make, which builds it once")
 	}
 	url := natsURL(b)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/kit/temporaldev"
 )
 
 // orchestration is act 2's state: the orchestrator, the worker process, and
@@ -109,7 +110,7 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (b
 		o.n.Step("worker", "Temporal SDK test environment in this process: same workflow and activities, no server, no worker process to kill")
 		return backend{stop: nc.Close}, nil
 	}
-	tg, closeTemporal, err := StartTemporal(ctx, true)
+	tg, err := temporaldev.FromEnv(ctx, temporaldev.Options{UI: true})
 	if err != nil {
 		return backend{}, err
 	}
@@ -119,7 +120,7 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (b
 	}
 	c, err := tg.Dial(ctx)
 	if err != nil {
-		closeTemporal()
+		tg.Close()
 		return backend{}, err
 	}
 	queue, ids := TaskQueue, "saga"
@@ -133,12 +134,12 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (b
 	w, err := StartWorkerProcess(ctx, o.wcfg)
 	if err != nil {
 		c.Close()
-		closeTemporal()
+		tg.Close()
 		return backend{}, err
 	}
 	o.worker = w
 	o.n.Step("worker", "worker started in its own OS process (this binary, re-executed), polling task queue %s", TaskQueue)
-	o.n.Measure("worker", "worker pid %d", w.Pid())
+	o.n.Measure("worker", "worker pid %d", w.PID())
 	ui := ""
 	if tg.Embedded != nil {
 		ui = tg.Embedded.UIURL()
@@ -146,12 +147,14 @@ func (o *orchestration) startBackend(ctx context.Context, url, prefix string) (b
 	return backend{ui: ui, stop: func() {
 		o.mu.Lock()
 		if o.worker != nil {
-			o.worker.Stop()
+			// Teardown: Stop kills a worker that ignores SIGTERM, and how
+			// the worker exits changes no verdict.
+			_ = o.worker.Stop()
 			o.worker = nil
 		}
 		o.mu.Unlock()
 		c.Close()
-		closeTemporal()
+		tg.Close()
 	}}, nil
 }
 
@@ -207,7 +210,7 @@ func (o *orchestration) afterApply(r Result) {
 	o.killed = true
 	o.n.Fault("worker", "SIGKILL the worker process: %s's %s has applied at %s, the worker dies before it hears back",
 		r.Key.Saga, r.Key.Step, r.Key.Step.Service())
-	pid := o.worker.Pid()
+	pid := o.worker.PID()
 	o.worker.Kill()
 	o.n.Measure("worker", "pid %d killed", pid)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -221,7 +224,7 @@ func (o *orchestration) afterApply(r Result) {
 	o.worker = w
 	o.n.Step("worker", "a new worker process starts; Temporal retries the %s activity when its %s start-to-close timeout expires",
 		r.Key.Step, forwardOptions.StartToCloseTimeout)
-	o.n.Measure("worker", "new worker pid %d", w.Pid())
+	o.n.Measure("worker", "new worker pid %d", w.PID())
 }
 
 func (o *orchestration) fail(err error) {

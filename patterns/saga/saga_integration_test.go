@@ -33,12 +33,8 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	url := natsURL(t)
-	tg, stop, err := saga.StartTemporal(ctx, false)
-	require.NoError(t, err)
-	t.Cleanup(stop)
-	c, err := tg.Dial(ctx)
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
+	tg := devTarget(t, ctx)
+	c := dial(t, ctx, tg)
 
 	orders := saga.NewOrders(30, 11)
 	plan := saga.NewPlan(orders, 11, 0.3)
@@ -59,12 +55,12 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 		killed <- r.Key
 	}}
 	svcs := orchestrationServices(t, url, "kill", saga.LedgerOptions{Inject: plan, Hooks: hooks})
-	worker, err = saga.StartWorkerProcess(ctx, wcfg)
+	worker, err := saga.StartWorkerProcess(ctx, wcfg)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		mu.Lock()
 		defer mu.Unlock()
-		worker.Stop()
+		assert.NoError(t, worker.Stop(), "the worker process exits cleanly on SIGTERM")
 	})
 
 	orch := &saga.TemporalOrchestrator{Client: c, TaskQueue: wcfg.TaskQueue, IDPrefix: "kill"}
@@ -108,29 +104,12 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 	goimage.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	natsImage, err := goimage.Build(ctx, "github.com/nats-io/nats-server/v2")
-	require.NoError(t, err)
 	serviceImage, err := goimage.Build(ctx, "github.com/patternlab/patternlab/patterns/saga/cmd/service")
 	require.NoError(t, err)
 	net, err := network.New(ctx)
 	require.NoError(t, err)
 	testcontainers.CleanupNetwork(t, net)
-
-	natsC, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:          natsImage,
-			Cmd:            []string{"-js", "-sd", "/data"},
-			ExposedPorts:   []string{"4222/tcp"},
-			Networks:       []string{net.Name},
-			NetworkAliases: map[string][]string{net.Name: {"nats"}},
-			WaitingFor:     wait.ForLog("Server is ready").WithStartupTimeout(30 * time.Second),
-		},
-		Started: true,
-	})
-	testcontainers.CleanupContainer(t, natsC)
-	require.NoError(t, err)
-	url, err := natsC.PortEndpoint(ctx, "4222/tcp", "nats")
-	require.NoError(t, err)
+	url := goimage.NATS(t, ctx, net.Name) // nats://nats:4222 on net
 
 	const prefix, n, seed, rate = "ctr", 40, 5, 0.3
 	orders := saga.NewOrders(n, seed)
