@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/kit/poll"
 )
 
 // ResetStream deletes and creates the choreography's stream, for a run that
@@ -184,22 +185,11 @@ func (c *Choreography) Backlog(ctx context.Context, consumer string) (int, error
 // duplicates are then handled too, so the ledgers are final.
 func (c *Choreography) Quiesce(ctx context.Context) error {
 	consumers := append(slices.Clone(Services), trackerName)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		quiet, err := c.quiet(ctx, consumers)
-		if err != nil {
-			return err
-		}
-		if quiet {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("quiesce: %w", ctx.Err())
-		case <-tick.C:
-		}
+	err := poll.Until(ctx, 2*time.Millisecond, func() (bool, error) { return c.quiet(ctx, consumers) })
+	if err != nil {
+		return fmt.Errorf("quiesce: %w", err)
 	}
+	return nil
 }
 
 func (c *Choreography) quiet(ctx context.Context, consumers []string) (bool, error) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/poll"
 )
 
 // sagaTimeout bounds one saga of the demo, faults and recovery included.
@@ -89,20 +90,14 @@ func choreographOne(ctx context.Context, n *narrate.Narrator, c *Choreography, s
 
 // waitBacklog waits until an event waits for the crashed service.
 func waitBacklog(ctx context.Context, c *Choreography, service string) (int, error) {
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		n, err := c.Backlog(ctx, service)
-		if err != nil {
-			return 0, err
-		}
-		if n > 0 {
-			return n, nil
-		}
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("wait for an event for %s: %w", service, ctx.Err())
-		case <-tick.C:
-		}
+	var n int
+	err := poll.Until(ctx, 2*time.Millisecond, func() (bool, error) {
+		var err error
+		n, err = c.Backlog(ctx, service)
+		return n > 0, err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("wait for an event for %s: %w", service, err)
 	}
+	return n, nil
 }

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/patternlab/patternlab/kit/poll"
 	"github.com/patternlab/patternlab/patterns/saga"
 )
 
@@ -57,17 +58,15 @@ func run(name, url, prefix, store string, orders int, seed uint64, rate float64,
 	opts := saga.ParticipantOptions{Prefix: prefix, Plan: plan, AckWait: ackWait}
 	// The stream may not exist yet: retry until it does or we are stopped.
 	var p *saga.Participant
-	for {
-		p, err = saga.StartParticipant(ctx, url, svc, opts)
-		if err == nil {
-			break
+	err = poll.Until(ctx, 500*time.Millisecond, func() (bool, error) {
+		var err error
+		if p, err = saga.StartParticipant(ctx, url, svc, opts); err != nil {
+			log.Printf("not started yet: %v", err)
 		}
-		log.Printf("not started yet: %v", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
+		return err == nil, nil
+	})
+	if err != nil {
+		return err
 	}
 	log.Printf("ready: consuming %s events from %s", name, url)
 	<-ctx.Done()
