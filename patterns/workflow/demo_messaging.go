@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/kit/poll"
 )
 
 // messageDriven is act 2: the pipeline on JetStream, one process per worker,
@@ -94,7 +95,7 @@ func (r *run) crashAnalyzeWorker(ctx context.Context, mr *MessageRun) error {
 	const victim = "analyze-1"
 	target := uint64(Count(r.data.Lines, r.want).Cleaned / 4)
 	var acked uint64
-	err := poll(ctx, time.Minute, 5*time.Millisecond, func() (bool, error) {
+	err := poll.Within(ctx, time.Minute, 5*time.Millisecond, func() (bool, error) {
 		info, err := mr.ConsumerInfo(ctx, Analyze)
 		if err != nil {
 			return false, err
@@ -169,24 +170,4 @@ func (r *run) deadLetters(ctx context.Context, js jetstream.JetStream) error {
 	r.n.Step("nats", "%s holds %d dead letters, %d with a Reason header; the first, %s: %s",
 		DeadLetterSubject, total, withReason, first, firstReason)
 	return nil
-}
-
-// poll calls cond every interval until it reports true, fails, or the
-// deadline passes.
-func poll(ctx context.Context, deadline, every time.Duration, cond func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, deadline)
-	defer cancel()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		ok, err := cond()
-		if err != nil || ok {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/patternlab/patternlab/kit/poll"
 	"github.com/patternlab/patternlab/kit/temporaldev"
 )
 
@@ -93,7 +94,7 @@ func (r *run) durable(ctx context.Context) (Snapshot, error) {
 // the new worker and the partition whose analyze was cut short.
 func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in BatchInput, w Worker, launch Launcher, spec WorkerSpec) (Worker, int, error) {
 	part, next := -1, 0
-	err := poll(ctx, time.Minute, 20*time.Millisecond, func() (bool, error) {
+	err := poll.Within(ctx, time.Minute, 20*time.Millisecond, func() (bool, error) {
 		for p := range in.Partitions {
 			n, ok, err := AnalyzeCheckpoint(ctx, c, in.BatchID, p)
 			if _, notYet := errors.AsType[*serviceerror.NotFound](err); notYet {
@@ -135,7 +136,7 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in Batch
 	r.n.Step("temporal", "started %s: it rebuilds every workflow by replaying its event history", spec.Name)
 
 	var prog BatchProgress
-	err = poll(ctx, time.Minute, 50*time.Millisecond, func() (bool, error) {
+	err = poll.Within(ctx, time.Minute, 50*time.Millisecond, func() (bool, error) {
 		var err error
 		prog, err = Progress(ctx, c, in.BatchID)
 		return err == nil && prog.Paused, nil
@@ -147,7 +148,7 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in Batch
 
 	held := map[Stage]int{}
 	done := 0
-	err = poll(ctx, time.Minute, 50*time.Millisecond, func() (bool, error) {
+	err = poll.Within(ctx, time.Minute, 50*time.Millisecond, func() (bool, error) {
 		clear(held)
 		done = 0
 		for p := range in.Partitions {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/poll"
 )
 
 // The message-driven pipeline's topology is derived from Pipeline: every
@@ -157,20 +159,14 @@ func Backlog(ctx context.Context, js jetstream.JetStream) (map[string]uint64, ui
 
 // WaitDrained polls the backlog until it is empty, or ctx ends.
 func WaitDrained(ctx context.Context, js jetstream.JetStream, every time.Duration) error {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
+	var left uint64
+	err := poll.Until(ctx, every, func() (bool, error) {
 		_, n, err := Backlog(ctx, js)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for the pipeline to drain (%d messages left): %w", n, ctx.Err())
-		case <-tick.C:
-		}
+		left = n
+		return n == 0, err
+	})
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("waiting for the pipeline to drain (%d messages left): %w", left, err)
 	}
+	return err
 }
