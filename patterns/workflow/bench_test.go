@@ -3,7 +3,6 @@ package workflow_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -71,13 +70,15 @@ func BenchmarkPipeline(b *testing.B) {
 	})
 
 	b.Run("temporal", func(b *testing.B) {
-		if os.Getenv(temporaldev.EnvAddress) == "" {
-			if _, err := temporaldev.CLIPath(); err != nil {
-				b.Skip("skipped: TEMPORAL_CLI is not set; make bench builds and exports it")
-			}
+		if temporaldev.Available() != nil {
+			b.Skip("skipped: TEMPORAL_CLI is not set; make bench builds and exports it")
 		}
 		ctx := context.Background()
-		tg, err := temporaldev.FromEnv(ctx, temporaldev.Options{DBFile: memoryBackedDB(b)})
+		// The dev server's temporary database is on /dev/shm when there is
+		// one: it syncs the file on every write, which on a shared disk
+		// measures the disk, not the orchestration. A production cluster's
+		// persistence is sized on its own terms; see the chapter.
+		tg, err := temporaldev.FromEnv(ctx, temporaldev.Options{})
 		require.NoError(b, err)
 		defer tg.Close()
 		c, err := tg.Dial(ctx)
@@ -120,18 +121,4 @@ func BenchmarkStages(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch)/1000, "µs/record")
 	})
-}
-
-// memoryBackedDB places the dev server's SQLite file in /dev/shm when there
-// is one: the dev server syncs that file on every write, which on a shared
-// disk measures the disk, not the orchestration. A production cluster's
-// persistence is sized on its own terms; see the chapter.
-func memoryBackedDB(b *testing.B) string {
-	if st, err := os.Stat("/dev/shm"); err != nil || !st.IsDir() {
-		return ""
-	}
-	dir, err := os.MkdirTemp("/dev/shm", "patternlab-workflow-bench-*")
-	require.NoError(b, err)
-	b.Cleanup(func() { os.RemoveAll(dir) })
-	return dir + "/temporal.db"
 }

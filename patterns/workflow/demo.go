@@ -137,8 +137,8 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 		return err
 	}
 	cfg.Engines = slices.DeleteFunc(slices.Clone(Engines), func(e Engine) bool { return !slices.Contains(cfg.Engines, e) })
-	if slices.Contains(cfg.Engines, EngineTemporal) && os.Getenv(temporaldev.EnvAddress) == "" {
-		if _, err := temporaldev.CLIPath(); err != nil {
+	if slices.Contains(cfg.Engines, EngineTemporal) {
+		if err := temporaldev.Available(); err != nil {
 			return fmt.Errorf("%w; or leave Temporal out: -engines goroutines,nats", err)
 		}
 	}

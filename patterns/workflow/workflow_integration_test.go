@@ -31,21 +31,7 @@ func TestIntegrationDemoWithServersOutsideTheProcess(t *testing.T) {
 	goimage.RequireDocker(t)
 	labtest.RequireTemporalCLI(t)
 	ctx := ctxFor(t, 10*time.Minute)
-	image, err := goimage.Build(ctx, "github.com/nats-io/nats-server/v2")
-	require.NoError(t, err)
-	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:        image,
-			Cmd:          []string{"-js", "-sd", "/data"},
-			ExposedPorts: []string{"4222/tcp"},
-			WaitingFor:   wait.ForLog("Server is ready").WithStartupTimeout(30 * time.Second),
-		},
-		Started: true,
-	})
-	testcontainers.CleanupContainer(t, c)
-	require.NoError(t, err)
-	url, err := c.PortEndpoint(ctx, "4222/tcp", "nats")
-	require.NoError(t, err)
+	url := goimage.NATS(t, ctx)
 	t.Setenv(natsembed.EnvURL, url) // the demo and its worker processes use it
 
 	var out bytes.Buffer
