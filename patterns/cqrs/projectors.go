@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/kit/poll"
 )
 
 // ProjectorApp is the app ID of the read side's consumers.
@@ -118,19 +119,16 @@ const balancesHandler eh.EventHandlerType = "projector_balances"
 func waitCaughtUp(ctx context.Context, l *Ledger, models *ReadModels, customers []customer, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		behind, err := lagging(ctx, l, models, customers)
-		if err == nil && behind == "" {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("read models not caught up after %s: %s (%v)", timeout, behind, err)
-		case <-tick.C:
-		}
+	var behind string
+	var last error // a read that failed is tried again, and quoted if it was the last
+	err := poll.Until(ctx, 10*time.Millisecond, func() (bool, error) {
+		behind, last = lagging(ctx, l, models, customers)
+		return last == nil && behind == "", nil
+	})
+	if err != nil {
+		return fmt.Errorf("read models not caught up after %s: %s (%v)", timeout, behind, last)
 	}
+	return nil
 }
 
 // lagging names the first account whose read models are behind its aggregate.
