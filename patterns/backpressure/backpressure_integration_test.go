@@ -58,30 +58,13 @@ func TestIntegrationConsumerPausedMidRunLosesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
-	natsImage, err := goimage.Build(ctx, "github.com/nats-io/nats-server/v2")
-	require.NoError(t, err)
 	consumerImage, err := goimage.Build(ctx, "github.com/patternlab/patternlab/patterns/backpressure/cmd/consumer")
 	require.NoError(t, err)
 
 	nw, err := network.New(ctx)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = nw.Remove(context.Background()) })
-
-	server, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:          natsImage,
-			Cmd:            []string{"-js", "-sd", "/data"},
-			ExposedPorts:   []string{"4222/tcp"},
-			Networks:       []string{nw.Name},
-			NetworkAliases: map[string][]string{nw.Name: {"nats"}},
-			WaitingFor:     wait.ForLog("Server is ready").WithStartupTimeout(30 * time.Second),
-		},
-		Started: true,
-	})
-	testcontainers.CleanupContainer(t, server)
-	require.NoError(t, err)
-	endpoint, err := server.PortEndpoint(ctx, "4222/tcp", "nats")
-	require.NoError(t, err)
+	endpoint := goimage.NATS(t, ctx, nw.Name) // nats://nats:4222 on nw
 
 	nc, err := natsembed.Connect(endpoint, "integration-producer")
 	require.NoError(t, err)

@@ -15,9 +15,9 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/patternlab/patternlab/kit/natsembed"
 	"github.com/patternlab/patternlab/patterns/backpressure"
 )
 
@@ -41,13 +41,9 @@ func main() {
 }
 
 func run(ctx context.Context, url, stream, durable string, window int, perSecond float64, results string) error {
-	opts := []nats.Option{nats.Name("backpressure-consumer"), nats.MaxReconnects(-1)}
-	if creds := os.Getenv("NATS_CREDS"); creds != "" {
-		opts = append(opts, nats.UserCredentials(creds))
-	}
-	nc, err := nats.Connect(url, opts...)
+	nc, err := natsembed.Connect(url, "backpressure-consumer") // NATS_CREDS, unlimited reconnects
 	if err != nil {
-		return fmt.Errorf("connect %s: %w", url, err)
+		return err
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
