@@ -17,7 +17,7 @@ import (
 // client: the recipe every integration test of the lab relies on. (Its
 // network alias is used by the saga and backpressure integration tests,
 // whose containers reach it as nats://nats:4222.)
-func TestNATSServerImageRuns(t *testing.T) {
+func TestIntegrationNATSServerImageRuns(t *testing.T) {
 	goimage.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
