@@ -28,9 +28,9 @@ type Narrator struct {
 	mu           sync.Mutex
 	w            io.Writer
 	hideMeasures bool
-	invariants int
-	violated   []string
-	failed     []string
+	invariants   int
+	violated     []string
+	failed       []string
 }
 
 // Option configures a Narrator.

@@ -116,7 +116,9 @@ func TestEveryRuleNamesTheFileToFix(t *testing.T) {
 		}, "diagrams/sample-x/extra.mmd", "not used by any page"},
 		{"module not in go.work", func(t *testing.T, r *repo.Repo) { testrepo.Write(t, r.Root, "go.work", "go 1.26.8\n") },
 			"go.work", "not in the workspace"},
-		{"chapter not in nav", func(t *testing.T, r *repo.Repo) { edit(t, r, "mkdocs.yml", "      - Sample X: patterns/sample-x.md\n", "") },
+		{"chapter not in nav", func(t *testing.T, r *repo.Repo) {
+			edit(t, r, "mkdocs.yml", "      - Sample X: patterns/sample-x.md\n", "")
+		},
 			"mkdocs.yml", "nav does not list patterns/sample-x.md"},
 	}
 	for _, tt := range tests {
