@@ -45,9 +45,16 @@ func (b *BoundedChannel) Close() { b.close.Do(func() { close(b.ch) }) }
 
 // Serve implements Strategy.
 func (b *BoundedChannel) Serve(ctx context.Context, handle Handler) error {
+	return serveChannel(ctx, b.ch, handle)
+}
+
+// serveChannel hands every message of ch to handle until ch is closed and
+// drained, handle fails, or ctx ends: the consumer side of the in-process
+// strategies.
+func serveChannel(ctx context.Context, ch <-chan Message, handle Handler) error {
 	for {
 		select {
-		case m, ok := <-b.ch:
+		case m, ok := <-ch:
 			if !ok {
 				return nil
 			}

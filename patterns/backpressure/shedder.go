@@ -61,19 +61,7 @@ func (s *Shedder) Close() { s.close.Do(func() { close(s.ch) }) }
 
 // Serve implements Strategy.
 func (s *Shedder) Serve(ctx context.Context, handle Handler) error {
-	for {
-		select {
-		case m, ok := <-s.ch:
-			if !ok {
-				return nil
-			}
-			if err := handle(ctx, m); err != nil {
-				return err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return serveChannel(ctx, s.ch, handle)
 }
 
 // Depth implements Strategy.

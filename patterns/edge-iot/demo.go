@@ -210,6 +210,22 @@ func (p *plant) caughtUp(ctx context.Context, start time.Time) (time.Duration, e
 	return took, nil
 }
 
+// restoreLink restores the link, waits until the hub has every accepted
+// reading, and returns how long the catch-up took and what the hub holds.
+func (p *plant) restoreLink(ctx context.Context) (took time.Duration, total uint64, err error) {
+	p.topo.Link.Restore()
+	start := time.Now()
+	p.n.Step("link", "restored")
+	if err := p.topo.WaitLinked(ctx); err != nil {
+		return 0, 0, err
+	}
+	if took, err = p.caughtUp(ctx, start); err != nil {
+		return 0, 0, err
+	}
+	total, err = p.hubReadings(ctx)
+	return took, total, err
+}
+
 func (p *plant) hubReadings(ctx context.Context) (uint64, error) {
 	return p.topo.AtHub(ctx, StreamHubTelemetry)
 }
@@ -332,17 +348,7 @@ func (p *plant) cutOnce(ctx context.Context, i int) error {
 		p.n.Step("hub", "command %s to %s not acknowledged: resending every %s", cmd.ID, target, commandRetry)
 	}
 
-	p.topo.Link.Restore()
-	start := time.Now()
-	p.n.Step("link", "restored")
-	if err := p.topo.WaitLinked(ctx); err != nil {
-		return err
-	}
-	took, err := p.caughtUp(ctx, start)
-	if err != nil {
-		return err
-	}
-	total, err := p.hubReadings(ctx)
+	took, total, err := p.restoreLink(ctx)
 	if err != nil {
 		return err
 	}
@@ -451,17 +457,7 @@ func (p *plant) longOutage(ctx context.Context) error {
 	}
 	p.n.Step("gateway", "raised %s for the %s, refused ones included",
 		plural(d.Alerts, "alert"), plural(b.anomalies, "over-temperature reading"))
-	p.topo.Link.Restore()
-	start := time.Now()
-	p.n.Step("link", "restored")
-	if err := p.topo.WaitLinked(ctx); err != nil {
-		return err
-	}
-	took, err := p.caughtUp(ctx, start)
-	if err != nil {
-		return err
-	}
-	total, err := p.hubReadings(ctx)
+	took, total, err := p.restoreLink(ctx)
 	if err != nil {
 		return err
 	}
