@@ -5,6 +5,7 @@
 //	go run ./tools bench [NAME...]         run benchmarks into benchmarks/results/ (with the machine)
 //	go run ./tools benchtable              regenerate benchmarks/results/*.md from the *.txt runs
 //	go run ./tools demos                   list the demo modules, from go.work
+//	go run ./tools flake-hunt [-n 20] [-tier unit|integration] [MODULE...]
 package main
 
 import (
@@ -37,6 +38,10 @@ func main() {
 		err = runBenchTable(args)
 	case "demos":
 		err = runDemos(args)
+	case "flake-hunt":
+		err = runFlakeHunt(ctx, args)
+	case "burn":
+		runBurn()
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -57,5 +62,8 @@ commands:
   bench [NAME...]       run the benchmarks of the demo modules into benchmarks/results/
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
+  flake-hunt [-n N] [-tier unit|integration] [MODULE...]
+                        run each module's tests N times with -race beside a CPU-bound process;
+                        print per test how many runs failed and the first failure
 `)
 }
