@@ -150,4 +150,3 @@ type ReasonCount struct {
 	Reason string
 	Count  int
 }
-
