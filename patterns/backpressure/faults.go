@@ -24,6 +24,30 @@ func CrashAt(id uint64, crashed func(Message)) func(Handler) Handler {
 	}
 }
 
+// CrashAfter makes the consumer crash once, right after it processed message
+// id and before anything acknowledges it: next runs (the effect happens, and
+// an inbox inside next records it), then the handler returns
+// ErrConsumerCrashed, so the Worker dies without acking. The broker
+// redelivers id after AckWait: the situation an idempotent receiver exists
+// for. crashed, when set, is called between the two (to narrate the fault).
+func CrashAfter(id uint64, crashed func(Message)) func(Handler) Handler {
+	var done atomic.Bool
+	return func(next Handler) Handler {
+		return func(ctx context.Context, m Message) error {
+			if err := next(ctx, m); err != nil {
+				return err
+			}
+			if m.ID == id && done.CompareAndSwap(false, true) {
+				if crashed != nil {
+					crashed(m)
+				}
+				return ErrConsumerCrashed
+			}
+			return nil
+		}
+	}
+}
+
 // StallOn makes the consumer stop when it is handed its nth message (1 is
 // the first; shed messages never reach it), until release is closed or d has
 // passed (d <= 0: only release); then it goes on normally. stalled, when set,
