@@ -46,13 +46,13 @@ type demoNames struct {
 
 // demoNATS is the demo's connection to its server and what it created there.
 type demoNATS struct {
-	n          *narrate.Narrator
-	cfg        Config
-	target     *natsembed.Target
-	js         jetstream.JetStream
-	names      demoNames
-	dlq        *deadletter.Queue
-	injected   int
+	n        *narrate.Narrator
+	cfg      Config
+	target   *natsembed.Target
+	js       jetstream.JetStream
+	names    demoNames
+	dlq      *deadletter.Queue
+	injected int
 }
 
 // connect starts (or reaches, with NATS_URL) the server, says which it is,
