@@ -15,6 +15,7 @@ type BoundedChannel struct {
 	close sync.Once
 	// dropWhenFull is the -block=false switch: see NewDroppingChannel.
 	dropWhenFull bool
+	pushedBack   func() // see pushbacker
 }
 
 // NewBoundedChannel returns a channel that holds at most capacity messages.
@@ -55,10 +56,20 @@ func (b *BoundedChannel) Offer(ctx context.Context, m Message) error {
 	select {
 	case b.ch <- m:
 		return nil
+	default: // full: the producer waits
+	}
+	if b.pushedBack != nil {
+		b.pushedBack()
+	}
+	select {
+	case b.ch <- m:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
+
+func (b *BoundedChannel) onPushback(notify func()) { b.pushedBack = notify }
 
 // Close implements Strategy.
 func (b *BoundedChannel) Close() { b.close.Do(func() { close(b.ch) }) }

@@ -148,11 +148,11 @@ func (c Config) Validate() error {
 		return narrate.Usagef("-messages / -rate is how long the consumer needs for one act; it must stay within %s, got %d / %v = %s",
 			MaxActDuration, c.Messages, c.ServiceRate, act.Round(time.Second))
 	}
-	if backlog, bound := c.UnboundedBacklog(), MemoryBound(c.Buffer, c.PayloadSize); backlog <= bound {
-		return narrate.Usagef("the memory bound would prove nothing: an unbounded queue would build a backlog of %s "+
-			"(-messages %d × -payload %d B × (1 − 1/-overload %v)), within the stated bound of %s (%s with -buffer %d); "+
-			"raise -messages, -payload or -overload, or lower -buffer",
-			MiB(backlog), c.Messages, c.PayloadSize, c.Overload, MiB(bound), BoundFormula, c.Buffer)
+	if size, bound := c.WorkloadSize(), MemoryBound(c.Buffer, c.PayloadSize); size <= bound {
+		return narrate.Usagef("the memory bound would prove nothing: the whole workload (-messages %d × -payload %d B = %s) "+
+			"fits under it (%s = %s with -buffer %d), so even a strategy that held everything would keep it; "+
+			"raise -messages or -payload, or lower -buffer",
+			c.Messages, c.PayloadSize, MiB(size), BoundFormula, MiB(bound), c.Buffer)
 	}
 	for _, s := range c.Strategies {
 		if !slices.Contains(StrategyNames, s) {
@@ -191,12 +191,10 @@ func (c Config) ActDuration() time.Duration {
 	return time.Duration(float64(c.Messages) / c.ServiceRate * float64(time.Second))
 }
 
-// UnboundedBacklog is the payload an unbounded queue holds when the producer
-// is done, N·(1 − 1/k)·payload bytes: the consumer took N/k while the
-// producer offered N. The stated memory bound means something only below it.
-func (c Config) UnboundedBacklog() uint64 {
-	return uint64(float64(c.Messages) * (1 - 1/c.Overload) * float64(c.PayloadSize))
-}
+// WorkloadSize is N·payload, the bytes of payload in one act: what a
+// strategy without backpressure holds when its consumer starts late. The
+// stated memory bound means something only below it.
+func (c Config) WorkloadSize() uint64 { return uint64(c.Messages) * uint64(c.PayloadSize) }
 
 // runs reports whether the demo runs strategy name.
 func (c Config) runs(name string) bool {

@@ -56,10 +56,10 @@ func TestConfigRejectsBadValuesWithAClearMessage(t *testing.T) {
 }
 
 // Issue 11: `-overload=1 -strategies=unbounded-buffer -messages=3000` ran,
-// printed a failed check about the anti-pattern and then HELD. At k = 1 no
-// backlog builds, and with 3,000 messages of 4 KiB the whole workload (11.7
-// MiB) barely tops a 12.5 MiB bound it could never reach: the bound proved
-// nothing. Such a run is now refused before it starts, naming the flags.
+// printed a failed check about the anti-pattern and then HELD. Its whole
+// workload, 3,000 messages of 4 KiB (11.7 MiB), fits under the 12.5 MiB
+// bound: no strategy could have broken it, so it proved nothing. Such a run
+// is now refused before it starts, naming the flags.
 func TestAVacuousMemoryBoundIsRefused(t *testing.T) {
 	for _, args := range [][]string{
 		{"-overload=1", "-strategies=unbounded-buffer", "-messages=3000"},
@@ -72,7 +72,7 @@ func TestAVacuousMemoryBoundIsRefused(t *testing.T) {
 		assert.Contains(t, err.Error(), "-messages", "%v", args)
 	}
 	c := DefaultConfig()
-	assert.Greater(t, c.UnboundedBacklog(), MemoryBound(c.Buffer, c.PayloadSize), "the default workload can break the bound")
+	assert.Greater(t, c.WorkloadSize(), MemoryBound(c.Buffer, c.PayloadSize), "the default workload can break the bound")
 }
 
 func TestDemoRejectsABadConfigBeforeDoingAnything(t *testing.T) {

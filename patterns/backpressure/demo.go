@@ -85,8 +85,9 @@ func (d *demo) introduce() {
 		c.Messages, c.PayloadSize, perSecond(w.ArrivalRate()), c.Seed, perSecond(c.ServiceRate))
 	d.n.Step("workload", "bounded strategies queue at most B = %d messages, so at most B + 1 = %d are accepted and unprocessed (one is in the consumer's hands)",
 		c.Buffer, c.Buffer+1)
-	d.n.Step("workload", "stated bound on live-heap growth: %s (%s), below the %s of payload the fluid model N·(1 − 1/k)·payload puts in an unbounded queue when the producer is done",
-		MiB(d.bound), BoundFormula, MiB(c.UnboundedBacklog()))
+	d.n.Step("workload", "stated bound on live-heap growth: %s (%s), below the %s of the whole workload: a strategy that held everything would break it",
+		MiB(d.bound), BoundFormula, MiB(c.WorkloadSize()))
+	d.n.Step("workload", "in each act the consumer starts late (a deploy): it comes back when the strategy first pushes the producer back, or when the producer is done")
 	d.n.Step("audit", "the backlog is counted by the ledger (accepted by the producer, processed by the receiver), the heap read from the runtime, the stream's state asked of the server")
 }
 
@@ -122,6 +123,7 @@ func (d *demo) overload(ctx context.Context, name string) error {
 	if name != NameUnbounded {
 		w.HeapBound = d.bound
 	}
+	w.StartLate = d.startLate(name)
 	res, err := Run(ctx, s, w)
 	if err != nil {
 		return err
@@ -152,6 +154,7 @@ func (d *demo) overloadJetStream(ctx context.Context, w Workload) error {
 	}
 	w.HeapBound = d.bound
 	w.Inbox = d.inbox(w.Messages)
+	w.StartLate = d.startLate(NameJetStream)
 	res, err := Run(ctx, q, w)
 	if err != nil {
 		return err
@@ -235,6 +238,10 @@ func (d *demo) catchUp(ctx context.Context) error {
 	defer d.nats.remove(ctx, q)
 	w.HeapBound = d.bound
 	w.Inbox = d.inbox(w.Messages)
+	slow := d.n.Plan("hub-consumer", "its first message slow until the server has delivered all it will")
+	w.Fault = StallUntil(q.Delivered, func(m Message) {
+		slow.Fire("its first message (%d) is slow, until the server has delivered all it will: its window full, or the whole backlog", m.ID)
+	})
 	res, err := RunCatchUp(ctx, q, w, func(backlog int) {
 		fault.Fire("was down while %d messages (%s) arrived; it comes back with %s", backlog, MiB(uint64(backlog)*uint64(w.PayloadSize)), d.creditWindow())
 	})
@@ -249,6 +256,28 @@ func (d *demo) catchUp(ctx context.Context) error {
 	d.heapWithinBound(res)
 	d.exactlyOnce(res)
 	return nil
+}
+
+// startLate plans the act's late start: the consumer is down until the
+// strategy pushes the producer back, or the producer is done.
+func (d *demo) startLate(name string) func(LateStart) {
+	down := d.n.Plan("consumer", "down when the act starts")
+	down.Fire("down when the act starts: the producer offers alone")
+	return func(l LateStart) {
+		d.n.Measure("consumer", "back after %d messages offered", l.Offered)
+		if l.PushedBack {
+			d.n.Step("consumer", "back: %s", pushbacks[name])
+			return
+		}
+		d.n.Step("consumer", "back only when the producer was done: nothing pushed it back, so the strategy took all %d messages", d.cfg.Messages)
+	}
+}
+
+// pushbacks say how each strategy pushed the producer back.
+var pushbacks = map[string]string{
+	NameBounded:   "the full channel blocked the producer",
+	NameShedding:  "the shedder refused a message",
+	NameJetStream: "the full stream refused a publish",
 }
 
 // inbox is a fresh inbox for a JetStream run, or nil with -inbox=false.

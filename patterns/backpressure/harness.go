@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -65,11 +66,18 @@ func Run(ctx context.Context, s Strategy, w Workload) (Result, error) {
 	sampler := StartSampler(ledger.Backlog, res.Baseline, w.HeapBound)
 	start := time.Now()
 	ledger.start = start
+	late := newLateStart(w, s, ledger)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.Serve(gctx, consume) })
+	g.Go(func() error {
+		if err := late.wait(gctx); err != nil {
+			return err
+		}
+		return s.Serve(gctx, consume)
+	})
 	g.Go(func() error {
 		defer s.Close()
-		if err := produce(gctx, s, w, ledger, sampler, newArrivals(w, start), &res); err != nil {
+		defer late.comeBack(false) // the producer is done
+		if err := produce(gctx, s, w, ledger, sampler, newArrivals(w, start), late, &res); err != nil {
 			return err
 		}
 		sampler.Mark()
@@ -100,7 +108,7 @@ func RunCatchUp(ctx context.Context, s Strategy, w Workload, down func(backlog i
 	res := Result{Strategy: s.Name(), Capacity: s.Capacity(), Workload: w}
 	start := time.Now()
 	ledger.start = start
-	err := produce(ctx, s, w, ledger, nil, nil, &res)
+	err := produce(ctx, s, w, ledger, nil, nil, nil, &res)
 	s.Close()
 	if err != nil {
 		return res, fmt.Errorf("run %s: %w", s.Name(), err)
@@ -123,7 +131,7 @@ func RunCatchUp(ctx context.Context, s Strategy, w Workload, down func(backlog i
 
 // produce offers the workload's messages to s, recording each verdict. pace
 // nil means flat out; sampler, when set, sees the backlog after each accept.
-func produce(ctx context.Context, s Strategy, w Workload, ledger *Ledger, sampler *Sampler, pace *arrivals, res *Result) error {
+func produce(ctx context.Context, s Strategy, w Workload, ledger *Ledger, sampler *Sampler, pace *arrivals, late *lateStart, res *Result) error {
 	payloads := rand.New(rand.NewPCG(w.Seed, 2))
 	for i := range w.Messages {
 		if pace != nil {
@@ -148,9 +156,53 @@ func produce(ctx context.Context, s Strategy, w Workload, ledger *Ledger, sample
 			}
 		case errors.As(err, &shed):
 			ledger.Shed(m.ID, shed.Reason)
+			late.comeBack(true) // a refusal pushes back
 		default:
 			return fmt.Errorf("offer message %d: %w", m.ID, err)
 		}
 	}
 	return nil
+}
+
+// lateStart holds the consumer back until the first pushback or the end of
+// production (Workload.StartLate). A nil *lateStart starts it at once.
+type lateStart struct {
+	ledger *Ledger
+	tell   func(LateStart)
+	once   sync.Once
+	back   chan struct{}
+}
+
+func newLateStart(w Workload, s Strategy, ledger *Ledger) *lateStart {
+	if w.StartLate == nil {
+		return nil
+	}
+	l := &lateStart{ledger: ledger, tell: w.StartLate, back: make(chan struct{})}
+	if p, ok := s.(pushbacker); ok {
+		p.onPushback(func() { l.comeBack(true) }) // it blocks the producer
+	}
+	return l
+}
+
+// comeBack lets the consumer start, once.
+func (l *lateStart) comeBack(pushedBack bool) {
+	if l == nil {
+		return
+	}
+	l.once.Do(func() {
+		l.tell(LateStart{PushedBack: pushedBack, Offered: l.ledger.Offered()})
+		close(l.back)
+	})
+}
+
+func (l *lateStart) wait(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	select {
+	case <-l.back:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -60,7 +60,11 @@ const (
 
 // serverPollInterval is how often Serve asks the server what the stream
 // stores and how many messages are delivered and unacknowledged.
-const serverPollInterval = 5 * time.Millisecond
+const serverPollInterval = 10 * time.Millisecond
+
+// apiTimeout bounds one request of a poll: a reply lost with a dropped
+// connection must not stop the poll, which asks again at its next tick.
+const apiTimeout = 5 * time.Second
 
 // ErrStreamExists is returned by NewJetStreamQueue for a stream name in use:
 // on a shared server the queue never deletes or reconfigures a stream it did
@@ -79,8 +83,9 @@ type JetStreamQueue struct {
 	stream jetstream.Stream
 	cons   jetstream.Consumer
 
-	closed atomic.Bool
-	stats  jetStreamCounters
+	closed     atomic.Bool
+	stats      jetStreamCounters
+	pushedBack func() // see pushbacker
 }
 
 type jetStreamCounters struct {
@@ -195,6 +200,9 @@ func (q *JetStreamQueue) Offer(ctx context.Context, m Message) error {
 			return fmt.Errorf("publish message %d: %w", m.ID, err)
 		}
 		q.stats.pushbacks.Add(1)
+		if q.pushedBack != nil {
+			q.pushedBack()
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -204,6 +212,31 @@ func (q *JetStreamQueue) Offer(ctx context.Context, m Message) error {
 		}
 		wait = min(2*wait, maxPushback)
 	}
+}
+
+func (q *JetStreamQueue) onPushback(notify func()) { q.pushedBack = notify }
+
+// Delivered reports whether the server has made as many deliveries to the
+// consumer as it may hold: MaxAckPending, or with no credit window every
+// message published to the queue. Deliveries are counted, redeliveries
+// included, because a client without a window that holds messages longer
+// than AckWait gets them again, and holds each copy. A consumer stalled
+// until then holds what its credit window let through.
+func (q *JetStreamQueue) Delivered(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	info, err := q.cons.Info(ctx)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return false, nil // a lost reply: ask again
+	}
+	if err != nil {
+		return false, err
+	}
+	target := q.stats.accepted.Load()
+	if limit := int64(info.Config.MaxAckPending); limit > 0 {
+		target = min(target, limit)
+	}
+	return int64(info.Delivered.Consumer) >= target, nil
 }
 
 // IsStreamFull reports whether err is a stream refusing a publish because a
@@ -316,8 +349,10 @@ func (q *JetStreamQueue) watchServer(ctx context.Context, drained chan<- struct{
 	defer t.Stop()
 	for {
 		closed := q.closed.Load()
-		si, serr := q.stream.Info(ctx)
-		ci, cerr := q.cons.Info(ctx)
+		rctx, cancel := context.WithTimeout(ctx, apiTimeout)
+		si, serr := q.stream.Info(rctx)
+		ci, cerr := q.cons.Info(rctx)
+		cancel()
 		if serr == nil {
 			storeMax(&q.stats.peakStored, int64(si.State.Msgs))
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,4 +133,121 @@ func TestWorkerDeadLettersMalformedMessagesAndGoesOn(t *testing.T) {
 func TestWorkerRefusesToRunWithoutDeadLetters(t *testing.T) {
 	err := (&Worker{Window: 1}).Run(t.Context())
 	assert.ErrorIs(t, err, ErrNoDeadLetters)
+}
+
+// Issue 11: NewJetStreamQueue deleted any stream of its name before creating
+// its own, so a demo pointed at a shared NATS_URL wiped whatever was there.
+// It now refuses the name, and the stream is left exactly as it was.
+func TestNewJetStreamQueueLeavesAnExistingStreamAlone(t *testing.T) {
+	js := testJetStream(t)
+	_, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: "THEIRS", Subjects: []string{"theirs.>"}})
+	require.NoError(t, err)
+	_, err = js.Publish(t.Context(), "theirs.data", []byte("someone else's"))
+	require.NoError(t, err)
+
+	_, err = NewJetStreamQueue(t.Context(), js, JetStreamConfig{
+		Stream: "THEIRS", Subject: "mine.work", Durable: "worker", Capacity: 8, Window: 8, AckWait: time.Second,
+		DeadLetters: testDeadLetters(t, js, "MINE_DLQ", "mine.dlq"),
+	})
+	require.ErrorIs(t, err, ErrStreamExists)
+
+	s, err := js.Stream(t.Context(), "THEIRS")
+	require.NoError(t, err, "the stream is still there")
+	info, err := s.Info(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), info.State.Msgs, "with its message")
+	assert.Equal(t, []string{"theirs.>"}, info.Config.Subjects, "and its subjects")
+}
+
+// The crash the inbox exists for: the consumer processed message 300, the
+// effect and the inbox record are made, and it dies before the ack. The
+// server redelivers 300 after AckWait; the inbox skips it. Without the
+// inbox, 300 is processed twice (the demo's -inbox=false).
+func TestJetStreamCrashAfterProcessingBeforeTheAck(t *testing.T) {
+	const at = 300
+	for _, tt := range []struct {
+		name  string
+		inbox bool
+	}{{"with the inbox", true}, {"without it", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			q := testQueue(t, 32, 8, 300*time.Millisecond)
+			w := Workload{Messages: 600, ServiceRate: 20_000, Overload: 10, PayloadSize: 128, Seed: 7}
+			if tt.inbox {
+				w.Inbox = NewInbox(w.Messages)
+			}
+			var redelivered atomic.Bool
+			crash := CrashAfter(at, nil)
+			w.Fault = func(h Handler) Handler {
+				h = crash(h)
+				return func(ctx context.Context, m Message) error {
+					if m.ID == at && m.Delivery > 1 {
+						redelivered.Store(true)
+					}
+					return h(ctx, m)
+				}
+			}
+			r, err := Run(t.Context(), q, w)
+			require.NoError(t, err)
+			assert.True(t, redelivered.Load(), "message %d came back after the crash", at)
+			assert.Equal(t, int64(1), q.Stats().Restarts)
+			a := r.Audit
+			assert.Zero(t, a.LostCount)
+			if tt.inbox {
+				assert.Empty(t, a.Violations(), "exactly once")
+				assert.Equal(t, 1, w.Inbox.Skipped(), "the redelivery of %d was skipped", at)
+			} else {
+				assert.Equal(t, []uint64{at}, a.Duplicated, "processed twice: once before the crash, once redelivered")
+			}
+		})
+	}
+}
+
+// The catch-up burst: the stream holds the whole backlog (about 16 MiB)
+// when the consumer starts, and its first message is slow until the server
+// has delivered all it will. With the credit window the consumer adds W
+// messages to the heap; without it, it pulls the backlog into memory.
+func TestCatchUpCreditWindowBoundsTheConsumersHeap(t *testing.T) {
+	const (
+		messages = 1000
+		payload  = 16 << 10
+		window   = 8
+	)
+	bound := MemoryBound(window, payload)
+	for _, tt := range []struct {
+		name    string
+		without bool
+	}{{"credit window", false}, {"no credit window", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			js := testJetStream(t)
+			q := testQueueWith(t, js, JetStreamConfig{Capacity: messages, Window: window, AckWait: 5 * time.Second, WithoutCreditWindow: tt.without})
+			w := Workload{Messages: messages, ServiceRate: 50_000, Overload: 10, PayloadSize: payload, Seed: 8, HeapBound: bound}
+			w.Fault = StallUntil(q.Delivered, nil)
+			var backlog int
+			r, err := RunCatchUp(t.Context(), q, w, func(b int) { backlog = b })
+			require.NoError(t, err)
+			assert.Equal(t, messages, backlog, "the consumer was down while everything arrived")
+			assert.Empty(t, r.Audit.Violations())
+			st := q.Stats()
+			if tt.without {
+				assert.Greater(t, r.HeapGrowth(), bound, "the backlog pulled into memory: +%s", MiB(r.HeapGrowth()))
+				assert.Greater(t, st.PeakAckPending, int64(window))
+				return
+			}
+			assert.LessOrEqual(t, r.HeapGrowth(), bound, "W messages in memory, not the backlog: +%s", MiB(r.HeapGrowth()))
+			assert.LessOrEqual(t, st.PeakAckPending, int64(window), "the server held the consumer to W")
+		})
+	}
+}
+
+func TestCreditWindowRefusesAConsumerItDidNotCreate(t *testing.T) {
+	js := testJetStream(t)
+	s, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: "HUB", Subjects: []string{"hub.>"}})
+	require.NoError(t, err)
+	cw := CreditWindow{Durable: "hub", Messages: 4, AckWait: time.Second}
+	_, err = s.CreateConsumer(t.Context(), cw.ConsumerConfig()) // someone else's, with the same config
+	require.NoError(t, err)
+	_, err = cw.Create(t.Context(), s)
+	assert.ErrorIs(t, err, ErrConsumerExists)
+	_, err = CreditWindow{Durable: "x", Messages: 0, AckWait: time.Second}.Create(t.Context(), s)
+	assert.ErrorContains(t, err, "at least 1 message")
 }

@@ -21,10 +21,10 @@ type Ledger struct {
 	processed []atomic.Uint32
 	latency   []atomic.Int64 // ns from Offer to the end of the first processing
 
-	accepted, shed, handled atomic.Int64
-	firstDone               atomic.Int64 // IDs processed at least once
-	shedBy                  [numShedReasons]atomic.Int64
-	lastDone                atomic.Int64 // ns since start of the last processing
+	offered, accepted, shed, handled atomic.Int64
+	firstDone                        atomic.Int64 // IDs processed at least once
+	shedBy                           [numShedReasons]atomic.Int64
+	lastDone                         atomic.Int64 // ns since start of the last processing
 }
 
 const (
@@ -50,7 +50,13 @@ func (l *Ledger) Size() int { return len(l.verdict) }
 func (l *Ledger) since() int64 { return int64(time.Since(l.start)) }
 
 // Offering records that message id is about to be offered.
-func (l *Ledger) Offering(id uint64) { l.offeredAt[id].Store(l.since()) }
+func (l *Ledger) Offering(id uint64) {
+	l.offeredAt[id].Store(l.since())
+	l.offered.Add(1)
+}
+
+// Offered is how many messages the producer has offered so far.
+func (l *Ledger) Offered() int { return int(l.offered.Load()) }
 
 // Accepted records that the strategy accepted message id.
 func (l *Ledger) Accepted(id uint64) {

@@ -79,6 +79,7 @@ type Sampler struct {
 	mu       sync.Mutex
 	peaks    Peaks
 	forced   int // collections forced by the watch
+	samples  int
 }
 
 // StartSampler begins sampling depth and the heap in a goroutine owned by the
@@ -129,6 +130,7 @@ func (s *Sampler) mayExceed(h HeapSample) bool {
 func (s *Sampler) record(d int, h HeapSample) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.samples++
 	s.peaks.Backlog = max(s.peaks.Backlog, d)
 	s.peaks.Heap.Live = max(s.peaks.Heap.Live, h.Live)
 	s.peaks.Heap.Objects = max(s.peaks.Heap.Objects, h.Objects)

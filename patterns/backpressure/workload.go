@@ -25,12 +25,25 @@ type Workload struct {
 	// Fault, when set, wraps the consumer's handler, inbox included: a
 	// stall, a crash before or after processing.
 	Fault func(Handler) Handler
+	// StartLate, when set, keeps the consumer down when the run starts (a
+	// deploy, a long GC pause, a rebalance) until the strategy first pushes
+	// the producer back (it blocks it, or refuses a message) or the producer
+	// has offered everything; then StartLate is called and the consumer
+	// starts. However fast or slow the machine, a strategy without
+	// backpressure then holds the whole workload.
+	StartLate func(LateStart)
 	// HeapBound is the live-heap growth the caller will hold the run to (0:
 	// none). Where the heap could exceed it, the sampler collects garbage
 	// to read the live heap at once instead of at the next GC, so a growth
 	// above the bound is seen when it happens, not only if a GC happens to
 	// run then.
 	HeapBound uint64
+}
+
+// LateStart says why a late consumer came back.
+type LateStart struct {
+	PushedBack bool // the strategy pushed the producer back; false: the producer was done
+	Offered    int  // messages offered by then
 }
 
 // ArrivalRate is λ in msg/s, or +Inf for a producer that runs flat out.
