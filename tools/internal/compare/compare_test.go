@@ -127,11 +127,15 @@ func TestEveryRuleNamesTheFileToFix(t *testing.T) {
 			toolsYAML, "does not decode"},
 		{"required cell empty", func(t *testing.T, r *repo.Repo) { edit(t, r, toolsYAML, "ordering: per key", "ordering: \"\"") },
 			toolsYAML, "ordering is required"},
-		{"lab names no module", func(t *testing.T, r *repo.Repo) { edit(t, r, toolsYAML, "lab: [patterns/queue]", "lab: [patterns/nope]") },
+		{"lab names no module", func(t *testing.T, r *repo.Repo) {
+			edit(t, r, toolsYAML, "lab: [patterns/queue]", "lab: [patterns/nope]")
+		},
 			toolsYAML, "lab names patterns/nope, which is not a module"},
 		{"data file rendered by no page", func(t *testing.T, r *repo.Repo) { require.NoError(t, os.Remove(r.Path("docs/compare/systems.md"))) },
 			systemYAML, "no page renders it"},
-		{"marker names no data file", func(t *testing.T, r *repo.Repo) { edit(t, r, "docs/compare/systems.md", "systems/store", "systems/nope") },
+		{"marker names no data file", func(t *testing.T, r *repo.Repo) {
+			edit(t, r, "docs/compare/systems.md", "systems/store", "systems/nope")
+		},
 			"docs/compare/systems.md", "there is no compare/systems/nope.yaml"},
 		{"data file rendered twice", func(t *testing.T, r *repo.Repo) {
 			edit(t, r, "docs/compare/systems.md", "<!-- compare: systems/store -->", "<!-- compare: systems/store -->\n<!-- compare: tools/queues -->")
