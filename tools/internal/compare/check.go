@@ -236,6 +236,10 @@ func (c *checker) measured(file, where string, m Measurement) {
 	}
 }
 
+// ModuleSource starts the read_in of a pointer read in a Go module's
+// published source rather than in a repository snapshot.
+const ModuleSource = "Go module source"
+
 var commitHash = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
 
 func (c *checker) system(file string, s *System) {
@@ -264,12 +268,17 @@ func (c *checker) system(file string, s *System) {
 		for j, p := range m.Where {
 			at := fmt.Sprintf("%s where[%d]", where, j)
 			for field, v := range map[string]string{
-				"repository": p.Repository, "release": p.Release, "commit": p.Commit,
+				"repository": p.Repository, "release": p.Release,
 				"path": p.Path, "symbol": p.Symbol, "read_in": p.ReadIn,
 			} {
 				if strings.TrimSpace(v) == "" {
 					c.add(file, 0, "%s: %s is required", at, field)
 				}
+			}
+			// A Go module version is immutable (go.sum pins its hash), so a
+			// pointer read in the module's source may name no commit.
+			if p.Commit == "" && !strings.HasPrefix(p.ReadIn, ModuleSource) {
+				c.add(file, 0, "%s: commit is required (or read_in starting %q for a Go module version)", at, ModuleSource)
 			}
 			if p.Commit != "" && !commitHash.MatchString(p.Commit) {
 				c.add(file, 0, "%s: commit %q is not a commit hash", at, p.Commit)

@@ -147,6 +147,9 @@ func TestEveryRuleNamesTheFileToFix(t *testing.T) {
 		{"pointer with a bad commit", func(t *testing.T, r *repo.Repo) {
 			edit(t, r, systemYAML, "0123456789abcdef0123456789abcdef01234567", "main")
 		}, systemYAML, `commit "main" is not a commit hash`},
+		{"pointer without commit", func(t *testing.T, r *repo.Repo) {
+			edit(t, r, systemYAML, "commit: 0123456789abcdef0123456789abcdef01234567, ", "")
+		}, systemYAML, "commit is required"},
 		{"mechanism names no lab pattern", func(t *testing.T, r *repo.Repo) { edit(t, r, systemYAML, "patterns: [queue]", "patterns: [raft]") },
 			systemYAML, `patterns names "raft"`},
 		{"mechanism without lab_differs", func(t *testing.T, r *repo.Repo) { edit(t, r, systemYAML, "    lab_differs: it does less\n", "") },
@@ -178,6 +181,17 @@ func TestEveryRuleNamesTheFileToFix(t *testing.T) {
 			assert.True(t, found, "want a problem in %s containing %q; got:\n%s", tt.wantFile, tt.wantMsg, strings.Join(got, "\n"))
 		})
 	}
+}
+
+// A pointer into a Go module's published source names its version, not a
+// commit.
+func TestModuleSourcePointerNeedsNoCommit(t *testing.T) {
+	r := fixture(t)
+	edit(t, r, systemYAML, "commit: 0123456789abcdef0123456789abcdef01234567, ", "")
+	edit(t, r, systemYAML, "read_in: snapshot", "read_in: "+compare.ModuleSource+" of example.com/store v1.0.0")
+	problems, err := compare.Check(r)
+	require.NoError(t, err)
+	assert.Empty(t, problems)
 }
 
 // A planned chapter that now exists is fine: the hook links it.
