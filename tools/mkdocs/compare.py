@@ -29,8 +29,16 @@ def _load(key):
 
 
 def _cell(text):
-    """One table cell: no newlines, pipes escaped."""
-    return " ".join(str(text or "").split()).replace("|", "\\|")
+    """Prose for one table cell or paragraph: one line, pipes and angle
+    brackets escaped (a "<path>" in the data is text, not HTML)."""
+    one = " ".join(str(text or "").split())
+    return one.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code(text):
+    """A code span for a table cell: pipes escaped, nothing else (Markdown
+    escapes the rest inside backticks)."""
+    return "`" + " ".join(str(text or "").split()).replace("|", "\\|") + "`"
 
 
 def _link(page, target, text, anchor=""):
@@ -139,7 +147,8 @@ def _system(page, data):
         out += [f"### {m['name']}", "", f"**Lab patterns:** {_pattern_links(page, m.get('patterns') or [])}", "",
                 "| repository | release | path | symbol |", "|---|---|---|---|"]
         for w in m.get("where") or []:
-            out.append(f"| `{w['repository']}` | {_cell(w['release'])} (`{w['commit'][:12]}`) | `{w['path']}` | `{_cell(w['symbol'])}` |")
+            commit = _code(w["commit"][:12]) if w.get("commit") else "Go module"
+            out.append(f"| {_code(w['repository'])} | {_cell(w['release'])} ({commit}) | {_code(w['path'])} | {_code(w['symbol'])} |")
         out += ["", _cell(m.get("how")), "", f"**What the lab does differently.** {_cell(m.get('lab_differs'))}", ""]
         reads = sorted({_cell(w.get("read_in")) for w in m.get("where") or []})
         out += [f"<small>Read in: {'; '.join(reads)}.</small>", ""]
