@@ -60,10 +60,11 @@ check: npm ## contract, chapter template, metadata, every Mermaid block parsed i
 	@go run ./tools check
 	@$(MAKE) --no-print-directory docs
 
-docs: npm ## build the site into site/ with mkdocs --strict
+docs: npm ## build the site into site/ (English) and site/zh/ (Chinese) with mkdocs --strict
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
 	@mkdocs build --strict --quiet
-	@echo ">> site built in site/"
+	@mkdocs build --strict --quiet -f mkdocs.zh.yml
+	@echo ">> site built in site/ (English) and site/zh/ (Chinese)"
 
 docs-serve: npm ## serve the docs with live reload on http://127.0.0.1:8000
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/

@@ -5,6 +5,7 @@
 //	go run ./tools bench [NAME...]         run benchmarks into benchmarks/results/ (with the machine)
 //	go run ./tools benchtable              regenerate benchmarks/results/*.md from the *.txt runs
 //	go run ./tools demos                   list the demo modules, from go.work
+//	go run ./tools site-test               load the built site (both editions) in Chromium
 package main
 
 import (
@@ -37,6 +38,8 @@ func main() {
 		err = runBenchTable(args)
 	case "demos":
 		err = runDemos(args)
+	case "site-test":
+		err = runSiteTest(ctx, args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -57,5 +60,6 @@ commands:
   bench [NAME...]       run the benchmarks of the demo modules into benchmarks/results/
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
+  site-test             load every nav page of the built site/ (both languages) in Chromium
 `)
 }

@@ -126,17 +126,27 @@ func (r *Repo) Modules() ([]Module, error) {
 // Pattern is the metadata in a module's pattern.yaml: the one place for a
 // pattern's facts, read by the checks, the docs and the Makefile.
 type Pattern struct {
-	Name          string   `yaml:"name"`
-	Title         string   `yaml:"title"`
-	Summary       string   `yaml:"summary"`
-	Level         string   `yaml:"level"`
-	Tags          []string `yaml:"tags"`
-	Prerequisites []string `yaml:"prerequisites"`
-	Related       []string `yaml:"related"`
-	Industries    []string `yaml:"industries"`
-	Invariant     string   `yaml:"invariant"`
-	Diagrams      []string `yaml:"diagrams"`
-	Needs         []string `yaml:"needs"`
+	Name          string    `yaml:"name"`
+	Title         string    `yaml:"title"`
+	Summary       string    `yaml:"summary"`
+	Level         string    `yaml:"level"`
+	Tags          []string  `yaml:"tags"`
+	Prerequisites []string  `yaml:"prerequisites"`
+	Related       []string  `yaml:"related"`
+	Industries    []string  `yaml:"industries"`
+	Invariant     string    `yaml:"invariant"`
+	Diagrams      []string  `yaml:"diagrams"`
+	Needs         []string  `yaml:"needs"`
+	Zh            PatternZh `yaml:"zh"`
+}
+
+// PatternZh holds the Chinese edition's text of a pattern's facts, beside
+// the English fields it translates: the catalog and the "At a glance" box
+// of the Chinese site, and the Chinese name its search must find.
+type PatternZh struct {
+	Title     string `yaml:"title"`
+	Summary   string `yaml:"summary"`
+	Invariant string `yaml:"invariant"`
 }
 
 // Allowed values of pattern.yaml fields.
