@@ -28,6 +28,7 @@ func runCheck(ctx context.Context, args []string) error {
 	for _, f := range findings {
 		bad = append(bad, f.String())
 	}
+	bad = append(bad, translationFindings(r)...)
 	if !*noBrowser {
 		blocks, err := mermaid.Collect(r)
 		if err != nil {

@@ -6,6 +6,8 @@
 //	go run ./tools benchtable              regenerate benchmarks/results/*.md from the *.txt runs
 //	go run ./tools demos                   list the demo modules, from go.work
 //	go run ./tools site-test               load the built site (both editions) in Chromium
+//	go run ./tools translations status     stale, missing and unrecorded Chinese pages
+//	go run ./tools translations refresh F  record that page F matches its English source again
 package main
 
 import (
@@ -40,6 +42,8 @@ func main() {
 		err = runDemos(args)
 	case "site-test":
 		err = runSiteTest(ctx, args)
+	case "translations":
+		err = runTranslations(args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -61,5 +65,8 @@ commands:
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
   site-test             load every nav page of the built site/ (both languages) in Chromium
+  translations status   list stale, missing and unrecorded Chinese pages (also part of check)
+  translations refresh PAGE...
+                        record that each Chinese page matches its English source's current text
 `)
 }

@@ -7,6 +7,8 @@ site/) and Chinese (mkdocs.zh.yml, docs-zh/, into site/zh/).
   every English page has a Chinese one yet).
 - The Chinese build serves the English docs/assets/ (Mermaid and its init
   script) as its own, so the site has one copy of them in the repository.
+- The Chinese build's heading anchors keep the Chinese characters
+  (#背压的来源, not #_1), so a link to a section says where it goes.
 
 The build's language is the config's `theme.language` ("zh" for Chinese).
 """
@@ -29,6 +31,14 @@ def language(config):
 
 def _root(config):
     return os.path.dirname(os.path.abspath(config["config_file_path"]))
+
+
+def on_config(config):
+    if language(config) == "zh":
+        from pymdownx.slugs import slugify
+
+        config["mdx_configs"].setdefault("toc", {})["slugify"] = slugify(case="lower")
+    return config
 
 
 def on_files(files, config):

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -338,8 +339,7 @@ func (t *tester) switchByClick(ed Edition) {
 	}
 }
 
-// searchResults drives Material's search box: open it, type, and read the
-// result links once the worker answered.
+// searchResults reads the links of Material's search results.
 const searchResults = `Array.from(document.querySelectorAll(".md-search-result__list a.md-search-result__link, .md-search-result__item a"), a => a.href)`
 
 func (t *tester) search(q Query) {
@@ -352,28 +352,20 @@ func (t *tester) search(q Query) {
 	want := t.base + ed.Prefix + q.Want
 	ctx, cancel := context.WithTimeout(t.ctx, PageTimeout+SearchTimeout)
 	defer cancel()
-	// The meta line says "initializing" until the worker has the index.
+	// Material's own search link: with ?q= the page opens its search box,
+	// waits for its worker to load the index and runs the query there.
 	const meta = `(document.querySelector(".md-search-result__meta") || {}).textContent`
-	err := chromedp.Do(ctx, chromedp.Navigate(t.base+path))
-	var initializing string
-	if err == nil {
-		initializing, err = chromedp.Run(ctx, chromedp.Evaluate[string](meta))
-	}
-	if err == nil {
-		err = chromedp.Do(ctx,
-			chromedp.Click(chromedp.CSS(`input[data-md-component="search-query"]`)),
-			chromedp.Poll[chromedp.Void](fmt.Sprintf(`%s !== %q`, meta, initializing), chromedp.WithPollingTimeout(SearchTimeout)),
-			chromedp.SendKeys(chromedp.CSS(`input[data-md-component="search-query"]`), q.Text),
-		)
-	}
+	err := chromedp.Do(ctx, chromedp.Navigate(t.base+path+"?q="+url.QueryEscape(q.Text)))
 	if err != nil {
-		t.fail(ctx, path, fmt.Sprintf("search for %q: cannot type into the search box: %v", q.Text, err))
+		t.fail(ctx, path, fmt.Sprintf("search for %q: %v", q.Text, err))
 		return
 	}
 	poll := fmt.Sprintf(`%s.some(h => { const u = new URL(h); return u.origin + u.pathname === %q; })`, searchResults, want)
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](poll, chromedp.WithPollingTimeout(SearchTimeout))); err != nil {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](searchResults))
-		t.fail(ctx, path, fmt.Sprintf("search for %q does not return %s; results: %s", q.Text, want, strings.Join(trimBase(got, t.base), ", ")))
+		said, _ := chromedp.Run(ctx, chromedp.Evaluate[string](meta))
+		t.fail(ctx, path, fmt.Sprintf("search for %q does not return %s; the search says %q; results: %s",
+			q.Text, want, strings.TrimSpace(said), strings.Join(trimBase(got, t.base), ", ")))
 	}
 }
 
