@@ -172,6 +172,12 @@ func Diff(source string, old, now []byte) (string, int) {
 	return strings.Join(lines, "\n"), changed
 }
 
+// SummarySections are the `##` headings of every Chinese summary page: the
+// problem, the formal model in short, how to run it, the invariant and its
+// attacks, the key diagrams, what the demo shows, and the way to the
+// English chapter for the code.
+var SummarySections = []string{"问题与背景", "形式化模型", "运行", "不变式与故障注入", "图示", "演示展示了什么", "代码与英文章节"}
+
 // SummaryPage is a module's Chinese summary: docs-zh/patterns/<name>.md.
 func SummaryPage(m repo.Module) string { return Dir + "/" + m.Kind + "/" + m.Name + ".md" }
 
@@ -194,22 +200,30 @@ func checkModule(r *repo.Repo, m repo.Module, nav []string) []Finding {
 			out = append(out, Finding{File: file, Msg: f[0] + " is required: the Chinese edition's catalog and search use it"})
 		}
 	}
-	if data, err := r.Read(page); err == nil && p.Zh.Title != "" {
-		if h1 := firstHeading(data); h1 != p.Zh.Title {
-			out = append(out, Finding{File: page, Msg: fmt.Sprintf("title is %q, want zh.title of %s, %q (the name a reader searches for)", h1, file, p.Zh.Title)})
+	data, err := r.Read(page)
+	if err != nil {
+		return out
+	}
+	_, body, _ := frontMatter(data)
+	var h1 string
+	h2 := map[string]bool{}
+	for _, h := range repo.ParsePage([]byte(body)).Headings {
+		switch {
+		case h.Level == 1 && h1 == "":
+			h1 = h.Text
+		case h.Level == 2:
+			h2[h.Text] = true
+		}
+	}
+	if p.Zh.Title != "" && h1 != p.Zh.Title {
+		out = append(out, Finding{File: page, Msg: fmt.Sprintf("title is %q, want zh.title of %s, %q (the name a reader searches for)", h1, file, p.Zh.Title)})
+	}
+	for _, s := range SummarySections {
+		if !h2[s] {
+			out = append(out, Finding{File: page, Msg: "missing summary section: ## " + s})
 		}
 	}
 	return out
-}
-
-func firstHeading(page []byte) string {
-	_, body, _ := frontMatter(page)
-	for _, h := range repo.ParsePage([]byte(body)).Headings {
-		if h.Level == 1 {
-			return h.Text
-		}
-	}
-	return ""
 }
 
 func snapshot(hash string) string { return SnapshotDir + "/" + hash + ".txt" }

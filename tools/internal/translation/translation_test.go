@@ -8,14 +8,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patternlab/patternlab/tools/internal/contract"
 	"github.com/patternlab/patternlab/tools/internal/repo"
+	"github.com/patternlab/patternlab/tools/internal/scaffold"
 	"github.com/patternlab/patternlab/tools/internal/testrepo"
 	"github.com/patternlab/patternlab/tools/internal/translation"
 )
 
 const english = "# Saga\n\n## Problem and context\n\nOne order across three services.\n\n## Run it\n\n```sh\nmake demo P=saga\n```\n"
 
-const chinese = "# Saga 模式\n\n## 问题\n\n一个订单跨越三个服务。\n"
+const chinese = "# Saga 模式\n\n## 问题与背景\n\n一个订单跨越三个服务。\n\n## 形式化模型\n\n## 运行\n\n" +
+	"## 不变式与故障注入\n\n## 图示\n\n## 演示展示了什么\n\n## 代码与英文章节\n"
 
 const zhConfig = "INHERIT: mkdocs.yml\ndocs_dir: docs-zh\nnav:\n  - 首页: index.md\n  - Saga 模式: patterns/saga.md\n"
 
@@ -153,4 +156,33 @@ func TestRefreshRefusesPagesOutsideTheChineseEdition(t *testing.T) {
 	r := checkout(t)
 	_, err := translation.Refresh(r, []string{"docs/patterns/saga.md"})
 	assert.ErrorContains(t, err, "not a page of docs-zh/")
+}
+
+func TestSummaryHasEverySection(t *testing.T) {
+	r := checkout(t)
+	page, err := r.Read("docs-zh/patterns/saga.md")
+	require.NoError(t, err)
+	testrepo.Write(t, r.Root, "docs-zh/patterns/saga.md", strings.Replace(string(page), "## 运行\n", "", 1))
+	f := check(t, r)
+	require.Len(t, f, 1, "%v", f)
+	assert.Equal(t, "missing summary section: ## 运行", f[0].Msg)
+}
+
+// make new-pattern in a lab with a Chinese edition writes the summary page,
+// its nav entry and its record: the translation check passes at once, and
+// so does the contract.
+func TestScaffoldPassesTheTranslationCheck(t *testing.T) {
+	r := testrepo.New(t)
+	testrepo.Write(t, r.Root, "docs-zh/index.md", "---\ntranslation:\n  source: docs/index.md\n  source_hash: "+translation.Hash([]byte("# Home\n"))+"\n---\n# 首页\n")
+	testrepo.Write(t, r.Root, "mkdocs.zh.yml", "INHERIT: mkdocs.yml\nnav:\n  - 首页: index.md\n  - 模式:\n      - X: patterns/x.md\n  - 标签: tags.md\n")
+	files, err := scaffold.Write(r, "sample-x")
+	require.NoError(t, err)
+	assert.Contains(t, files, "docs-zh/patterns/sample-x.md")
+	assert.Empty(t, check(t, r))
+	nav, err := r.Read("mkdocs.zh.yml")
+	require.NoError(t, err)
+	assert.Contains(t, string(nav), "      - X: patterns/x.md\n      - Sample X: patterns/sample-x.md\n  - 标签")
+	findings, err := contract.Check(r)
+	require.NoError(t, err)
+	assert.Empty(t, findings)
 }
