@@ -139,7 +139,8 @@ const pageFacts = `(() => ({
   diagrams: Array.from(document.querySelectorAll("div.mermaid"), d => {
     const svg = d.querySelector("svg");
     const bad = svg && (svg.getAttribute("aria-roledescription") === "error" || svg.querySelector(".error-icon, .error-text"));
-    return { svg: !!svg, error: bad ? (d.textContent || "error diagram").trim().slice(0, 200) : "" };
+    const said = bad && Array.from(svg.querySelectorAll("text, .error-text"), t => t.textContent.trim()).filter(Boolean).join(" ");
+    return { svg: !!svg, error: bad ? (said || "Mermaid's error diagram").slice(0, 200) : "" };
   }),
   links: Array.from(document.querySelectorAll("a[href]"), a => a.href),
   switch: Object.fromEntries(Array.from(document.querySelectorAll("a.md-select__link[hreflang]"), a => [a.getAttribute("hreflang"), a.href])),
@@ -172,7 +173,7 @@ func (t *tester) page(ed Edition, pg string) {
 			}
 			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
 				mu.Lock()
-				console = append(console, strings.TrimSpace(m.Text+" "+m.URL))
+				console = append(console, oneLine(m.Text+" "+m.URL, 300))
 				mu.Unlock()
 			}
 		}
@@ -424,4 +425,13 @@ func (t *tester) writeLog() error {
 		b.WriteString("refused Chromium's own calls to its services (not the site's): " + calls + "\n")
 	}
 	return os.WriteFile(t.report.Log, []byte(b.String()), 0o644)
+}
+
+// oneLine squeezes a message onto one line of at most n runes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n]) + "..."
+	}
+	return s
 }
