@@ -8,6 +8,9 @@
 //	go run ./tools site-test               load the built site (both editions) in Chromium
 //	go run ./tools translations status     stale, missing and unrecorded Chinese pages
 //	go run ./tools translations refresh F  record that page F matches its English source again
+//	go run ./tools demo [NAME...] [-- ARGS] run the demos, ready ones first, building servers between
+//	go run ./tools doctor                  what is present and missing, and how to get each
+//	go run ./tools flake-hunt [-n 20] [-tier unit|integration] [MODULE...]
 package main
 
 import (
@@ -44,6 +47,14 @@ func main() {
 		err = runSiteTest(ctx, args)
 	case "translations":
 		err = runTranslations(args)
+	case "demo":
+		err = runDemo(ctx, args)
+	case "doctor":
+		err = runDoctor(ctx)
+	case "flake-hunt":
+		err = runFlakeHunt(ctx, args)
+	case "burn":
+		runBurn()
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -68,5 +79,12 @@ commands:
   translations status   list stale, missing and unrecorded Chinese pages (also part of check)
   translations refresh PAGE...
                         record that each Chinese page matches its English source's current text
+  demo [NAME...] [-- ARGS]
+                        run the demos: those whose servers are ready first, then build the
+                        missing servers (a line per phase, go's output in a log), then the rest
+  doctor                list what is present and missing, with the command that gets each
+  flake-hunt [-n N] [-tier unit|integration] [MODULE...]
+                        run each module's tests N times with -race beside a CPU-bound process;
+                        print per test how many runs failed and the first failure
 `)
 }

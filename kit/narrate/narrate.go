@@ -1,12 +1,18 @@
 // Package narrate gives every demo of the lab one voice: one line per step with
-// the actor first, injected faults announced as such, and a last line stating
-// the invariant the demo checked and whether it held.
+// the actor first, injected faults announced as such, and a last line that is
+// the demo's verdict.
 //
 //	== act 1: bounded channel ==
 //	[producer] sending 10000 messages at 10x the consumer's rate
 //	[consumer] FAULT: stalls for 200ms
 //	[check] bounded-channel: peak queue 64 <= 64: ok
 //	[invariant] HELD: every accepted message processed exactly once or counted as shed
+//
+// One verdict: the invariant line says HELD only when no check failed, no
+// violation was reported and every planned fault fired; otherwise it says
+// VIOLATED and lists what failed. The exit status of Run and Exec agrees with
+// the last line, always: a check that fails after the invariant line, or a
+// demo that stops with an error, gets a final VIOLATED line of its own.
 //
 // Measurements (rates, latencies, heap sizes) vary from run to run, so they go
 // through Measure and nowhere else; every other line is deterministic for a
@@ -23,14 +29,19 @@ import (
 	"sync"
 )
 
-// Narrator writes a demo's story and remembers whether its invariants held.
+// Narrator writes a demo's story and keeps its verdict.
 type Narrator struct {
 	mu           sync.Mutex
 	w            io.Writer
 	hideMeasures bool
 	invariants   int
-	violated     []string
-	failed       []string
+	violated     []string // "statement: violation"
+	failed       []string // names of failed checks
+	planned      []*PlannedFault
+	// verdictShown is true while the last line written is an invariant line
+	// that states the current verdict.
+	verdictShown bool
+	lastHeld     bool
 }
 
 // Option configures a Narrator.
@@ -52,7 +63,12 @@ func New(w io.Writer, opts ...Option) *Narrator {
 func (n *Narrator) line(s string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.writeLocked(s)
+}
+
+func (n *Narrator) writeLocked(s string) {
 	fmt.Fprintln(n.w, s)
+	n.verdictShown = false
 }
 
 // Act opens a part of the demo: "== title ==".
@@ -75,55 +91,124 @@ func (n *Narrator) Measure(actor, format string, args ...any) {
 }
 
 // Fault announces an injected failure: "[actor] FAULT: what was done to it".
+// Use Plan for a fault that is scheduled before it happens, so a fault that
+// never fired fails the verdict instead of passing silently.
 func (n *Narrator) Fault(actor, format string, args ...any) {
 	n.line("[" + actor + "] FAULT: " + fmt.Sprintf(format, args...))
 }
 
 // Check narrates one measured condition on the way to the invariant and
 // records it: "[check] name: detail: ok" or "... FAILED". A failed check makes
-// the demo exit non-zero even if the final invariant is stated as held.
+// the verdict VIOLATED.
 func (n *Narrator) Check(name string, ok bool, format string, args ...any) bool {
 	verdict := "ok"
 	if !ok {
 		verdict = "FAILED"
 	}
-	n.line("[check] " + name + ": " + fmt.Sprintf(format, args...) + ": " + verdict)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.writeLocked("[check] " + name + ": " + fmt.Sprintf(format, args...) + ": " + verdict)
 	if !ok {
-		n.mu.Lock()
 		n.failed = append(n.failed, name)
-		n.mu.Unlock()
 	}
 	return ok
 }
 
-// Invariant states an invariant and whether it held: it held when there are
-// no violations. It prints "[invariant] HELD: statement" or
-// "[invariant] VIOLATED: statement: v1; v2". A demo's last line is its last
-// Invariant call.
+// Invariant states an invariant with the violations found, and prints the
+// verdict so far: "[invariant] HELD: statement" only when there are no
+// violations, no check failed and every planned fault fired; otherwise
+// "[invariant] VIOLATED: statement: v1; v2; failed checks: a, b". It reports
+// whether the verdict is HELD. A demo's last line should be its last
+// Invariant call; Run and Exec add a VIOLATED line when it is not.
 func (n *Narrator) Invariant(statement string, violations ...string) bool {
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	n.invariants++
-	n.violated = append(n.violated, violations...)
-	n.mu.Unlock()
-	if len(violations) == 0 {
-		n.line("[invariant] HELD: " + statement)
-		return true
+	for _, v := range violations {
+		n.violated = append(n.violated, statement+": "+v)
 	}
-	n.line("[invariant] VIOLATED: " + statement + ": " + strings.Join(violations, "; "))
-	return false
+	causes := append([]string(nil), violations...)
+	causes = append(causes, n.othersLocked(statement)...)
+	if len(causes) == 0 {
+		n.writeLocked("[invariant] HELD: " + statement)
+	} else {
+		n.writeLocked("[invariant] VIOLATED: " + statement + ": " + strings.Join(causes, "; "))
+	}
+	n.verdictShown, n.lastHeld = true, len(causes) == 0
+	return len(causes) == 0
 }
 
-// Held reports whether at least one invariant was stated and none was
-// violated, and no check failed.
+// othersLocked lists what failed besides the violations of this statement:
+// failed checks, earlier invariants' violations, planned faults not fired.
+func (n *Narrator) othersLocked(statement string) []string {
+	var out []string
+	if len(n.failed) > 0 {
+		out = append(out, "failed checks: "+strings.Join(n.failed, ", "))
+	}
+	for _, v := range n.violated {
+		if !strings.HasPrefix(v, statement+": ") {
+			out = append(out, "earlier: "+v)
+		}
+	}
+	if nf := n.notFiredLocked(); len(nf) > 0 {
+		out = append(out, "planned faults that never fired: "+strings.Join(nf, ", "))
+	}
+	return out
+}
+
+// Held reports whether the verdict is HELD: at least one invariant was
+// stated, none was violated, no check failed and every planned fault fired.
 func (n *Narrator) Held() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.invariants > 0 && len(n.violated) == 0 && len(n.failed) == 0
+	return n.heldLocked()
 }
 
-// Failures lists the failed checks and invariant violations, in order.
+func (n *Narrator) heldLocked() bool {
+	return n.invariants > 0 && len(n.violated) == 0 && len(n.failed) == 0 && len(n.notFiredLocked()) == 0
+}
+
+// Failures lists the failed checks, the invariant violations and the planned
+// faults that never fired, in that order.
 func (n *Narrator) Failures() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return append(append([]string(nil), n.failed...), n.violated...)
+	out := append([]string(nil), n.failed...)
+	out = append(out, n.violated...)
+	for _, f := range n.notFiredLocked() {
+		out = append(out, "fault never fired: "+f)
+	}
+	return out
+}
+
+// conclude makes the last line agree with the verdict: when the last line
+// written is not an invariant line stating the current verdict, it writes
+// "[invariant] VIOLATED: ..." with why. It returns the verdict.
+func (n *Narrator) conclude(why string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	held := n.heldLocked()
+	if held && why == "" && n.verdictShown && n.lastHeld {
+		return true
+	}
+	if !held && why == "" && n.verdictShown && !n.lastHeld {
+		return false
+	}
+	var causes []string
+	if why != "" {
+		causes = append(causes, why)
+	}
+	if n.invariants == 0 && why == "" {
+		causes = append(causes, "the demo stated no invariant")
+	}
+	causes = append(causes, n.othersLocked("\x00")...)
+	if len(causes) == 0 {
+		// held, but the verdict line is not last (a step came after it)
+		n.writeLocked("[invariant] HELD: every invariant stated above held")
+		n.verdictShown, n.lastHeld = true, true
+		return true
+	}
+	n.writeLocked("[invariant] VIOLATED: " + strings.Join(causes, "; "))
+	n.verdictShown, n.lastHeld = true, false
+	return false
 }

@@ -126,18 +126,22 @@ func (r *Repo) Modules() ([]Module, error) {
 // Pattern is the metadata in a module's pattern.yaml: the one place for a
 // pattern's facts, read by the checks, the docs and the Makefile.
 type Pattern struct {
-	Name          string    `yaml:"name"`
-	Title         string    `yaml:"title"`
-	Summary       string    `yaml:"summary"`
-	Level         string    `yaml:"level"`
-	Tags          []string  `yaml:"tags"`
-	Prerequisites []string  `yaml:"prerequisites"`
-	Related       []string  `yaml:"related"`
-	Industries    []string  `yaml:"industries"`
-	Invariant     string    `yaml:"invariant"`
-	Diagrams      []string  `yaml:"diagrams"`
-	Needs         []string  `yaml:"needs"`
-	Zh            PatternZh `yaml:"zh"`
+	Name          string   `yaml:"name"`
+	Title         string   `yaml:"title"`
+	Summary       string   `yaml:"summary"`
+	Level         string   `yaml:"level"`
+	Tags          []string `yaml:"tags"`
+	Prerequisites []string `yaml:"prerequisites"`
+	Related       []string `yaml:"related"`
+	Industries    []string `yaml:"industries"`
+	Invariant     string   `yaml:"invariant"`
+	Diagrams      []string `yaml:"diagrams"`
+	Needs         []string `yaml:"needs"`
+	// Switches turn off, one each, the safeguards the invariant depends on:
+	// with one, the demo must end VIOLATED showing Evidence.
+	Switches []Switch `yaml:"switches"`
+	// Zh holds the Chinese edition's text of the facts above.
+	Zh PatternZh `yaml:"zh"`
 }
 
 // PatternZh holds the Chinese edition's text of a pattern's facts, beside
@@ -147,6 +151,13 @@ type PatternZh struct {
 	Title     string `yaml:"title"`
 	Summary   string `yaml:"summary"`
 	Invariant string `yaml:"invariant"`
+}
+
+// Switch is a demo flag that turns off one safeguard.
+type Switch struct {
+	Flag     string `yaml:"flag"`     // "-inbox=false"
+	Breaks   string `yaml:"breaks"`   // what it turns off
+	Evidence string `yaml:"evidence"` // text the VIOLATED last line must contain
 }
 
 // Allowed values of pattern.yaml fields.
