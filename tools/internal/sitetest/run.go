@@ -361,8 +361,21 @@ func (t *tester) search(q Query) {
 		t.fail(ctx, path, fmt.Sprintf("search for %q: %v", q.Text, err))
 		return
 	}
-	poll := fmt.Sprintf(`%s.some(h => { const u = new URL(h); return u.origin + u.pathname === %q; })`, searchResults, want)
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](poll, chromedp.WithPollingTimeout(SearchTimeout))); err != nil {
+	// Done when the page is among the results, or when the search has
+	// answered without it: "no results" (Material's own words for it, from
+	// the page's config), or results shown that stay without it.
+	answered := fmt.Sprintf(`(() => {
+	  if (%s.some(h => { const u = new URL(h); return u.origin + u.pathname === %q; })) return "found";
+	  const none = JSON.parse(document.getElementById("__config").textContent).translations["search.result.none"];
+	  if (%s === none) return "answered";
+	  return document.querySelector(".md-search-result__item") ? "answered" : "";
+	})()`, searchResults, want, meta)
+	state, err := chromedp.Run(ctx, chromedp.Poll[string](answered, chromedp.WithPollingTimeout(SearchTimeout)))
+	if err == nil && state != "found" {
+		// the first results are all rendered at once: give them a moment
+		state, err = chromedp.Run(ctx, chromedp.Poll[string](strings.Replace(answered, `return "answered"`, `return ""`, 2), chromedp.WithPollingTimeout(time.Second)))
+	}
+	if err != nil || state != "found" {
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](searchResults))
 		said, _ := chromedp.Run(ctx, chromedp.Evaluate[string](meta))
 		t.fail(ctx, path, fmt.Sprintf("search for %q does not return %s; the search says %q; results: %s",
