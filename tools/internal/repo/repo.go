@@ -151,6 +151,9 @@ type PatternZh struct {
 	Title     string `yaml:"title"`
 	Summary   string `yaml:"summary"`
 	Invariant string `yaml:"invariant"`
+	// SourceHash is the hash of the English title, summary and invariant
+	// these translate, recorded by `make translations-refresh`.
+	SourceHash string `yaml:"source_hash"`
 }
 
 // Switch is a demo flag that turns off one safeguard.

@@ -122,7 +122,7 @@ func Write(r *repo.Repo, name string) ([]string, error) {
 		return written, fmt.Errorf("%s: %w", translation.Config, err)
 	}
 	summary := translation.SummaryPage(repo.Module{Kind: "patterns", Name: name})
-	if _, err := translation.Refresh(r, []string{summary}); err != nil {
+	if _, err := translation.Refresh(r, []string{summary, dir + "/pattern.yaml"}); err != nil {
 		return written, err
 	}
 	return append(written, translation.Config), nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -200,6 +201,7 @@ func checkModule(r *repo.Repo, m repo.Module, nav []string) []Finding {
 			out = append(out, Finding{File: file, Msg: f[0] + " is required: the Chinese edition's catalog and search use it"})
 		}
 	}
+	out = append(out, checkFacts(r, file, p)...)
 	data, err := r.Read(page)
 	if err != nil {
 		return out
@@ -226,6 +228,35 @@ func checkModule(r *repo.Repo, m repo.Module, nav []string) []Finding {
 	return out
 }
 
+// Facts is the English text a pattern.yaml's zh: block translates.
+func Facts(p *repo.Pattern) []byte {
+	return []byte("title: " + p.Title + "\nsummary: " + p.Summary + "\ninvariant: " + p.Invariant + "\n")
+}
+
+// checkFacts reports a zh: block whose English fields changed since it was
+// translated, as checkPage does for a page.
+func checkFacts(r *repo.Repo, file string, p *repo.Pattern) []Finding {
+	refresh := "make translations-refresh FILE=" + file
+	now := Hash(Facts(p))
+	switch {
+	case p.Zh.Title == "" && p.Zh.Summary == "" && p.Zh.Invariant == "":
+		return nil // reported as missing above
+	case p.Zh.SourceHash == "":
+		return []Finding{{File: file, Msg: fmt.Sprintf("zh: records no source_hash of the English title, summary and invariant: once it matches them, run `%s`", refresh)}}
+	case p.Zh.SourceHash == now:
+		return nil
+	}
+	f := Finding{File: file, Msg: fmt.Sprintf("stale translation in zh: of the English title, summary and invariant (translated at %s, now %s)", p.Zh.SourceHash, now)}
+	if old, err := r.Read(snapshot(p.Zh.SourceHash)); err == nil {
+		diff, n := Diff(file, old, Facts(p))
+		f.Msg += fmt.Sprintf(": %s changed; update zh:, then run `%s`", plural(n, "line"), refresh)
+		f.Diff = diff
+	} else {
+		f.Msg += fmt.Sprintf(": `git log -p %s` shows the change; update zh:, then run `%s`", file, refresh)
+	}
+	return []Finding{f}
+}
+
 func snapshot(hash string) string { return SnapshotDir + "/" + hash + ".txt" }
 
 // Refresh records, for each page, its source's current hash and keeps the
@@ -236,8 +267,16 @@ func Refresh(r *repo.Repo, pages []string) ([]string, error) {
 	var done []string
 	for _, p := range pages {
 		p = path.Clean(filepath.ToSlash(p))
+		if path.Base(p) == "pattern.yaml" {
+			line, err := refreshFacts(r, p)
+			if err != nil {
+				return done, err
+			}
+			done = append(done, line)
+			continue
+		}
 		if !strings.HasPrefix(p, Dir+"/") || !strings.HasSuffix(p, ".md") {
-			return done, fmt.Errorf("%s: not a page of %s/", p, Dir)
+			return done, fmt.Errorf("%s: not a page of %s/ or a pattern.yaml", p, Dir)
 		}
 		data, err := r.Read(p)
 		if err != nil {
@@ -256,10 +295,7 @@ func Refresh(r *repo.Repo, pages []string) ([]string, error) {
 			return done, fmt.Errorf("%s translates %s: %w", p, source, err)
 		}
 		hash := Hash(text)
-		if err := os.MkdirAll(r.Path(SnapshotDir), 0o755); err != nil {
-			return done, err
-		}
-		if err := os.WriteFile(r.Path(snapshot(hash)), text, 0o644); err != nil {
+		if err := writeSnapshot(r, hash, text); err != nil {
 			return done, err
 		}
 		if err := os.WriteFile(r.Path(p), WithRecord(data, source, hash), 0o644); err != nil {
@@ -274,13 +310,79 @@ func Refresh(r *repo.Repo, pages []string) ([]string, error) {
 	return done, prune(r)
 }
 
-// prune removes the snapshots that no page's record names.
+var (
+	zhBlock    = regexp.MustCompile(`(?m)^zh:[^\n]*\n`)
+	zhHashLine = regexp.MustCompile(`(?m)^  source_hash:[^\n]*$`)
+)
+
+// refreshFacts records in a pattern.yaml's zh: block the hash of the
+// English fields it translates, keeping the file's formatting.
+func refreshFacts(r *repo.Repo, file string) (string, error) {
+	dir := path.Dir(file)
+	m := repo.Module{Kind: path.Dir(dir), Name: path.Base(dir)}
+	p, err := r.ReadPattern(m)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	data, err := r.Read(file)
+	if err != nil {
+		return "", err
+	}
+	loc := zhBlock.FindIndex(data)
+	if loc == nil {
+		return "", fmt.Errorf("%s: no zh: block to record the translation in", file)
+	}
+	facts := Facts(p)
+	hash := Hash(facts)
+	head, block := string(data[:loc[1]]), string(data[loc[1]:])
+	end := 0 // the block is the indented (or blank) lines after zh:
+	for _, l := range strings.SplitAfter(block, "\n") {
+		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, " ") {
+			break
+		}
+		end += len(l)
+	}
+	inner, rest := block[:end], block[end:]
+	if zhHashLine.MatchString(inner) {
+		inner = zhHashLine.ReplaceAllString(inner, "  source_hash: "+hash)
+	} else {
+		inner = strings.TrimRight(inner, "\n") + "\n  source_hash: " + hash + "\n"
+	}
+	if err := writeSnapshot(r, hash, facts); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(r.Path(file), []byte(head+inner+rest), 0o644); err != nil {
+		return "", err
+	}
+	was := p.Zh.SourceHash
+	if was == "" {
+		was = "no record"
+	}
+	return fmt.Sprintf("%s: zh: translates the English title, summary and invariant at %s (was %s)", file, hash, was), nil
+}
+
+func writeSnapshot(r *repo.Repo, hash string, text []byte) error {
+	if err := os.MkdirAll(r.Path(SnapshotDir), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(r.Path(snapshot(hash)), text, 0o644)
+}
+
+// prune removes the snapshots that no page's record, nor any zh: block,
+// names.
 func prune(r *repo.Repo) error {
 	pages, err := Pages(r)
 	if err != nil {
 		return err
 	}
 	keep := map[string]bool{}
+	if mods, err := r.Modules(); err == nil {
+		for _, m := range mods {
+			if p, err := r.ReadPattern(m); err == nil && p.Zh.SourceHash != "" {
+				keep[path.Base(snapshot(p.Zh.SourceHash))] = true
+			}
+		}
+	}
 	for _, p := range pages {
 		data, err := r.Read(p)
 		if err != nil {

@@ -22,7 +22,8 @@ const chinese = "# Saga 模式\n\n## 问题与背景\n\n一个订单跨越三个
 
 const zhConfig = "INHERIT: mkdocs.yml\ndocs_dir: docs-zh\nnav:\n  - 首页: index.md\n  - Saga 模式: patterns/saga.md\n"
 
-const patternYAML = "name: saga\ntitle: Saga\nzh:\n  title: Saga 模式\n  summary: 一个订单跨越三个服务\n  invariant: 每个 Saga 要么完成要么完全补偿\n"
+const patternYAML = "name: saga\ntitle: Saga\nsummary: One order, three services.\ninvariant: every saga completed or compensated\n" +
+	"zh:\n  title: Saga 模式\n  summary: 一个订单跨越三个服务\n  invariant: >-\n    每个 Saga 要么完成要么完全补偿\nlevel: intermediate\n"
 
 // checkout is a lab with one module, its English chapter and a Chinese
 // summary translated (refreshed) from it.
@@ -35,9 +36,9 @@ func checkout(t *testing.T) *repo.Repo {
 	testrepo.Write(t, r.Root, "mkdocs.zh.yml", zhConfig)
 	testrepo.Write(t, r.Root, "docs-zh/index.md", "# 首页\n")
 	testrepo.Write(t, r.Root, "docs-zh/patterns/saga.md", chinese)
-	done, err := translation.Refresh(r, []string{"docs-zh/index.md", "docs-zh/patterns/saga.md"})
+	done, err := translation.Refresh(r, []string{"docs-zh/index.md", "docs-zh/patterns/saga.md", "patterns/saga/pattern.yaml"})
 	require.NoError(t, err)
-	require.Len(t, done, 2)
+	require.Len(t, done, 3)
 	return r
 }
 
@@ -134,7 +135,9 @@ func TestMissingTranslations(t *testing.T) {
 
 func TestSummaryTitleIsTheChineseName(t *testing.T) {
 	r := checkout(t)
-	testrepo.Write(t, r.Root, "patterns/saga/pattern.yaml", strings.Replace(patternYAML, "title: Saga 模式", "title: 长事务", 1))
+	data, err := r.Read("patterns/saga/pattern.yaml")
+	require.NoError(t, err)
+	testrepo.Write(t, r.Root, "patterns/saga/pattern.yaml", strings.Replace(string(data), "title: Saga 模式", "title: 长事务", 1))
 	f := check(t, r)
 	require.Len(t, f, 1, "%v", f)
 	assert.Contains(t, f[0].Msg, `title is "Saga 模式", want zh.title`)
@@ -185,4 +188,29 @@ func TestScaffoldPassesTheTranslationCheck(t *testing.T) {
 	findings, err := contract.Check(r)
 	require.NoError(t, err)
 	assert.Empty(t, findings)
+}
+
+// The zh: block of pattern.yaml translates the English fields beside it:
+// changing the English invariant makes it stale, and refresh records the
+// review in the block, keeping the rest of the file as it was.
+func TestChangingAnEnglishFactMakesItsZhBlockStale(t *testing.T) {
+	r := checkout(t)
+	data, err := r.Read("patterns/saga/pattern.yaml")
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "    每个 Saga 要么完成要么完全补偿\n  source_hash: ", "recorded inside the zh: block")
+	assert.True(t, strings.HasSuffix(string(data), "\nlevel: intermediate\n"), "the rest stays:\n%s", data)
+
+	testrepo.Write(t, r.Root, "patterns/saga/pattern.yaml", strings.Replace(string(data), "completed or compensated", "completed or fully compensated", 1))
+	f := check(t, r)
+	require.Len(t, f, 1, "%v", f)
+	assert.Equal(t, "patterns/saga/pattern.yaml", f[0].File)
+	assert.Contains(t, f[0].Msg, "stale translation in zh: of the English title, summary and invariant")
+	assert.Contains(t, f[0].Diff, "+invariant: every saga completed or fully compensated")
+
+	_, err = translation.Refresh(r, []string{"patterns/saga/pattern.yaml"})
+	require.NoError(t, err)
+	assert.Empty(t, check(t, r))
+	data, err = r.Read("patterns/saga/pattern.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(string(data), "source_hash:"), "the record is replaced, not repeated:\n%s", data)
 }
