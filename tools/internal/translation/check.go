@@ -102,7 +102,38 @@ func Check(r *repo.Repo) ([]Finding, error) {
 	for _, m := range mods {
 		out = append(out, checkModule(r, m, nav)...)
 	}
+	if nav != nil {
+		out = append(out, checkMirror(r, nav, mods)...)
+	}
 	return out, nil
+}
+
+// checkMirror reports every page of the English nav that the Chinese
+// edition lacks, or does not list in its nav: its language switch could
+// only go to the Chinese home page.
+func checkMirror(r *repo.Repo, zhNav []string, mods []repo.Module) []Finding {
+	enNav, err := r.NavPages("mkdocs.yml")
+	if err != nil {
+		return nil // the contract check reports an unreadable mkdocs.yml
+	}
+	summaries := map[string]bool{} // reported by checkModule already
+	for _, m := range mods {
+		summaries[strings.TrimPrefix(SummaryPage(m), Dir+"/")] = true
+	}
+	var out []Finding
+	for _, p := range enNav {
+		if summaries[p] || !r.Exists("docs/"+p) {
+			continue
+		}
+		page := Dir + "/" + p
+		switch {
+		case !r.Exists(page):
+			out = append(out, Finding{File: page, Msg: fmt.Sprintf("missing: docs/%s is in the English nav, so the Chinese edition needs its counterpart (the language switch must not fall back to the home page); see CONTRIBUTING.md, \"The Chinese edition\"", p)})
+		case !slices.Contains(zhNav, p):
+			out = append(out, Finding{File: Config, Msg: "nav does not list " + p + " (mkdocs.yml does)"})
+		}
+	}
+	return out
 }
 
 func checkPage(r *repo.Repo, page string) ([]Finding, error) {

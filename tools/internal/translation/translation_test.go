@@ -123,7 +123,15 @@ func TestMissingTranslations(t *testing.T) {
 	} {
 		assert.Contains(t, joined, want)
 	}
-	assert.Len(t, got, 7, joined)
+	// a page of the English nav with no Chinese counterpart
+	testrepo.Write(t, r.Root, "docs/contributing.md", "# Contributing\n")
+	got = nil
+	for _, f := range check(t, r) {
+		got = append(got, f.File+": "+f.Msg)
+	}
+	joined = strings.Join(got, "\n")
+	assert.Contains(t, joined, "docs-zh/contributing.md: missing: docs/contributing.md is in the English nav")
+	assert.Len(t, got, 8, joined)
 
 	// refresh gives the unrecorded page a record for its counterpart
 	_, err := translation.Refresh(r, []string{"docs-zh/tags.md"})
