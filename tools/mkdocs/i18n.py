@@ -26,7 +26,9 @@ _SWITCH = re.compile(r'<a href="[^"]*" hreflang="(en|zh)" class="md-select__link
 
 def language(config):
     """The edition a config builds: "zh" or "en"."""
-    return "zh" if str(config["theme"]["language"] if "language" in config["theme"] else "en").startswith("zh") else "en"
+    theme = config["theme"]
+    lang = theme["language"] if "language" in theme else "en"
+    return "zh" if str(lang).startswith("zh") else "en"
 
 
 def _root(config):
