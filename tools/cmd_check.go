@@ -32,6 +32,7 @@ func runCheck(ctx context.Context, args []string) error {
 	if err := appendCompare(r, &bad); err != nil {
 		return err
 	}
+	bad = append(bad, translationFindings(r)...)
 	if !*noBrowser {
 		blocks, err := mermaid.Collect(r)
 		if err != nil {
