@@ -76,6 +76,7 @@ type demo struct {
 	nats       *demoNATS // nil unless jetstream-pull runs
 	results    []Result
 	violations []string
+	failed     bool // a check failed
 }
 
 func (d *demo) introduce() {
@@ -269,7 +270,7 @@ func (d *demo) startLate(name string) func(LateStart) {
 			d.n.Step("consumer", "back: %s", pushbacks[name])
 			return
 		}
-		d.n.Step("consumer", "back only when the producer was done: nothing pushed it back, so the strategy took all %d messages", d.cfg.Messages)
+		d.n.Step("consumer", "back only when the producer was done: nothing pushed it back, so the strategy accepted all %d messages", d.cfg.Messages)
 	}
 }
 
@@ -330,9 +331,13 @@ func (d *demo) summarize(ctx context.Context) error {
 			return err
 		}
 	}
-	if len(d.cfg.selected()) == len(StrategyNames) {
+	switch {
+	case len(d.violations) > 0 || d.failed:
+		d.n.Step("summary", "ran %s; what broke is listed below", strings.Join(d.cfg.selected(), ", "))
+	case len(d.cfg.selected()) == len(StrategyNames):
+		// said only when every check above passed: each clause is one of them
 		d.n.Step("summary", "the unbounded buffer's memory grew with the backlog; the bounded ones moved it upstream (blocked producer), dropped it (counted), or kept it in the stream (credit window)")
-	} else {
+	default:
 		d.n.Step("summary", "ran %s", strings.Join(d.cfg.selected(), ", "))
 	}
 	return nil

@@ -52,7 +52,11 @@ func (d *demo) serverView(name string, st JetStreamStats, stream bool) {
 }
 
 func (d *demo) check(name string, ok bool, format string, args ...any) bool {
-	return d.n.Check(name, ok, format, args...)
+	if !d.n.Check(name, ok, format, args...) {
+		d.failed = true
+		return false
+	}
+	return true
 }
 
 func (d *demo) violate(format string, args ...any) {

@@ -32,7 +32,7 @@ func ExampleCommand() {
 	// == 1/4 unbounded-buffer: never says no (the anti-pattern) ==
 	// [unbounded-buffer] a slice that accepts every message: Offer never blocks and never refuses
 	// [consumer] FAULT: down when the act starts: the producer offers alone
-	// [consumer] back only when the producer was done: nothing pushed it back, so the strategy took all 800 messages
+	// [consumer] back only when the producer was done: nothing pushed it back, so the strategy accepted all 800 messages
 	// [unbounded-buffer] held to no bound: it is the anti-pattern, and its backlog and heap above show why
 	// [check] unbounded-buffer: every offered message accepted or shed, every accepted one processed exactly once: ok
 	// == 2/4 bounded-channel: a full queue blocks the producer ==

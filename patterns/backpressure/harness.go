@@ -76,10 +76,10 @@ func Run(ctx context.Context, s Strategy, w Workload) (Result, error) {
 	})
 	g.Go(func() error {
 		defer s.Close()
-		defer late.comeBack(false) // the producer is done
 		if err := produce(gctx, s, w, ledger, sampler, newArrivals(w, start), late, &res); err != nil {
-			return err
+			return err // the late consumer stops with gctx
 		}
+		late.comeBack(false) // the producer is done, and nothing pushed it back
 		sampler.Mark()
 		return nil
 	})
