@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,6 +162,12 @@ func TestNewJetStreamQueueLeavesAnExistingStreamAlone(t *testing.T) {
 // effect and the inbox record are made, and it dies before the ack. The
 // server redelivers 300 after AckWait; the inbox skips it. Without the
 // inbox, 300 is processed twice (the demo's -inbox=false).
+//
+// On a loaded machine the consumer may also sit on a delivered message for
+// longer than AckWait, and the server then redelivers it too: at-least-once
+// delivery, whatever the fault. So the test asserts what holds anyway: 300
+// came back and was skipped (or applied twice), and every other duplicate
+// is a message the server did redeliver.
 func TestJetStreamCrashAfterProcessingBeforeTheAck(t *testing.T) {
 	const at = 300
 	for _, tt := range []struct {
@@ -175,28 +180,38 @@ func TestJetStreamCrashAfterProcessingBeforeTheAck(t *testing.T) {
 			if tt.inbox {
 				w.Inbox = NewInbox(w.Messages)
 			}
-			var redelivered atomic.Bool
+			var (
+				mu          sync.Mutex
+				redelivered = map[uint64]bool{}
+			)
 			crash := CrashAfter(at, nil)
 			w.Fault = func(h Handler) Handler {
 				h = crash(h)
 				return func(ctx context.Context, m Message) error {
-					if m.ID == at && m.Delivery > 1 {
-						redelivered.Store(true)
+					if m.Delivery > 1 {
+						mu.Lock()
+						redelivered[m.ID] = true
+						mu.Unlock()
 					}
 					return h(ctx, m)
 				}
 			}
 			r, err := Run(t.Context(), q, w)
 			require.NoError(t, err)
-			assert.True(t, redelivered.Load(), "message %d came back after the crash", at)
+			mu.Lock()
+			defer mu.Unlock()
+			assert.True(t, redelivered[at], "message %d came back after the crash", at)
 			assert.Equal(t, int64(1), q.Stats().Restarts)
 			a := r.Audit
 			assert.Zero(t, a.LostCount)
 			if tt.inbox {
 				assert.Empty(t, a.Violations(), "exactly once")
-				assert.Equal(t, 1, w.Inbox.Skipped(), "the redelivery of %d was skipped", at)
-			} else {
-				assert.Equal(t, []uint64{at}, a.Duplicated, "processed twice: once before the crash, once redelivered")
+				assert.GreaterOrEqual(t, w.Inbox.Skipped(), 1, "the redelivery of %d was skipped", at)
+				return
+			}
+			assert.Contains(t, a.Duplicated, uint64(at), "processed twice: once before the crash, once redelivered")
+			for _, id := range a.Duplicated {
+				assert.True(t, redelivered[id], "message %d processed twice without a redelivery", id)
 			}
 		})
 	}
