@@ -8,26 +8,28 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/patternlab/patternlab/patterns/workflow/durable/workflows"
+	"github.com/patternlab/patternlab/patterns/workflow/pipeline"
 )
 
 // A retried analyze attempt starts from the heartbeat the last attempt left:
 // the readings before it are not scored again, and their results are kept.
 func TestAnalyzeResumesFromItsLastHeartbeat(t *testing.T) {
-	lines := Generate(43, 60).Lines
-	var readings []Cleaned
+	lines := pipeline.Generate(43, 60).Lines
+	var readings []pipeline.Cleaned
 	for _, l := range lines {
-		if c, rej := CleanLine(l); rej == nil {
+		if c, rej := pipeline.CleanLine(l); rej == nil {
 			readings = append(readings, c)
 		}
 	}
-	stage := StageConfig{}
-	want := Expected(lines, stage)
+	stage := pipeline.StageConfig{}
+	want := pipeline.Expected(lines, stage)
 
 	// The first attempt got through 20 readings before its worker died.
-	var done []Result
+	var done []pipeline.Result
 	for _, c := range readings[:20] {
 		r, _ := stage.Score(context.Background(), c)
 		done = append(done, r)
@@ -36,55 +38,27 @@ func TestAnalyzeResumesFromItsLastHeartbeat(t *testing.T) {
 	acts := &Activities{Stage: stage}
 
 	env := quietSuite().NewTestActivityEnvironment()
-	env.RegisterActivityWithOptions(func(ctx context.Context, in []Cleaned) (AnalyzeOutput, error) {
+	env.RegisterActivityWithOptions(func(ctx context.Context, in []pipeline.Cleaned) (workflows.AnalyzeOutput, error) {
 		out, err := acts.Analyze(ctx, in)
 		scored = len(out.Results) + len(out.Rejects) - out.ResumedAt
 		return out, err
-	}, activity.RegisterOptions{Name: string(Analyze)})
-	env.SetHeartbeatDetails(analyzeProgress{Next: 20, Results: done})
+	}, activity.RegisterOptions{Name: string(pipeline.Analyze)})
+	env.SetHeartbeatDetails(AnalyzeProgress{Next: 20, Results: done})
 
-	v, err := env.ExecuteActivity(string(Analyze), readings)
+	v, err := env.ExecuteActivity(string(pipeline.Analyze), readings)
 	require.NoError(t, err)
-	var out AnalyzeOutput
+	var out workflows.AnalyzeOutput
 	require.NoError(t, v.Get(&out))
 	assert.Equal(t, 20, out.ResumedAt)
 	assert.Equal(t, len(readings)-20, scored, "only the readings after the heartbeat were scored")
 	assert.Len(t, out.Results, len(readings))
-	byKey := map[string]Result{}
+	byKey := map[string]pipeline.Result{}
 	for _, r := range want.Results {
 		byKey[r.Key] = r
 	}
 	for _, r := range out.Results {
 		assert.Equal(t, byKey[r.Key].Level, r.Level, r.Key)
 	}
-}
-
-// Every implementation follows Pipeline: the message-driven topology is
-// derived from it, and a partition workflow runs its activities in its order.
-func TestImplementationsFollowThePipeline(t *testing.T) {
-	var streams []string
-	for _, s := range Pipeline[1:] {
-		streams = append(streams, StreamOf(s))
-	}
-	assert.Equal(t, []string{"WF_CLEAN", "WF_ANALYZE", "WF_STORE"}, streams)
-
-	dir := t.TempDir()
-	d := Generate(47, 50)
-	src := dir + "/input.csv"
-	require.NoError(t, d.WriteFile(src))
-	sink, err := OpenSink(dir+"/t.db", 0)
-	require.NoError(t, err)
-	defer sink.Close()
-
-	env := quietSuite().NewTestWorkflowEnvironment()
-	(&Activities{Sink: sink}).Register(env)
-	var order []Stage
-	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
-		order = append(order, Stage(info.ActivityType.Name))
-	})
-	env.ExecuteWorkflow(PartitionWorkflow, PartitionInput{Source: src, From: 0, To: 50})
-	require.NoError(t, env.GetWorkflowError())
-	assert.Equal(t, Pipeline, order)
 }
 
 func quietSuite() *testsuite.WorkflowTestSuite {

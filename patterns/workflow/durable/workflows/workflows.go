@@ -150,26 +150,60 @@ func BatchWorkflow(ctx workflow.Context, in BatchInput) (BatchResult, error) {
 }
 
 // PartitionWorkflow runs the stages over one slice of the export, one
-// activity per stage, in pipeline.Stages order. Between stages it holds while
-// paused. The activities carry the retries and the heartbeats.
+// activity per stage, in pipeline.Stages order. Between stages it holds
+// while paused: "finish the running stage, start no other". The activities
+// carry the retries and the heartbeats.
 func PartitionWorkflow(ctx workflow.Context, in PartitionInput) (PartitionResult, error) {
 	progress := PartitionProgress{}
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (PartitionProgress, error) { return progress, nil }); err != nil {
 		return PartitionResult{}, err
 	}
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		control := workflow.GetSignalChannel(ctx, SignalControl)
+	control := workflow.GetSignalChannel(ctx, SignalControl)
+	take := func(c workflow.ReceiveChannel, _ bool) {
 		var cmd string
-		for control.Receive(ctx, &cmd) {
+		c.Receive(ctx, &cmd)
+		progress.Paused = cmd == CommandPause
+	}
+	// The control signals are taken by this coroutine, while a stage runs
+	// and before the next one starts. They once were taken by a goroutine of
+	// their own, which missed a pause that came in the same workflow task as
+	// the completion of the running stage: this coroutine resumed first and
+	// started the next stage. Histories of that version replay on its code.
+	legacy := workflow.GetVersion(ctx, "control-in-the-main-coroutine", workflow.DefaultVersion, 1) == workflow.DefaultVersion
+	if legacy {
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			var cmd string
+			for control.Receive(ctx, &cmd) {
+				progress.Paused = cmd == CommandPause
+			}
+		})
+	}
+	// stage runs one stage: it takes the control signals that are pending,
+	// holds while paused, runs the stage's activity and waits for it,
+	// taking the signals that come meanwhile.
+	stage := func(s pipeline.Stage, actx workflow.Context, arg, result any) error {
+		var cmd string
+		for !legacy && control.ReceiveAsync(&cmd) {
 			progress.Paused = cmd == CommandPause
 		}
-	})
-	// enter waits while paused, then marks stage s as running.
-	enter := func(s pipeline.Stage) error {
 		progress.Stage, progress.Held = s, progress.Paused
-		err := workflow.Await(ctx, func() bool { return !progress.Paused })
+		if legacy {
+			if err := workflow.Await(ctx, func() bool { return !progress.Paused }); err != nil {
+				return err
+			}
+		}
+		for !legacy && progress.Paused {
+			workflow.NewSelector(ctx).AddReceive(control, take).Select(ctx)
+		}
 		progress.Held = false
-		return err
+		f := workflow.ExecuteActivity(actx, string(s), arg)
+		for !legacy && !f.IsReady() {
+			workflow.NewSelector(ctx).AddFuture(f, func(workflow.Future) {}).AddReceive(control, take).Select(ctx)
+		}
+		if err := f.Get(ctx, result); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+		return nil
 	}
 
 	attempts := in.ActivityAttempts
@@ -185,32 +219,20 @@ func PartitionWorkflow(ctx workflow.Context, in PartitionInput) (PartitionResult
 	})
 
 	var lines []pipeline.Line
-	if err := enter(pipeline.Collect); err != nil {
+	if err := stage(pipeline.Collect, quick, CollectInput{Source: in.Source, From: in.From, To: in.To}, &lines); err != nil {
 		return PartitionResult{}, err
-	}
-	if err := workflow.ExecuteActivity(quick, string(pipeline.Collect), CollectInput{Source: in.Source, From: in.From, To: in.To}).Get(ctx, &lines); err != nil {
-		return PartitionResult{}, fmt.Errorf("collect: %w", err)
 	}
 	var cleaned CleanOutput
-	if err := enter(pipeline.Clean); err != nil {
+	if err := stage(pipeline.Clean, quick, lines, &cleaned); err != nil {
 		return PartitionResult{}, err
-	}
-	if err := workflow.ExecuteActivity(quick, string(pipeline.Clean), lines).Get(ctx, &cleaned); err != nil {
-		return PartitionResult{}, fmt.Errorf("clean: %w", err)
 	}
 	var analyzed AnalyzeOutput
-	if err := enter(pipeline.Analyze); err != nil {
+	if err := stage(pipeline.Analyze, long, cleaned.Readings, &analyzed); err != nil {
 		return PartitionResult{}, err
-	}
-	if err := workflow.ExecuteActivity(long, string(pipeline.Analyze), cleaned.Readings).Get(ctx, &analyzed); err != nil {
-		return PartitionResult{}, fmt.Errorf("analyze: %w", err)
 	}
 	rejects := slices.Concat(cleaned.Rejects, analyzed.Rejects)
-	if err := enter(pipeline.Store); err != nil {
+	if err := stage(pipeline.Store, long, StoreInput{Results: analyzed.Results, Rejects: rejects}, nil); err != nil {
 		return PartitionResult{}, err
-	}
-	if err := workflow.ExecuteActivity(long, string(pipeline.Store), StoreInput{Results: analyzed.Results, Rejects: rejects}).Get(ctx, nil); err != nil {
-		return PartitionResult{}, fmt.Errorf("store: %w", err)
 	}
 	progress.Done = true
 	return PartitionResult{
