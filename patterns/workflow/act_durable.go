@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -72,7 +73,7 @@ func (r *run) durable(ctx context.Context) (pipeline.Snapshot, error) {
 			return pipeline.Snapshot{}, fmt.Errorf("batch %s: %w", in.BatchID, err)
 		}
 		// The batch itself failed: what it stored is audited like any store.
-		r.n.Step("temporal", "the batch failed: %v", err)
+		r.n.Step("temporal", "the batch failed: %v", rootCause(err))
 	}
 	took := time.Since(start)
 	if killed >= 0 {
@@ -179,10 +180,14 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workf
 	r.n.Measure("temporal", "while paused: %d partitions closed, %d held before store, %d before analyze, %d before clean, %d before collect",
 		closed, held[pipeline.Store], held[pipeline.Analyze], held[pipeline.Clean], held[pipeline.Collect])
 
-	if err := durable.Control(ctx, c, in.BatchID, workflows.CommandResume); err != nil {
+	switch err := durable.Control(ctx, c, in.BatchID, workflows.CommandResume); {
+	case durable.NotStarted(err): // the server answers NotFound for a closed workflow
+		r.n.Step("operator", "signal %q: the batch has closed already, every partition with it", workflows.CommandResume)
+	case err != nil:
 		return w, -1, err
+	default:
+		r.n.Step("operator", "signal %q: every partition goes on from where it stopped", workflows.CommandResume)
 	}
-	r.n.Step("operator", "signal %q: every partition goes on from where it stopped", workflows.CommandResume)
 	return w, part, nil
 }
 
@@ -227,6 +232,18 @@ func (r *run) checkRecovery(ctx context.Context, c client.Client, in workflows.B
 		r.n.Measure("temporal", "partition %d: analyze attempt %d, on %s, resumed at reading %d", killed, retried.Attempt, retried.Worker, resumedAt)
 	}
 	return nil
+}
+
+// rootCause is the innermost error of a chain: for a failed batch, what
+// failed at the bottom of its children and activities.
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 func list(s []string) string {

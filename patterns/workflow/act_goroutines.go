@@ -38,7 +38,7 @@ func (r *run) inProcess(ctx context.Context) (pipeline.Snapshot, error) {
 		"lines collected and not yet committed to the store never exceeded %d", bound)
 	r.n.Measure("goroutines", "at most %d lines were in flight at once (collected: %d, committed: %d)", probe.Peak(), probe.Collected(), probe.Settled())
 	if !held {
-		r.violations = append(r.violations, fmt.Sprintf("goroutines: %d lines in flight at once, over the bound of %d", probe.Peak(), bound))
+		r.violations = append(r.violations, fmt.Sprintf("goroutines: more lines in flight than the bound of %d: %d at once", bound, probe.Peak()))
 	}
 	snap, err := sink.Snapshot(ctx)
 	if err != nil {

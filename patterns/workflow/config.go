@@ -140,8 +140,8 @@ func (c Config) Validate() error {
 	if s := c.scoring(); s > maxScoring {
 		return narrate.FlagError("latency", "%s with -records %d and -fanout %d is %s of scoring per engine; at most %s", c.AnalyzeLatency, c.Records, c.FanOut, s.Round(time.Second), maxScoring)
 	}
-	if hold := c.consumerHold(); c.uses(EngineNATS) && c.AckWait < 2*hold {
-		return narrate.FlagError("ackwait", "%s is shorter than twice the %s a stage consumer may hold a batch (%d readings at -latency %s, %d at once): every batch would be redelivered while it is being analyzed",
+	if hold := c.consumerHold(); c.uses(EngineNATS) && c.AckWait < hold {
+		return narrate.FlagError("ackwait", "%s is shorter than the %s a stage consumer may hold a message (a batch of %d readings at -latency %s, %d at once, and the next batch prefetched behind it): messages would be redelivered while they are being analyzed",
 			c.AckWait, hold, consumerBatch, c.AnalyzeLatency, c.consumerConcurrency())
 	}
 	if need := c.minHeartbeat(); c.uses(EngineTemporal) && c.HeartbeatTimeout < need {

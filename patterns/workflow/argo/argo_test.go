@@ -13,9 +13,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/narrate"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/patternlab/patternlab/patterns/workflow"
+	"github.com/patternlab/patternlab/patterns/workflow/argo"
+	"github.com/patternlab/patternlab/patterns/workflow/pipeline"
+	"github.com/patternlab/patternlab/patterns/workflow/pipeline/pipelinetest"
 )
 
 // The few fields of an Argo Workflow this test reads; Argo's own Go module
@@ -67,7 +72,7 @@ type argoTask struct {
 
 func loadArgo(t *testing.T) (argoWorkflow, map[string]argoTemplate, []argoTask) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("argo", "pipeline.yaml"))
+	data, err := os.ReadFile("pipeline.yaml")
 	require.NoError(t, err)
 	var wf argoWorkflow
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
@@ -108,11 +113,11 @@ func TestArgoManifest(t *testing.T) {
 	}
 
 	order := topoOrder(t, tasks)
-	stages := make([]string, len(workflow.Pipeline))
-	for i, s := range workflow.Pipeline {
+	stages := make([]string, len(pipeline.Stages))
+	for i, s := range pipeline.Stages {
 		stages[i] = string(s)
 	}
-	assert.Equal(t, stages, order, "the DAG runs Pipeline's stages in its order")
+	assert.Equal(t, stages, order, "the DAG runs pipeline.Stages in their order")
 	for _, task := range tasks {
 		i := slices.Index(stages, task.Name)
 		var want []string
@@ -225,25 +230,25 @@ func argoPlan(t *testing.T) (image string, plan []argoStep) {
 
 // argoVolume is a fixture's export on a directory standing for the
 // workflow's volume, and the store the steps must leave there.
-func argoVolume(t *testing.T) (fixture, string) {
-	f := newFixture(t, 53, 400)
-	f.stage.PoisonKeys = nil // the manifest injects no fault
-	f.want = workflow.Expected(f.data.Lines, f.stage)
+func argoVolume(t *testing.T) (pipelinetest.Fixture, string) {
+	f := pipelinetest.New(t, 53, 400)
+	f.Stage.PoisonKeys = nil // the manifest injects no fault
+	f.Want = pipeline.Expected(f.Data.Lines, f.Stage)
 	data := t.TempDir()
-	raw, err := os.ReadFile(f.source)
+	raw, err := os.ReadFile(f.Source)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(data, "input.csv"), raw, 0o644))
 	return f, data
 }
 
 // Running the manifest's steps in DAG order, fanned-out pods at once, with
-// each container's arguments and cmd/stage's code, stores exactly what the
+// each container's arguments and cmd/stage's code (RunStep), stores exactly what the
 // other implementations store. Every pod runs twice, as an Argo retry of a
 // step that had in fact succeeded would: that changes nothing.
 func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 	_, plan := argoPlan(t)
 	f, data := argoVolume(t)
-	ctx := ctxFor(t, time.Minute)
+	ctx := pipelinetest.Ctx(t, time.Minute)
 	for _, step := range plan {
 		g, gctx := errgroup.WithContext(ctx)
 		for _, pod := range step.Pods {
@@ -253,7 +258,7 @@ func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 			}
 			g.Go(func() error {
 				for range 2 {
-					if err := workflow.RunStageCommand(gctx, args, os.Stderr); err != nil {
+					if err := argo.RunStep(gctx, args); err != nil {
 						return err
 					}
 				}
@@ -262,7 +267,40 @@ func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 		}
 		require.NoError(t, g.Wait(), "step %s", step.Task)
 	}
-	snap, err := workflow.ReadSnapshot(ctx, filepath.Join(data, "store.db"))
+	snap, err := pipeline.ReadSnapshot(ctx, filepath.Join(data, "store.db"))
 	require.NoError(t, err)
-	f.requireInvariant(t, snap)
+	f.RequireInvariant(t, snap)
+}
+
+// A step's command line is read like every demo's flags: a bad stage, a
+// missing file, a partition out of range or a stray argument is a usage
+// error naming what is wrong, before anything is read or written.
+func TestParseStepRefusesBadCommandLines(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "name a stage"},
+		{[]string{"-in", "x"}, "name a stage"},
+		{[]string{"sort"}, "unknown stage"},
+		{[]string{"collect", "-out", "x"}, "-source: required"},
+		{[]string{"analyze", "-in", "a", "-out", "b", "-rejects", "c", "-partition", "4", "-partitions", "4"}, "-partition: 4 is not below"},
+		{[]string{"analyze", "-in", "a", "-out", "b", "-rejects", "c", "-attempts", "0"}, "-attempts"},
+		{[]string{"clean", "-in", "a", "-out", "b", "-rejects", "c", "extra"}, "unexpected arguments"},
+	} {
+		_, err := argo.ParseStep(c.args)
+		var ue *narrate.UsageError
+		require.ErrorAs(t, err, &ue, "%q", c.args)
+		assert.Contains(t, err.Error(), c.want, "%q", c.args)
+	}
+	st, err := argo.ParseStep([]string{"store", "-results", "a*", "-rejects", "r*", "-sink", "s.db"})
+	require.NoError(t, err)
+	assert.Equal(t, pipeline.Store, st.Stage)
+}
+
+func FuzzStepFlags(f *testing.F) {
+	labtest.FuzzFlags(f, func(args []string) (narrate.Demo, error) {
+		_, err := argo.ParseStep(append([]string{"analyze"}, args...))
+		return nil, err
+	})
 }

@@ -93,7 +93,8 @@ func DescribePartition(ctx context.Context, c client.Client, batchID string, par
 	return p, nil
 }
 
-// NotStarted reports whether err says a workflow does not exist (yet).
+// NotStarted reports whether err says a workflow does not exist (yet), or
+// no longer runs: the server answers NotFound to a signal for a closed one.
 func NotStarted(err error) bool {
 	_, ok := errors.AsType[*serviceerror.NotFound](err)
 	return ok

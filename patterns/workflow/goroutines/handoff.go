@@ -138,21 +138,22 @@ func (e Emitter[T]) Reject(rej pipeline.Rejection) error {
 
 // Step is the body of a stage for Then. Each is called for every record
 // that reaches the stage and may emit any number of records or rejections;
-// End, when set, is called once per worker after the last record (a stage
-// that holds records back, a window, emits what it still holds).
+// End, when set, is called once per goroutine of the stage after the last
+// record (a stage that holds records back, a window, emits what it still
+// holds).
 type Step[In, Out any] struct {
 	Each func(ctx context.Context, in In, out Emitter[Out]) error
 	End  func(ctx context.Context, out Emitter[Out]) error
 }
 
-// Then adds a stage of workers goroutines that share the records of in. Its
-// output closes when the last of them is done.
-func Then[In, Out any](r *Run, in *Handoff[In], workers int, step Step[In, Out]) *Handoff[Out] {
+// Then adds a stage of n goroutines that share the records of in (n < 1
+// means 1). Its output closes when the last of them is done.
+func Then[In, Out any](r *Run, in *Handoff[In], n int, step Step[In, Out]) *Handoff[Out] {
 	out, h := handoff[Out](r)
 	emit := Emitter[Out]{ctx: r.ctx, out: out}
 	var running sync.WaitGroup
-	running.Add(max(workers, 1))
-	for range max(workers, 1) {
+	running.Add(max(n, 1))
+	for range max(n, 1) {
 		r.g.Go(func() error {
 			defer running.Done()
 			for it := range in.ch {
@@ -172,7 +173,7 @@ func Then[In, Out any](r *Run, in *Handoff[In], workers int, step Step[In, Out])
 			return nil
 		})
 	}
-	r.g.Go(func() error { // the last worker out closes the next stage's input
+	r.g.Go(func() error { // the last goroutine out closes the next stage's input
 		running.Wait()
 		close(out)
 		return nil
@@ -182,8 +183,8 @@ func Then[In, Out any](r *Run, in *Handoff[In], workers int, step Step[In, Out])
 
 // Map adds a stage that turns each record into one record or one
 // rejection: the common case of Then. An error stops the run.
-func Map[In, Out any](r *Run, in *Handoff[In], workers int, f func(context.Context, In) (Out, *pipeline.Rejection, error)) *Handoff[Out] {
-	return Then(r, in, workers, Step[In, Out]{Each: func(ctx context.Context, v In, out Emitter[Out]) error {
+func Map[In, Out any](r *Run, in *Handoff[In], n int, f func(context.Context, In) (Out, *pipeline.Rejection, error)) *Handoff[Out] {
+	return Then(r, in, n, Step[In, Out]{Each: func(ctx context.Context, v In, out Emitter[Out]) error {
 		res, rej, err := f(ctx, v)
 		switch {
 		case err != nil:

@@ -40,7 +40,7 @@ func Expected(lines []Line, cfg StageConfig) Snapshot {
 // alone: every input line is stored exactly once (its reading key has one
 // row) or rejected with a reason, and nothing else is in the store. It
 // returns the violations, each kind with its count and a few examples
-// ("2 stored more than once (e.g. press-01-000007, ...)").
+// ("stored more than once: 2 (e.g. press-01-000007, ...)").
 func Audit(lines []Line, snap Snapshot) []string {
 	source := make([]SourceRecord, len(lines))
 	for i, l := range lines {
@@ -160,7 +160,7 @@ func (v *violations) add(kind, example string) {
 func (v *violations) list() []string {
 	var out []string
 	for _, k := range v.order {
-		out = append(out, fmt.Sprintf("%d %s (e.g. %s)", v.n[k], k, strings.Join(v.ex[k], ", ")))
+		out = append(out, fmt.Sprintf("%s: %d (e.g. %s)", k, v.n[k], strings.Join(v.ex[k], ", ")))
 	}
 	return out
 }

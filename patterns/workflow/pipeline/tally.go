@@ -6,41 +6,68 @@ import (
 	"strings"
 )
 
-// Tally is what a run did with its input, counted from the store it left.
+// Tally is what a run did with its input: what the source holds, counted
+// from the source, and what the run stored, counted from the store it left.
+// Neither is derived from the other, so a broken store cannot make the
+// source look different.
 type Tally struct {
-	In         int            // lines in the source
-	Cleaned    int            // lines that passed cleaning
-	Rejected   int            // lines rejected, at any stage
-	Malformed  int            // lines rejected by cleaning
-	ByKind     map[string]int // rejections by kind
-	Stored     int            // distinct readings stored
-	Duplicates int            // cleaned lines merged into an existing row by key
+	In         int // lines in the source
+	Cleaned    int // lines of the source that pass cleaning
+	Malformed  int // lines of the source that cleaning rejects
+	Duplicates int // cleaned lines that repeat the key of an earlier one
+	// Merged is how many of those the store merged: their key has one row.
+	Merged int
+
+	Stored   int            // distinct reading keys in the store
+	Rejected int            // rejections in the store, at any stage
+	ByKind   map[string]int // the store's rejections by kind
 }
 
 // Count tallies a snapshot against the lines it came from.
 func Count(lines []Line, snap Snapshot) Tally {
-	t := Tally{In: len(lines), Rejected: len(snap.Rejects), Stored: len(snap.Results), ByKind: map[string]int{}}
-	gaveUp := 0
+	t := Tally{In: len(lines), Rejected: len(snap.Rejects), ByKind: map[string]int{}}
+	rows := map[string]int{}
+	for _, r := range snap.Results {
+		rows[r.Key]++
+	}
+	t.Stored = len(rows)
+	seen := map[string]bool{}
+	for _, l := range lines {
+		r, err := ParseReading(l.Raw)
+		if err != nil {
+			t.Malformed++
+			continue
+		}
+		t.Cleaned++
+		if seen[r.Key] {
+			t.Duplicates++
+			if rows[r.Key] == 1 {
+				t.Merged++
+			}
+		}
+		seen[r.Key] = true
+	}
 	for _, r := range snap.Rejects {
 		t.ByKind[r.Kind]++
-		if r.Stage != Clean {
-			gaveUp++
-		}
 	}
-	t.Malformed = t.Rejected - gaveUp
-	t.Cleaned = t.In - t.Malformed
-	t.Duplicates = t.Cleaned - gaveUp - t.Stored
 	return t
 }
 
-// String is the one-line summary the demo prints for every implementation.
+// String is the one-line summary the demo prints for every engine.
 func (t Tally) String() string {
-	return fmt.Sprintf("in %d, cleaned %d, rejected %d, stored %d readings (%d duplicate lines merged by key)",
-		t.In, t.Cleaned, t.Rejected, t.Stored, t.Duplicates)
+	merged := fmt.Sprintf("%d duplicate lines merged by key", t.Duplicates)
+	if t.Merged != t.Duplicates {
+		merged = fmt.Sprintf("%d duplicate lines, %d of them merged by key", t.Duplicates, t.Merged)
+	}
+	return fmt.Sprintf("in %d, cleaned %d, rejected %d, stored %d readings (%s)",
+		t.In, t.Cleaned, t.Rejected, t.Stored, merged)
 }
 
 // Reasons lists the rejections by kind, most frequent first.
 func (t Tally) Reasons() string {
+	if len(t.ByKind) == 0 {
+		return "none"
+	}
 	kinds := make([]string, 0, len(t.ByKind))
 	for k := range t.ByKind {
 		kinds = append(kinds, k)

@@ -139,7 +139,7 @@ func TestDuplicateDelivery(t *testing.T) {
 				assert.GreaterOrEqual(t, snap.Repeats(), len(f.Want.Results), "every replayed result was absorbed by an upsert")
 				return
 			}
-			assert.Contains(t, strings.Join(pipeline.Audit(f.Data.Lines, snap), "; "), fmt.Sprintf("%d stored more than once", len(f.Want.Results)+f.DuplicateLines()))
+			assert.Contains(t, strings.Join(pipeline.Audit(f.Data.Lines, snap), "; "), fmt.Sprintf("stored more than once: %d", len(f.Want.Results)+f.DuplicateLines()))
 		})
 	}
 }
