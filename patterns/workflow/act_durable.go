@@ -128,10 +128,10 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workf
 	kill.Fire("SIGKILL %s while analyze activities run: no worker is left", spec.Name)
 	r.n.Measure("chaos", "%s (pid %d) died; partition %d's analyze had checkpointed %d readings by heartbeat", spec.Name, w.PID(), part, next)
 
-	if err := durable.Control(ctx, c, in.BatchID, workflows.CommandPause); err != nil {
+	if err := durable.ControlAll(ctx, c, in.BatchID, in.Partitions, workflows.CommandPause); err != nil {
 		return w, -1, err
 	}
-	r.n.Step("operator", "signal %q to the batch: the server records it in the history, though no worker runs", workflows.CommandPause)
+	r.n.Step("operator", "signal %q to the batch and its partitions: the server records it in their histories, though no worker runs", workflows.CommandPause)
 
 	spec.Name = "temporal-worker-2"
 	w, err = workers(ctx, spec.Name, spec)

@@ -58,6 +58,25 @@ func Control(ctx context.Context, c client.Client, batchID, command string) erro
 	return nil
 }
 
+// ControlAll sends pause or resume to a batch and to each of its partitions
+// that has started, so that every partition's history holds the command at
+// once. The batch passes commands on to its children too, but only when a
+// worker runs it: a partition whose stage completes first goes on to the
+// next. Signalled directly, a partition takes the command before anything
+// that happens after it.
+func ControlAll(ctx context.Context, c client.Client, batchID string, partitions int, command string) error {
+	if err := Control(ctx, c, batchID, command); err != nil {
+		return err
+	}
+	for p := range partitions {
+		err := c.SignalWorkflow(ctx, workflows.ChildID(batchID, p), "", workflows.SignalControl, command)
+		if err != nil && !NotStarted(err) { // not started yet: the batch passes it on
+			return fmt.Errorf("signal %s to partition %d: %w", command, p, err)
+		}
+	}
+	return nil
+}
+
 // Partition is what the server says of one partition, without any worker.
 type Partition struct {
 	Running bool // false once the child workflow has closed, however
