@@ -52,11 +52,7 @@ func (r *run) durable(ctx context.Context) (pipeline.Snapshot, error) {
 	if err != nil {
 		return pipeline.Snapshot{}, err
 	}
-	r.srv.onClose(func() { // a batch cut short by Ctrl-C does not run on without us
-		cctx, cancel := cleanupContext()
-		defer cancel()
-		_ = c.TerminateWorkflow(cctx, in.BatchID, "", "the demo ended")
-	})
+	r.srv.onClose(func() { r.srv.terminateBatch(r.n, in.BatchID) }) // a batch cut short does not run on without us
 	r.n.Step("temporal", "started the batch workflow: %d child workflows, one per partition, each running %s as activities",
 		in.Partitions, pipeline.StageList())
 	r.n.Measure("temporal", "workflow ID %s", in.BatchID)

@@ -60,11 +60,7 @@ func (r *run) workQueue(ctx context.Context) (pipeline.Snapshot, error) {
 
 	start := time.Now()
 	mr, err := m.Start(ctx)
-	r.srv.onClose(func() { // on a shared server, leave nothing behind
-		cctx, cancel := cleanupContext()
-		defer cancel()
-		_ = topo.Delete(cctx, js)
-	})
+	r.srv.onClose(func() { r.srv.deleteStreams(r.n) }) // on a shared server, leave nothing behind
 	if err != nil {
 		return pipeline.Snapshot{}, err
 	}

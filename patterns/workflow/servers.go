@@ -4,6 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/natsembed"
 	"github.com/patternlab/patternlab/kit/temporaldev"
 	"github.com/patternlab/patternlab/patterns/workflow/durable"
@@ -57,6 +61,47 @@ func (s *servers) onClose(f func()) { s.cleanups = append(s.cleanups, f) }
 // may have ended (Ctrl-C).
 func cleanupContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 10*time.Second)
+}
+
+// deleteStreams deletes the streams of the run's topology. It dials a
+// connection of its own: it runs after the acts, whose connections are
+// closed, and after a Ctrl-C.
+func (s *servers) deleteStreams(n *narrate.Narrator) {
+	ctx, cancel := cleanupContext()
+	defer cancel()
+	nc, err := natsembed.Connect(s.nats.URL, "workflow-cleanup")
+	if err == nil {
+		defer nc.Close()
+		var js jetstream.JetStream
+		if js, err = jetstream.New(nc); err == nil {
+			err = s.topology.Delete(ctx, js)
+		}
+	}
+	if err != nil {
+		n.Step("servers", "could not delete the streams %s_*: %v", s.topology.Streams, err)
+	}
+}
+
+// terminateBatch ends a batch that still runs (the demo was interrupted);
+// one that has closed is left as it is, for its history.
+func (s *servers) terminateBatch(n *narrate.Narrator, batchID string) {
+	ctx, cancel := cleanupContext()
+	defer cancel()
+	c, err := s.temporal.Dial(ctx)
+	if err != nil {
+		n.Step("servers", "could not reach Temporal to end batch %s: %v", batchID, err)
+		return
+	}
+	defer c.Close()
+	d, err := c.DescribeWorkflow(ctx, batchID, "")
+	if err != nil || d.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return
+	}
+	if err := c.TerminateWorkflow(ctx, batchID, "", "the demo ended before the batch"); err != nil {
+		n.Step("servers", "could not end batch %s: %v", batchID, err)
+		return
+	}
+	n.Step("servers", "terminated batch %s, which the demo ended before", batchID)
 }
 
 // Close undoes what the acts created, newest first, and stops the servers
