@@ -190,4 +190,3 @@ func (r *runner) deliver(k saga.Key, o saga.Order) error {
 	_, err := r.services[k.Step.Service()].Do(k.Step, o)
 	return err
 }
-

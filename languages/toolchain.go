@@ -1,0 +1,153 @@
+// Package languages builds and runs the Java and Rust programs that sit
+// beside the Go patterns (languages/<pattern>/{java,rust}), so Go tests can
+// run their own test runners, compare their deterministic summaries with the
+// Go modules' and benchmark them in the same run.
+//
+// A learner's machine may have neither javac nor cargo: tests then skip and
+// say why. CI sets PATTERNLAB_CI=1, which turns a missing toolchain into a
+// failure.
+package languages
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Programs are the built Java classes and Rust binaries.
+type Programs struct {
+	Dir      string // languages/ in the checkout
+	JavaDir  string // javac's output: the classpath
+	RustDir  string // cargo's target directory
+	JavaTest []string
+}
+
+var (
+	buildOnce sync.Once
+	built     *Programs
+	buildErr  error
+)
+
+// ErrNoToolchain is returned when javac, java or cargo is missing.
+var ErrNoToolchain = errors.New("toolchain missing")
+
+// Require builds the programs once per test binary, or skips the test (fails
+// it under PATTERNLAB_CI=1) when a toolchain is missing.
+func Require(t testing.TB) *Programs {
+	t.Helper()
+	p, err := Build()
+	switch {
+	case errors.Is(err, ErrNoToolchain) && os.Getenv("PATTERNLAB_CI") == "":
+		t.Skipf("skipped, missing prerequisite: %v (PATTERNLAB_CI=1 makes this a failure)", err)
+	case err != nil:
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Build compiles every Java file under languages/*/java and builds the Rust
+// workspace offline in release mode, outside the checkout
+// (PATTERNLAB_CACHE, default ~/.cache/patternlab).
+func Build() (*Programs, error) {
+	buildOnce.Do(func() { built, buildErr = build() })
+	return built, buildErr
+}
+
+func build() (*Programs, error) {
+	var missing []string
+	for _, tool := range []string{"javac", "java", "cargo"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: %s not on PATH", ErrNoToolchain, strings.Join(missing, ", "))
+	}
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(file)
+	cache := os.Getenv("PATTERNLAB_CACHE")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		cache = filepath.Join(home, ".cache", "patternlab")
+	}
+	p := &Programs{Dir: dir, JavaDir: filepath.Join(cache, "languages", "java"), RustDir: filepath.Join(cache, "languages", "rust")}
+	sources, err := filepath.Glob(filepath.Join(dir, "*", "java", "*", "*.java"))
+	if err != nil || len(sources) == 0 {
+		return nil, fmt.Errorf("no Java sources under %s: %v", dir, err)
+	}
+	sort.Strings(sources)
+	for _, s := range sources {
+		if strings.HasSuffix(s, "Test.java") {
+			p.JavaTest = append(p.JavaTest, filepath.Base(filepath.Dir(s))+"."+strings.TrimSuffix(filepath.Base(s), ".java"))
+		}
+	}
+	if err := os.RemoveAll(p.JavaDir); err != nil {
+		return nil, err
+	}
+	if _, err := run(dir, "javac", append([]string{"-Xlint:all", "-Werror", "-d", p.JavaDir}, sources...)...); err != nil {
+		return nil, err
+	}
+	if _, err := run(dir, "cargo", "build", "--offline", "--release", "--quiet", "--target-dir", p.RustDir); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Result is what one program run printed and how it exited.
+type Result struct {
+	Stdout, Stderr string
+	Exit           int
+}
+
+// Lines is stdout split into lines.
+func (r Result) Lines() []string { return strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n") }
+
+// Last is the last line of stdout: a demo's verdict.
+func (r Result) Last() string { l := r.Lines(); return l[len(l)-1] }
+
+// Java runs a class's main with the built classpath.
+func (p *Programs) Java(class string, args ...string) (Result, error) {
+	return run(p.Dir, "java", append([]string{"-cp", p.JavaDir, class}, args...)...)
+}
+
+// Rust runs one of the workspace's release binaries.
+func (p *Programs) Rust(bin string, args ...string) (Result, error) {
+	return run(p.Dir, filepath.Join(p.RustDir, "release", bin), args...)
+}
+
+// CargoTest runs `cargo test` on the workspace, offline.
+func (p *Programs) CargoTest() (Result, error) {
+	return run(p.Dir, "cargo", "test", "--offline", "--release", "--target-dir", p.RustDir)
+}
+
+// run runs a command; a non-zero exit is reported in Result, not as an error.
+func run(dir, name string, args ...string) (Result, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := Result{Stdout: out.String(), Stderr: errb.String()}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.Exit = exit.ExitCode()
+		if name == "javac" || (name == "cargo" && args[0] == "build") {
+			return r, fmt.Errorf("%s %s: %v\n%s%s", name, args[0], err, r.Stdout, r.Stderr)
+		}
+	case err != nil:
+		return r, fmt.Errorf("%s: %w", name, err)
+	}
+	return r, nil
+}
