@@ -2,7 +2,15 @@ module github.com/patternlab/patternlab/languages
 
 go 1.26.8
 
-require github.com/patternlab/patternlab/patterns/saga v0.0.0
+require (
+	github.com/looplab/eventhorizon v0.17.0
+	github.com/patternlab/patternlab/patterns/saga v0.0.0
+)
+
+require (
+	github.com/jinzhu/copier v0.3.4 // indirect
+	github.com/jpillora/backoff v1.0.0 // indirect
+)
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
@@ -12,7 +20,7 @@ require (
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.2 // indirect
-	github.com/grpc-ecosystem/grpc-gateway/v2 v2.22.0 // indirect
+	github.com/grpc-ecosystem/grpc-gateway/v2 v2.28.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
 	github.com/minio/highwayhash v1.0.4 // indirect
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
@@ -23,6 +31,7 @@ require (
 	github.com/nexus-rpc/nexus-proto-annotations v0.1.0 // indirect
 	github.com/nexus-rpc/sdk-go v0.7.0 // indirect
 	github.com/patternlab/patternlab/kit v0.0.0 // indirect
+	github.com/patternlab/patternlab/patterns/cqrs v0.0.0
 	github.com/robfig/cron v1.2.0 // indirect
 	github.com/stretchr/objx v0.5.3 // indirect
 	github.com/stretchr/testify v1.12.1 // indirect
@@ -43,5 +52,6 @@ require (
 
 replace (
 	github.com/patternlab/patternlab/kit => ../kit
+	github.com/patternlab/patternlab/patterns/cqrs => ../patterns/cqrs
 	github.com/patternlab/patternlab/patterns/saga => ../patterns/saga
 )
