@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/looplab/eventhorizon v0.17.0
+	github.com/patternlab/patternlab/patterns/backpressure v0.0.0
 	github.com/patternlab/patternlab/patterns/saga v0.0.0
 )
 
@@ -52,6 +53,7 @@ require (
 
 replace (
 	github.com/patternlab/patternlab/kit => ../kit
+	github.com/patternlab/patternlab/patterns/backpressure => ../patterns/backpressure
 	github.com/patternlab/patternlab/patterns/cqrs => ../patterns/cqrs
 	github.com/patternlab/patternlab/patterns/saga => ../patterns/saga
 )

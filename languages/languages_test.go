@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	gobackpressure "github.com/patternlab/patternlab/languages/backpressure/go"
 	gocqrs "github.com/patternlab/patternlab/languages/cqrs/go"
 	gosaga "github.com/patternlab/patternlab/languages/saga/go"
 )
@@ -23,6 +24,11 @@ type pattern struct {
 }
 
 var patterns = []pattern{
+	{
+		name: "backpressure", java: "backpressure.Main", rust: "backpressure", seeds: []uint64{1, 2, 3, 11},
+		goColumn:      func(seed uint64) ([]string, error) { return gobackpressure.Summary(gobackpressure.DefaultWorkload(seed)), nil },
+		safeguardsOff: []string{"-inbox=false"},
+	},
 	{
 		name: "saga", java: "saga.Main", rust: "saga", seeds: []uint64{82, 1, 2, 3, 7, 42},
 		args: []string{"-orders", "12", "-fault-rate", "0.3"},
