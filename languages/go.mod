@@ -6,6 +6,18 @@ require (
 	github.com/looplab/eventhorizon v0.17.0
 	github.com/patternlab/patternlab/patterns/backpressure v0.0.0
 	github.com/patternlab/patternlab/patterns/saga v0.0.0
+	github.com/patternlab/patternlab/patterns/workflow v0.0.0
+)
+
+require (
+	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/mattn/go-isatty v0.0.24 // indirect
+	github.com/ncruces/go-strftime v1.1.0 // indirect
+	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	modernc.org/libc v1.80.1 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
+	modernc.org/sqlite v1.62.0 // indirect
 )
 
 require (
@@ -56,4 +68,5 @@ replace (
 	github.com/patternlab/patternlab/patterns/backpressure => ../patterns/backpressure
 	github.com/patternlab/patternlab/patterns/cqrs => ../patterns/cqrs
 	github.com/patternlab/patternlab/patterns/saga => ../patterns/saga
+	github.com/patternlab/patternlab/patterns/workflow => ../patterns/workflow
 )

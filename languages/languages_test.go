@@ -1,23 +1,27 @@
 package languages
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	gobackpressure "github.com/patternlab/patternlab/languages/backpressure/go"
 	gocqrs "github.com/patternlab/patternlab/languages/cqrs/go"
 	gosaga "github.com/patternlab/patternlab/languages/saga/go"
+	goworkflow "github.com/patternlab/patternlab/languages/workflow/go"
 )
 
 // pattern is one pattern's programs in the three languages.
 type pattern struct {
-	name     string
-	java     string   // main class
-	rust     string   // binary
-	seeds    []uint64 // compared for each
-	args     []string // fixed flags for the summary runs
-	goColumn func(seed uint64) ([]string, error)
+	name  string
+	java  string   // main class
+	rust  string   // binary
+	seeds []uint64 // compared for each
+	// goColumn returns Go's summary for seed, and the flags that make the
+	// Java and Rust programs run the same configuration.
+	goColumn func(t *testing.T, seed uint64) (summary, args []string)
 	// safeguardsOff are the switches that each turn off one safeguard the
 	// invariant depends on: the demo must end VIOLATED with any of them.
 	safeguardsOff []string
@@ -26,29 +30,53 @@ type pattern struct {
 var patterns = []pattern{
 	{
 		name: "backpressure", java: "backpressure.Main", rust: "backpressure", seeds: []uint64{1, 2, 3, 11},
-		goColumn:      func(seed uint64) ([]string, error) { return gobackpressure.Summary(gobackpressure.DefaultWorkload(seed)), nil },
+		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
+			return gobackpressure.Summary(gobackpressure.DefaultWorkload(seed)), []string{"-seed", fmt.Sprint(seed)}
+		},
 		safeguardsOff: []string{"-inbox=false"},
 	},
 	{
 		name: "saga", java: "saga.Main", rust: "saga", seeds: []uint64{82, 1, 2, 3, 7, 42},
-		args: []string{"-orders", "12", "-fault-rate", "0.3"},
-		goColumn: func(seed uint64) ([]string, error) {
-			return gosaga.Summary(gosaga.Config{Orders: 12, Seed: seed, FaultRate: 0.3, Idempotent: true})
+		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
+			return must(t)(gosaga.Summary(gosaga.Config{Orders: 12, Seed: seed, FaultRate: 0.3, Idempotent: true})),
+				[]string{"-seed", fmt.Sprint(seed), "-orders", "12", "-fault-rate", "0.3"}
 		},
 		safeguardsOff: []string{"-idempotency=false"},
 	},
 	{
 		name: "cqrs", java: "cqrs.Main", rust: "cqrs", seeds: []uint64{1, 2, 3, 9, 77},
-		args: []string{"-accounts", "4", "-commands", "80"},
-		goColumn: func(seed uint64) ([]string, error) {
-			return gocqrs.Summary(gocqrs.Config{Accounts: 4, Commands: 80, Seed: seed})
+		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
+			return must(t)(gocqrs.Summary(gocqrs.Config{Accounts: 4, Commands: 80, Seed: seed})),
+				[]string{"-seed", fmt.Sprint(seed), "-accounts", "4", "-commands", "80"}
 		},
 		safeguardsOff: []string{"-occ=false", "-dedupe=false"},
 	},
+	{
+		// The export comes from patterns/workflow's generator for each seed;
+		// the programs read it, as the collect stage reads a gateway's file.
+		name: "workflow", java: "workflow.Main", rust: "workflow", seeds: []uint64{1, 2, 5, 8},
+		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
+			dir := t.TempDir()
+			source := filepath.Join(dir, "readings.csv")
+			if err := goworkflow.WriteDataset(seed, goworkflow.Records, source); err != nil {
+				t.Fatal(err)
+			}
+			return must(t)(goworkflow.Summary(context.Background(), source, dir, 2)),
+				[]string{"-source", source, "-poison", "2", "-store-delay-ms", "0"}
+		},
+		safeguardsOff: []string{"-bounded=false", "-upsert=false"},
+	},
 }
 
-func (p pattern) summaryArgs(seed uint64, extra ...string) []string {
-	return append(append([]string{"-summary", "-seed", fmt.Sprint(seed)}, p.args...), extra...)
+// must fails the test on a Go column's error.
+func must(t *testing.T) func([]string, error) []string {
+	return func(lines []string, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lines
+	}
 }
 
 // TestJava runs the Java programs' own tests (lab.TestRunner, main-based:
@@ -78,11 +106,8 @@ func TestSameSummary(t *testing.T) {
 	for _, pat := range patterns {
 		for _, seed := range pat.seeds {
 			t.Run(fmt.Sprintf("%s/seed=%d", pat.name, seed), func(t *testing.T) {
-				want, err := pat.goColumn(seed)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for lang, got := range summaries(t, p, pat, seed) {
+				want, args := pat.goColumn(t, seed)
+				for lang, got := range summaries(t, p, pat, seed, args...) {
 					if d := diff(want, got.Lines()); d != "" {
 						t.Errorf("%s's summary differs from Go's (- Go, + %s):\n%s", lang, lang, d)
 					}
@@ -98,11 +123,8 @@ func TestPerturbedScheduleIsCaught(t *testing.T) {
 	p := Require(t)
 	for _, pat := range patterns {
 		seed := pat.seeds[0]
-		want, err := pat.goColumn(seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for lang, got := range summaries(t, p, pat, seed, "-perturb-schedule") {
+		want, args := pat.goColumn(t, seed)
+		for lang, got := range summaries(t, p, pat, seed, append(args, "-perturb-schedule")...) {
 			if diff(want, got.Lines()) == "" {
 				t.Errorf("%s %s with -perturb-schedule still matches Go: the comparison cannot see a changed schedule", pat.name, lang)
 			}
@@ -137,13 +159,14 @@ func TestDemos(t *testing.T) {
 	}
 }
 
-func summaries(t *testing.T, p *Programs, pat pattern, seed uint64, extra ...string) map[string]Result {
+func summaries(t *testing.T, p *Programs, pat pattern, seed uint64, args ...string) map[string]Result {
 	t.Helper()
-	java, err := p.Java(pat.java, pat.summaryArgs(seed, extra...)...)
+	args = append([]string{"-summary"}, args...)
+	java, err := p.Java(pat.java, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rust, err := p.Rust(pat.rust, pat.summaryArgs(seed, extra...)...)
+	rust, err := p.Rust(pat.rust, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
