@@ -27,9 +27,12 @@ PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
 # what the demo modules need beyond Go (pattern.yaml `needs:`), built once
 SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
 MERMAID  = node_modules/mermaid/dist/mermaid.min.js
+# languages/ runs its Java and Rust tests inside go test; say so when they will skip
+TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || \
+  echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo test test-integration bench check docs docs-serve lint new-pattern ci \
-        temporal-cli envtest dockerd npm
+        temporal-cli envtest dockerd npm languages
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -47,8 +50,11 @@ demo: ## run every demo on embedded servers, one after another (P=<name> for one
 	if [ -n "$$failed" ]; then echo ">> demos that did not hold:$$failed"; exit 1; fi; \
 	echo ">> every demo held its invariant: $$(echo $$mods | wc -w) run"
 
-test: ## go test -race in every module (embedded servers only; RACE= without a C compiler)
-	@$(SERVERS); go test $(RACE) $(PKGS)
+test: ## go test -race in every module (embedded servers only; RACE= without a C compiler), Java and Rust tests included
+	@$(TOOLCHAINS); $(SERVERS); go test $(RACE) $(PKGS)
+
+languages: ## build and run the Java and Rust demos of languages/ (P=<pattern>, ARGS='-flag=v')
+	@go run ./languages/cmd/demo $(P) -- $(ARGS)
 
 test-integration: ## tests with real servers in processes and containers (tag integration; starts nothing: see dockerd)
 	@$(SERVERS); go test -tags integration -count=1 -run Integration -timeout 30m $(PKGS)

@@ -29,14 +29,14 @@ type pattern struct {
 
 var patterns = []pattern{
 	{
-		name: "backpressure", java: "backpressure.Main", rust: "backpressure", seeds: []uint64{1, 2, 3, 11},
+		name: "backpressure", seeds: []uint64{1, 2, 3, 11},
 		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
 			return gobackpressure.Summary(gobackpressure.DefaultWorkload(seed)), []string{"-seed", fmt.Sprint(seed)}
 		},
 		safeguardsOff: []string{"-inbox=false"},
 	},
 	{
-		name: "saga", java: "saga.Main", rust: "saga", seeds: []uint64{82, 1, 2, 3, 7, 42},
+		name: "saga", seeds: []uint64{82, 1, 2, 3, 7, 42},
 		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
 			return must(t)(gosaga.Summary(gosaga.Config{Orders: 12, Seed: seed, FaultRate: 0.3, Idempotent: true})),
 				[]string{"-seed", fmt.Sprint(seed), "-orders", "12", "-fault-rate", "0.3"}
@@ -44,7 +44,7 @@ var patterns = []pattern{
 		safeguardsOff: []string{"-idempotency=false"},
 	},
 	{
-		name: "cqrs", java: "cqrs.Main", rust: "cqrs", seeds: []uint64{1, 2, 3, 9, 77},
+		name: "cqrs", seeds: []uint64{1, 2, 3, 9, 77},
 		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
 			return must(t)(gocqrs.Summary(gocqrs.Config{Accounts: 4, Commands: 80, Seed: seed})),
 				[]string{"-seed", fmt.Sprint(seed), "-accounts", "4", "-commands", "80"}
@@ -54,7 +54,7 @@ var patterns = []pattern{
 	{
 		// The export comes from patterns/workflow's generator for each seed;
 		// the programs read it, as the collect stage reads a gateway's file.
-		name: "workflow", java: "workflow.Main", rust: "workflow", seeds: []uint64{1, 2, 5, 8},
+		name: "workflow", seeds: []uint64{1, 2, 5, 8},
 		goColumn: func(t *testing.T, seed uint64) ([]string, []string) {
 			dir := t.TempDir()
 			source := filepath.Join(dir, "readings.csv")
@@ -144,8 +144,8 @@ func TestDemos(t *testing.T) {
 				args, wantExit, wantLast = []string{off}, 1, "[invariant] VIOLATED: "
 			}
 			for lang, r := range map[string]func() (Result, error){
-				"java": func() (Result, error) { return p.Java(pat.java, args...) },
-				"rust": func() (Result, error) { return p.Rust(pat.rust, args...) },
+				"java": func() (Result, error) { return p.Java(pat.demo().JavaMain, args...) },
+				"rust": func() (Result, error) { return p.Rust(pat.demo().RustBin, args...) },
 			} {
 				res, err := r()
 				if err != nil {
@@ -159,14 +159,23 @@ func TestDemos(t *testing.T) {
 	}
 }
 
+func (p pattern) demo() Demo {
+	for _, d := range Demos {
+		if d.Pattern == p.name {
+			return d
+		}
+	}
+	panic("no demo named " + p.name)
+}
+
 func summaries(t *testing.T, p *Programs, pat pattern, seed uint64, args ...string) map[string]Result {
 	t.Helper()
 	args = append([]string{"-summary"}, args...)
-	java, err := p.Java(pat.java, args...)
+	java, err := p.Java(pat.demo().JavaMain, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rust, err := p.Rust(pat.rust, args...)
+	rust, err := p.Rust(pat.demo().RustBin, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ package languages
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -22,10 +24,21 @@ import (
 	"testing"
 )
 
+// Demo names one pattern's Java main class and Rust binary.
+type Demo struct{ Pattern, JavaMain, RustBin string }
+
+// Demos lists the patterns that have Java and Rust programs.
+var Demos = []Demo{
+	{"backpressure", "backpressure.Main", "backpressure"},
+	{"saga", "saga.Main", "saga"},
+	{"cqrs", "cqrs.Main", "cqrs"},
+	{"workflow", "workflow.Main", "workflow"},
+}
+
 // Programs are the built Java classes and Rust binaries.
 type Programs struct {
 	Dir      string // languages/ in the checkout
-	JavaDir  string // javac's output: the classpath
+	JavaDir  string // javac's output, keyed by the sources' hash: the classpath
 	RustDir  string // cargo's target directory
 	JavaTest []string
 }
@@ -92,16 +105,49 @@ func build() (*Programs, error) {
 			p.JavaTest = append(p.JavaTest, filepath.Base(filepath.Dir(s))+"."+strings.TrimSuffix(filepath.Base(s), ".java"))
 		}
 	}
-	if err := os.RemoveAll(p.JavaDir); err != nil {
-		return nil, err
-	}
-	if _, err := run(dir, "javac", append([]string{"-Xlint:all", "-Werror", "-d", p.JavaDir}, sources...)...); err != nil {
+	if p.JavaDir, err = javac(dir, p.JavaDir, sources); err != nil {
 		return nil, err
 	}
 	if _, err := run(dir, "cargo", "build", "--offline", "--release", "--quiet", "--target-dir", p.RustDir); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// javac compiles sources into a directory named by a hash of their content,
+// built aside and renamed into place: runs of different checkouts, or a
+// benchmark and a test at once, never see each other's half-written classes.
+func javac(dir, root string, sources []string) (string, error) {
+	h := sha256.New()
+	for _, s := range sources {
+		data, err := os.ReadFile(s)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(s), len(data))
+		h.Write(data)
+	}
+	out := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(root, "building-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := run(dir, "javac", append([]string{"-Xlint:all", "-Werror", "-d", tmp}, sources...)...); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if _, statErr := os.Stat(out); statErr != nil {
+			return "", err
+		}
+	}
+	return out, nil
 }
 
 // Result is what one program run printed and how it exited.
@@ -115,6 +161,20 @@ func (r Result) Lines() []string { return strings.Split(strings.TrimSuffix(r.Std
 
 // Last is the last line of stdout: a demo's verdict.
 func (r Result) Last() string { l := r.Lines(); return l[len(l)-1] }
+
+// JavaCmd is the command that runs a class's main, in languages/.
+func (p *Programs) JavaCmd(class string, args ...string) *exec.Cmd {
+	cmd := exec.Command("java", append([]string{"-cp", p.JavaDir, class}, args...)...)
+	cmd.Dir = p.Dir
+	return cmd
+}
+
+// RustCmd is the command that runs a release binary, in languages/.
+func (p *Programs) RustCmd(bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(p.RustDir, "release", bin), args...)
+	cmd.Dir = p.Dir
+	return cmd
+}
 
 // Java runs a class's main with the built classpath.
 func (p *Programs) Java(class string, args ...string) (Result, error) {

@@ -22,6 +22,26 @@ type Config struct {
 	Idempotent bool
 }
 
+// Run runs the sagas without formatting anything and returns how many
+// deliveries (saga steps) the services received: what the benchmark times.
+func Run(c Config) (deliveries int, err error) {
+	orders := saga.NewOrders(c.Orders, c.Seed)
+	plan := saga.NewPlan(orders, c.Seed, c.FaultRate)
+	services := map[string]*saga.Service{}
+	for _, name := range saga.Services {
+		if services[name], err = saga.NewService(name, saga.LedgerOptions{Inject: plan, UnsafeNoIdempotency: !c.Idempotent}); err != nil {
+			return 0, err
+		}
+	}
+	r := &runner{services: services, plan: plan}
+	for _, o := range orders {
+		if _, err := r.run(o); err != nil {
+			return 0, err
+		}
+	}
+	return r.deliveries, nil
+}
+
 // Summary runs the sagas and returns the deterministic summary, one line a
 // fact, as `saga.Main -summary` (Java) and `saga -summary` (Rust) print it.
 func Summary(c Config) ([]string, error) {

@@ -1,7 +1,5 @@
 package cqrs;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -176,7 +174,7 @@ public final class Main {
             return;
         }
         if (summary) {
-            Run r = run(cfg, new Narrator(new PrintStream(OutputStream.nullOutputStream())));
+            Run r = run(cfg, Narrator.silent());
             r.summary().forEach(System.out::println);
             System.exit(r.violations.isEmpty() ? 0 : 1);
         }

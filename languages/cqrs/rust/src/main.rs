@@ -23,7 +23,7 @@ fn start(args: Vec<String>) -> Result<bool, UsageError> {
     let only_summary = f.bool("summary", false)?;
     f.done()?;
     if only_summary {
-        let r = run(&c, &Narrator::new(Box::new(std::io::sink())));
+        let r = run(&c, &Narrator::silent());
         summary(&c, &r).iter().for_each(|l| println!("{l}"));
         return Ok(r.violations.is_empty());
     }

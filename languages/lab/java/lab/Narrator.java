@@ -19,8 +19,19 @@ public final class Narrator {
         this.out = out;
     }
 
+    /** A narrator that prints nothing: callers skip building lines when !enabled(). */
+    public static Narrator silent() {
+        return new Narrator(null);
+    }
+
+    public boolean enabled() {
+        return out != null;
+    }
+
     private synchronized void line(String s) {
-        out.println(s);
+        if (out != null) {
+            out.println(s);
+        }
     }
 
     public void act(String title) {

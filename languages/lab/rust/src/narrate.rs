@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Mutex;
 
 pub struct Narrator {
-    out: Mutex<Box<dyn Write + Send>>,
+    out: Mutex<Option<Box<dyn Write + Send>>>,
     state: Mutex<State>,
 }
 
@@ -18,7 +18,16 @@ struct State {
 
 impl Narrator {
     pub fn new(out: Box<dyn Write + Send>) -> Narrator {
-        Narrator { out: Mutex::new(out), state: Mutex::new(State::default()) }
+        Narrator { out: Mutex::new(Some(out)), state: Mutex::new(State::default()) }
+    }
+
+    /// A narrator that prints nothing: callers skip building lines when !enabled().
+    pub fn silent() -> Narrator {
+        Narrator { out: Mutex::new(None), state: Mutex::new(State::default()) }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.out.lock().unwrap().is_some()
     }
 
     /// Narrates to standard output.
@@ -27,8 +36,9 @@ impl Narrator {
     }
 
     fn line(&self, s: &str) {
-        let mut out = self.out.lock().unwrap();
-        let _ = writeln!(out, "{s}");
+        if let Some(out) = self.out.lock().unwrap().as_mut() {
+            let _ = writeln!(out, "{s}");
+        }
     }
 
     pub fn act(&self, title: &str) {

@@ -120,6 +120,8 @@ public final class Orchestrator {
     private void deliver(Key k, Order o) throws Ledger.Transient, Ledger.Declined {
         deliveries++;
         String effect = services.get(k.step().service).exec(k, o);
-        n.step(k.step().service, k + (effect.equals("duplicate") ? " absorbed as a duplicate (idempotency key)" : " " + effect));
+        if (n.enabled()) { // the hot path: no line to build when nobody reads it
+            n.step(k.step().service, k + (effect.equals("duplicate") ? " absorbed as a duplicate (idempotency key)" : " " + effect));
+        }
     }
 }

@@ -46,7 +46,9 @@ pub fn run(c: &Config, n: &Narrator) -> Run {
     let mut orch = Orchestrator { services: &services, plan: &plan, n, deliveries: 0 };
     let mut outcomes = Vec::new();
     for o in &orders {
-        n.act(&format!("{}: {}", o.id, o.what()));
+        if n.enabled() {
+            n.act(&format!("{}: {}", o.id, o.what()));
+        }
         outcomes.push((o.id.clone(), orch.run(o)));
     }
     let deliveries = orch.deliveries;
