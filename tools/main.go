@@ -5,6 +5,9 @@
 //	go run ./tools bench [NAME...]         run benchmarks into benchmarks/results/ (with the machine)
 //	go run ./tools benchtable              regenerate benchmarks/results/*.md from the *.txt runs
 //	go run ./tools demos                   list the demo modules, from go.work
+//	go run ./tools demo [NAME...] [-- ARGS] run the demos, ready ones first, building servers between
+//	go run ./tools doctor                  what is present and missing, and how to get each
+//	go run ./tools flake-hunt [-n 20] [-tier unit|integration] [MODULE...]
 package main
 
 import (
@@ -37,6 +40,14 @@ func main() {
 		err = runBenchTable(args)
 	case "demos":
 		err = runDemos(args)
+	case "demo":
+		err = runDemo(ctx, args)
+	case "doctor":
+		err = runDoctor(ctx)
+	case "flake-hunt":
+		err = runFlakeHunt(ctx, args)
+	case "burn":
+		runBurn()
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -57,5 +68,12 @@ commands:
   bench [NAME...]       run the benchmarks of the demo modules into benchmarks/results/
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
+  demo [NAME...] [-- ARGS]
+                        run the demos: those whose servers are ready first, then build the
+                        missing servers (a line per phase, go's output in a log), then the rest
+  doctor                list what is present and missing, with the command that gets each
+  flake-hunt [-n N] [-tier unit|integration] [MODULE...]
+                        run each module's tests N times with -race beside a CPU-bound process;
+                        print per test how many runs failed and the first failure
 `)
 }

@@ -137,6 +137,16 @@ type Pattern struct {
 	Invariant     string   `yaml:"invariant"`
 	Diagrams      []string `yaml:"diagrams"`
 	Needs         []string `yaml:"needs"`
+	// Switches turn off, one each, the safeguards the invariant depends on:
+	// with one, the demo must end VIOLATED showing Evidence.
+	Switches []Switch `yaml:"switches"`
+}
+
+// Switch is a demo flag that turns off one safeguard.
+type Switch struct {
+	Flag     string `yaml:"flag"`     // "-inbox=false"
+	Breaks   string `yaml:"breaks"`   // what it turns off
+	Evidence string `yaml:"evidence"` // text the VIOLATED last line must contain
 }
 
 // Allowed values of pattern.yaml fields.
