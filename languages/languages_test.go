@@ -3,6 +3,8 @@ package languages
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,4 +200,42 @@ func diff(want, got []string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestHostileExport: an export with random bytes, CRLF line ends, invalid
+// UTF-8 and near-miss numbers is cleaned the same way in the three
+// languages, and none of them crashes on it.
+func TestHostileExport(t *testing.T) {
+	p := Require(t)
+	dir := t.TempDir()
+	source := filepath.Join(dir, "hostile.csv")
+	if err := goworkflow.WriteDataset(3, 300, source); err != nil {
+		t.Fatal(err)
+	}
+	junk := make([]byte, 4096)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range junk {
+		junk[i] = byte(rng.UintN(256))
+	}
+	hostile := "\na,b,temperature,1772431200000,20,C\r\n\xff\xfe,b,temperature,1772431200000,20,C\n" +
+		"k1,m1,pressure,+1772431200000,0x1p7,bar\nk2,m1,pressure,1772431200000,1e400,bar\nk3,m1,pressure,1772431200000,.5,kPa\n" +
+		"k4,m1,vibration,1772431200000,5.,in/s\nk5,m1,vibration,1772431200000,1_0,mm/s\nk9,m1,pressure,1772431200000,0x_1p4,bar\nk10,m1,pressure,1772431200000,1e0_2,bar\nk11,m1,pressure,1772431200000,1_.5,bar\nk6,m1,vibration,1772431200000,Infinity,mm/s\n" +
+		" k7 , m1 ,temperature, 1772431200000 ,-40,C\nk8,m1,temperature,1772431200000,-40.0001,C\n,,,,,\n"
+	f, err := os.OpenFile(source, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(append(append(junk, hostile...), junk[:100]...)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	want := must(t)(goworkflow.Summary(context.Background(), source, dir, 1))
+	for lang, got := range summaries(t, p, pattern{name: "workflow"}, 0, "-source", source, "-poison", "1", "-store-delay-ms", "0") {
+		if got.Exit != 0 {
+			t.Errorf("%s exited %d on the hostile export: %s", lang, got.Exit, got.Stderr)
+		}
+		if d := diff(want, got.Lines()); d != "" {
+			t.Errorf("%s cleans the hostile export differently from Go (- Go, + %s):\n%s", lang, lang, d)
+		}
+	}
 }

@@ -70,6 +70,20 @@ public final class Main {
         }
     }
 
+    /**
+     * The export's lines as Go's bufio.Scanner splits them: on \n, without a trailing \r;
+     * bytes that are not UTF-8 become U+FFFD (and such a line is rejected), never an exception.
+     */
+    static List<String> readLines(Path source) throws java.io.IOException {
+        String text = new String(Files.readAllBytes(source), java.nio.charset.StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+        if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+            lines.remove(lines.size() - 1);
+        }
+        lines.replaceAll(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l);
+        return lines;
+    }
+
     static long fnv1a(long h, String s) {
         for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
             h = (h ^ (b & 0xff)) * 0x100000001b3L;
@@ -97,11 +111,11 @@ public final class Main {
     }
 
     static Run run(Config cfg) throws Exception {
-        List<String> lines = Files.readAllLines(cfg.source());
+        List<String> lines = readLines(cfg.source());
         List<String> poison = poisonKeys(lines, cfg.poison(), cfg.perturb());
         Store store = new Store(cfg.upsert());
         Pipeline p = new Pipeline(cfg.buffer(), cfg.fanOut(), cfg.batch(), cfg.attempts(), cfg.storeDelayMs(), cfg.bounded(), new LinkedHashSet<>(poison));
-        p.run(cfg.source(), store);
+        p.run(lines, store);
         List<String> violations = new ArrayList<>();
         // Checked from outside the stages: the source's own lines and the store's rows.
         Set<String> keys = new LinkedHashSet<>();

@@ -1,8 +1,5 @@
 package workflow;
 
-import java.io.BufferedReader;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -62,7 +59,7 @@ public final class Pipeline {
         return bounded ? new ArrayBlockingQueue<>(buffer) : new LinkedBlockingQueue<>(); // bounded=false: the unsafe switch
     }
 
-    void run(Path source, Store store) throws Exception {
+    void run(List<String> source, Store store) throws Exception {
         BlockingQueue<Line> raw = queue();
         BlockingQueue<Cleaned> cleaned = queue();
         BlockingQueue<Outcome> outcomes = queue();
@@ -86,14 +83,12 @@ public final class Pipeline {
         }
     }
 
-    private Void collect(Path source, BlockingQueue<Line> out) throws Exception {
-        try (BufferedReader r = Files.newBufferedReader(source)) {
-            int n = 0;
-            for (String s; (s = r.readLine()) != null; ) {
-                out.put(new Line(String.format("line-%06d", ++n), s));
-                long inFlight = collected.incrementAndGet() - settled.get();
-                peak.accumulateAndGet(inFlight, Math::max);
-            }
+    private Void collect(List<String> source, BlockingQueue<Line> out) throws Exception {
+        int n = 0;
+        for (String s : source) {
+            out.put(new Line(String.format("line-%06d", ++n), s));
+            long inFlight = collected.incrementAndGet() - settled.get();
+            peak.accumulateAndGet(inFlight, Math::max);
         }
         out.put(END_LINE);
         return null;

@@ -66,9 +66,10 @@ public record Reading(String key, String machine, String metric, long atMs, doub
             throw new Rejected("bad-timestamp");
         }
         double v;
-        if (DECIMAL.matcher(f[4]).matches() || HEX.matcher(f[4]).matches()) {
-            v = Double.parseDouble(f[4]);
-        } else if (SPECIAL.matcher(f[4]).matches()) {
+        String number = underscoreOK(f[4]) ? f[4].replace("_", "") : "not a number";
+        if (DECIMAL.matcher(number).matches() || HEX.matcher(number).matches()) {
+            v = Double.parseDouble(number);
+        } else if (SPECIAL.matcher(number).matches()) {
             v = Double.NaN;
         } else {
             throw new Rejected("bad-value");
@@ -85,6 +86,37 @@ public record Reading(String key, String machine, String metric, long atMs, doub
             throw new Rejected("out-of-range");
         }
         return new Reading(f[0], f[1], f[2], at, v);
+    }
+
+    /** Go's rule for underscores in a number: only between digits, or after a base prefix ("1_000.5", "0x_1p4"). */
+    static boolean underscoreOK(String s) {
+        char saw = '^';
+        int i = 0;
+        if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
+            s = s.substring(1);
+        }
+        boolean hex = false;
+        if (s.length() >= 2 && s.charAt(0) == '0' && "bBoOxX".indexOf(s.charAt(1)) >= 0) {
+            i = 2;
+            saw = '0';
+            hex = Character.toLowerCase(s.charAt(1)) == 'x';
+        }
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i), l = Character.toLowerCase(c);
+            if (c >= '0' && c <= '9' || hex && l >= 'a' && l <= 'f') {
+                saw = '0';
+            } else if (c == '_') {
+                if (saw != '0') {
+                    return false;
+                }
+                saw = '_';
+            } else if (saw == '_') {
+                return false;
+            } else {
+                saw = '!';
+            }
+        }
+        return saw != '_';
     }
 
     /** The analyze stage's alert level. */

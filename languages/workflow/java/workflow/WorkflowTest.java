@@ -43,7 +43,8 @@ public final class WorkflowTest {
             {"a,b,temprature,1772431200000,20,C", "unknown-metric"}, {"a,b,temperature,2026-03-02T06:00:00Z,20,C", "bad-timestamp"},
             {"a,b,temperature,1772431200000,n/a,C", "bad-value"}, {"a,b,temperature,1772431200000,NaN,C", "bad-value"},
             {"a,b,temperature,1772431200000,1.5d,C", "bad-value"}, {"a,b,temperature,1772431200000,20,kg", "unknown-unit"},
-            {"a,b,temperature,1772431200000,9999,C", "out-of-range"}};
+            {"a,b,temperature,1772431200000,9999,C", "out-of-range"}, {"a,b,temperature,1772431200000,1__0,C", "bad-value"},
+            {"a,b,temperature,1772431200000,_10,C", "bad-value"}, {"a,b,temperature,1772431200000,10_,C", "bad-value"}};
         for (String[] c : cases) {
             try {
                 Reading.parse(c[0]);
@@ -51,6 +52,11 @@ public final class WorkflowTest {
             } catch (Reading.Rejected r) {
                 assertEquals(c[1], r.kind, c[0]);
             }
+        }
+        try {
+            assertEquals(10.0, Reading.parse("a,b,vibration,1772431200000,1_0,mm/s").value(), "Go accepts digit separators");
+        } catch (Reading.Rejected r) {
+            throw new AssertionError("1_0 rejected: " + r.kind);
         }
         assertEquals(-0.001, Reading.round3(-0.0005), "round3 rounds half away from zero, like Go (Math.round would give 0)");
     }

@@ -27,8 +27,9 @@ fn start(args: Vec<String>) -> Result<bool, UsageError> {
     };
     let only_summary = f.bool("summary", false)?;
     f.done()?;
-    let text = std::fs::read_to_string(&source)
-        .map_err(|e| UsageError(format!("-source {source}: {e} (run from languages/, or name the export)")))?;
+    let bytes = std::fs::read(&source).map_err(|e| UsageError(format!("-source {source}: {e} (run from languages/, or name the export)")))?;
+    // bytes that are not UTF-8 become U+FFFD (and such a line is rejected); lines() splits like Go's bufio.Scanner
+    let text = String::from_utf8_lossy(&bytes);
     let r = run(&c, text.lines().map(str::to_string).collect());
     if only_summary {
         r.summary(&c).iter().for_each(|l| println!("{l}"));

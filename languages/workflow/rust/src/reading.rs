@@ -52,6 +52,10 @@ fn identifier(s: &str) -> bool {
 /// Go's ParseFloat syntax: decimal, hexadecimal with a p exponent, inf/infinity/nan.
 /// None is a syntax error; NaN stands for the specials (rejected as bad-value either way).
 fn go_float(s: &str) -> Option<f64> {
+    if !underscore_ok(s) {
+        return None;
+    }
+    let s = &s.replace('_', "");
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     let neg = s.starts_with('-');
     if ["inf", "infinity", "nan"].iter().any(|w| body.eq_ignore_ascii_case(w)) {
@@ -76,6 +80,26 @@ fn go_float(s: &str) -> Option<f64> {
         return None;
     }
     s.parse().ok()
+}
+
+/// Go's rule for underscores in a number: only between digits, or after a base prefix ("1_000.5", "0x_1p4").
+fn underscore_ok(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s).as_bytes();
+    let (mut saw, mut i, mut hex) = (b'^', 0, false);
+    if s.len() >= 2 && s[0] == b'0' && b"bBoOxX".contains(&s[1]) {
+        (i, saw, hex) = (2, b'0', s[1].to_ascii_lowercase() == b'x');
+    }
+    for &c in &s[i..] {
+        saw = match c {
+            b'0'..=b'9' => b'0',
+            _ if hex && c.is_ascii_hexdigit() => b'0',
+            b'_' if saw != b'0' => return false,
+            b'_' => b'_',
+            _ if saw == b'_' => return false,
+            _ => b'!',
+        };
+    }
+    saw != b'_'
 }
 
 impl Reading {
@@ -133,6 +157,9 @@ mod tests {
             ("a,b,temperature,1772431200000,n/a,C", "bad-value"),
             ("a,b,temperature,1772431200000,NaN,C", "bad-value"),
             ("a,b,temperature,1772431200000,20,kg", "unknown-unit"),
+            ("a,b,temperature,1772431200000,1__0,C", "bad-value"),
+            ("a,b,temperature,1772431200000,_10,C", "bad-value"),
+            ("a,b,temperature,1772431200000,10_,C", "bad-value"),
             ("a,b,temperature,1772431200000,9999,C", "out-of-range"),
         ] {
             assert_eq!(Reading::parse(raw), Err(kind), "{raw}");
@@ -144,5 +171,6 @@ mod tests {
         let r = Reading::parse(" a , b ,temperature,1772431200000,212,F").unwrap();
         assert_eq!((r.key.as_str(), r.value, r.level()), ("a", 100.0, "ok"));
         assert_eq!(Reading::parse("a,b,pressure,1772431200000,0x1p8,bar").unwrap().level(), "warn");
+        assert_eq!(Reading::parse("a,b,vibration,1772431200000,1_0,mm/s").unwrap().value, 10.0, "Go accepts digit separators");
     }
 }
