@@ -34,7 +34,7 @@ PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
 SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
 MERMAID  = node_modules/mermaid/dist/mermaid.min.js
 # languages/ runs its Java and Rust tests inside go test; say so when they will skip
-TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || \
+TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$HOME/.cargo/bin/$$t" ] || \
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \

@@ -75,6 +75,15 @@ func Build() (*Programs, error) {
 }
 
 func build() (*Programs, error) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		// rustup installs into ~/.cargo/bin and relies on a shell profile to
+		// put it on PATH; a CI shell may not have read one.
+		if home, err := os.UserHomeDir(); err == nil {
+			if bin := filepath.Join(home, ".cargo", "bin"); fileExists(filepath.Join(bin, "cargo")) {
+				os.Setenv("PATH", os.Getenv("PATH")+string(os.PathListSeparator)+bin)
+			}
+		}
+	}
 	var missing []string
 	for _, tool := range []string{"javac", "java", "cargo"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -112,6 +121,11 @@ func build() (*Programs, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // javac compiles sources into a directory named by a hash of their content,
