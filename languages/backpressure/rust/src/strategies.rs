@@ -24,6 +24,7 @@ pub trait Strategy {
 }
 
 /// The anti-pattern: a queue that never says no.
+#[derive(Default)]
 pub struct Unbounded(VecDeque<usize>);
 
 impl Unbounded {

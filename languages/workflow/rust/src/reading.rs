@@ -11,10 +11,13 @@ pub struct Reading {
     pub value: f64,
 }
 
-/// A metric's units (with the conversion to the canonical one), range and thresholds.
+/// A unit and the conversion from it to the metric's canonical unit.
+type Unit = (&'static str, fn(f64) -> f64);
+
+/// A metric's units, range and thresholds.
 struct Spec {
     name: &'static str,
-    units: &'static [(&'static str, fn(f64) -> f64)],
+    units: &'static [Unit],
     min: f64,
     max: f64,
     warn: f64,
@@ -87,7 +90,7 @@ fn underscore_ok(s: &str) -> bool {
     let s = s.strip_prefix(['+', '-']).unwrap_or(s).as_bytes();
     let (mut saw, mut i, mut hex) = (b'^', 0, false);
     if s.len() >= 2 && s[0] == b'0' && b"bBoOxX".contains(&s[1]) {
-        (i, saw, hex) = (2, b'0', s[1].to_ascii_lowercase() == b'x');
+        (i, saw, hex) = (2, b'0', s[1].eq_ignore_ascii_case(&b'x'));
     }
     for &c in &s[i..] {
         saw = match c {
