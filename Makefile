@@ -38,7 +38,7 @@ TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \
-        temporal-cli envtest dockerd npm languages
+        temporal-cli envtest dockerd npm site-test translations-refresh languages
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -72,10 +72,18 @@ check: npm ## contract, chapter template, metadata, every Mermaid block parsed i
 	@go run ./tools check
 	@$(MAKE) --no-print-directory docs
 
-docs: npm ## build the site into site/ with mkdocs --strict
+docs: npm ## build the site into site/ (English) and site/zh/ (Chinese) with mkdocs --strict
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
 	@mkdocs build --strict --quiet
-	@echo ">> site built in site/"
+	@mkdocs build --strict --quiet -f mkdocs.zh.yml
+	@echo ">> site built in site/ (English) and site/zh/ (Chinese)"
+
+site-test: ## load every nav page of the built site (both languages) in Chromium from 127.0.0.1 (after make docs)
+	@go run ./tools site-test
+
+translations-refresh: ## after reviewing a Chinese page against its source's change: FILE=docs-zh/<page>.md (several: FILE="a b")
+	@test -n "$(FILE)" || { echo "usage: make translations-refresh FILE=docs-zh/patterns/saga.md"; exit 2; }
+	@go run ./tools translations refresh $(FILE)
 
 docs-serve: npm ## serve the docs with live reload on http://127.0.0.1:8000
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
