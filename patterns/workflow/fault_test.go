@@ -1,21 +1,24 @@
 package workflow_test
 
+// The demo's fault tests: each safeguard switched off must end the demo
+// VIOLATED (TestIntegrationSwitches, switches_integration_test.go), -hold
+// must hold (hold_test.go), and bad flags are usage errors (flags_test.go).
+// The fault-injection tests of each engine are in its own package:
+// goroutines, workqueue, durable and argo.
+
 import (
 	"testing"
 
-	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/stretchr/testify/assert"
+
 	"github.com/patternlab/patternlab/patterns/workflow"
 )
 
-// Every safeguard the invariant depends on, turned off by its switch
-// (pattern.yaml lists them), makes the demo end VIOLATED with the evidence
-// in its last line; without a switch it holds. The faults the demo
-// schedules are the ones each safeguard exists for: duplicate lines and
-// repeated writes (-upsert), malformed lines and a poison reading
-// (-rejects), a slow scoring service (-bounded), a consumer killed between
-// its two commits (-ack-after-publish), a worker killed mid-activity
-// (-retry). The engine-level fault tests are in the engines' packages.
-func TestSwitches(t *testing.T) {
-	labtest.RequireTemporalCLI(t)
-	labtest.Switches(t, workflow.Command, "-records=200", "-fanout=2", "-ackwait=1s", "-heartbeat=1s")
+// The invariant the demo states names the bound only when the in-process
+// engine runs, and one store or several.
+func TestInvariantNamesWhatTheRunChecks(t *testing.T) {
+	assert.Equal(t, "the nats store holds the expected results; every input record is stored exactly once or rejected with a reason",
+		workflow.InvariantFor([]workflow.Engine{workflow.EngineNATS}))
+	assert.Contains(t, workflow.InvariantFor(workflow.Engines), "the goroutines, nats and temporal stores hold identical results")
+	assert.Contains(t, workflow.InvariantFor(workflow.Engines), "never holds more lines than its bound")
 }
