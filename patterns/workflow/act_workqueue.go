@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/deadletter"
+	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/natsembed"
 	"github.com/patternlab/patternlab/kit/poll"
 	"github.com/patternlab/patternlab/patterns/workflow/pipeline"
@@ -46,7 +47,7 @@ func (r *run) workQueue(ctx context.Context) (pipeline.Snapshot, error) {
 	if m.AckFirst {
 		r.n.Step("nats", "SWITCH -ack-after-publish=false: every consumer acknowledges its input before its output is stored")
 	}
-	var crash interface{ Fire(string, ...any) }
+	var crash *narrate.PlannedFault
 	if r.cfg.Crash {
 		m.Crash = workqueue.Crash{Consumer: victim, AfterBatches: 1}
 		crash = r.n.Plan("chaos", "SIGKILL "+victim+" between the two commits of its first batch")
@@ -80,7 +81,7 @@ func (r *run) workQueue(ctx context.Context) (pipeline.Snapshot, error) {
 		return pipeline.Snapshot{}, err
 	}
 	if crash != nil {
-		if err := r.awaitCrash(ctx, mr, crash.Fire); err != nil {
+		if err := r.awaitCrash(ctx, mr, crash); err != nil {
 			return pipeline.Snapshot{}, err
 		}
 	}
@@ -118,7 +119,7 @@ func (r *run) workQueue(ctx context.Context) (pipeline.Snapshot, error) {
 // that it died with work left, and starts it again. If the stage drains
 // before the victim ever took a batch, the fault never fires and the
 // verdict says so.
-func (r *run) awaitCrash(ctx context.Context, mr *workqueue.Run, fire func(string, ...any)) error {
+func (r *run) awaitCrash(ctx context.Context, mr *workqueue.Run, crash *narrate.PlannedFault) error {
 	p := mr.Process(victim)
 	died := false
 	err := poll.Until(ctx, 5*time.Millisecond, func() (bool, error) {
@@ -145,7 +146,7 @@ func (r *run) awaitCrash(ctx context.Context, mr *workqueue.Run, fire func(strin
 	if !r.cfg.Safeguards.AckAfterPublish {
 		order = "after it acknowledged its inputs and before their outputs were stored"
 	}
-	fire("%s died of SIGKILL in its first batch, %s", victim, order)
+	crash.Fire("%s died of SIGKILL in its first batch, %s", victim, order)
 	info, err := mr.ConsumerInfo(ctx, pipeline.Analyze)
 	if err != nil {
 		return err

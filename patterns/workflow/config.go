@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -214,17 +213,6 @@ func (c Config) minHeartbeat() time.Duration {
 	return 2 * (c.stageConfig(nil).WorstCase() + 300*time.Millisecond)
 }
 
-// ParseEngines reads a comma-separated engine list ("goroutines,nats").
-func ParseEngines(s string) []Engine {
-	var out []Engine
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, Engine(f))
-		}
-	}
-	return out
-}
-
 func engineList(es []Engine) string {
 	names := make([]string, len(es))
 	for i, e := range es {
@@ -247,8 +235,4 @@ func InvariantFor(es []Engine) string {
 		s += "; the in-process pipeline never holds more lines than its bound"
 	}
 	return s
-}
-
-func (c Config) String() string {
-	return fmt.Sprintf("%d records, seed %d, fan-out %d", c.Records, c.Seed, c.FanOut)
 }
