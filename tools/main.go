@@ -5,6 +5,8 @@
 //	go run ./tools bench [NAME...]         run benchmarks into benchmarks/results/ (with the machine)
 //	go run ./tools benchtable              regenerate benchmarks/results/*.md from the *.txt runs
 //	go run ./tools demos                   list the demo modules, from go.work
+//	go run ./tools learn export -lang en   the learning layer's pages, as JSON for the MkDocs hook
+//	go run ./tools quiz [-pattern P] [-level L] [-n N]   the interview bank in the terminal
 package main
 
 import (
@@ -37,6 +39,10 @@ func main() {
 		err = runBenchTable(args)
 	case "demos":
 		err = runDemos(args)
+	case "learn":
+		err = runLearn(ctx, args)
+	case "quiz":
+		err = runQuiz(args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -57,5 +63,9 @@ commands:
   bench [NAME...]       run the benchmarks of the demo modules into benchmarks/results/
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
+  learn export -lang L  the learning layer's generated pages as JSON (read by tools/mkdocs/learn.py)
+  learn messages        every user-facing error message the troubleshooting page lists
+  learn flags DIR       the flags of DIR's demo, read from its -h
+  quiz [-pattern P] [-level L] [-n N] [-lang zh]   the interview bank in the terminal (make quiz)
 `)
 }

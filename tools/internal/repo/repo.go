@@ -137,6 +137,12 @@ type Pattern struct {
 	Invariant     string   `yaml:"invariant"`
 	Diagrams      []string `yaml:"diagrams"`
 	Needs         []string `yaml:"needs"`
+	// Composes names the modules (patterns/ or industries/) this one is
+	// built from: it imports them, it does not copy them.
+	Composes []string `yaml:"composes"`
+	// Contrasts names the patterns that are alternatives to this one for the
+	// same problem (an operator's reconcile loop against a workflow's steps).
+	Contrasts []string `yaml:"contrasts"`
 }
 
 // Allowed values of pattern.yaml fields.

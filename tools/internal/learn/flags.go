@@ -1,0 +1,159 @@
+package learn
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/patternlab/patternlab/tools/internal/repo"
+)
+
+// Demos gives the flags of a module's demo (dir is "patterns/saga").
+type Demos interface {
+	Flags(dir string) (FlagSet, error)
+}
+
+// BuiltDemos reads each demo's flags from the demo itself: it builds
+// ./<dir>/cmd/demo and parses what `-h` prints, so a flag added or renamed
+// in the code is what the checks see, however the demo registers it.
+type BuiltDemos struct {
+	ctx  context.Context
+	r    *repo.Repo
+	mu   sync.Mutex
+	tmp  string
+	sets map[string]flagResult
+}
+
+type flagResult struct {
+	set FlagSet
+	err error
+}
+
+// NewBuiltDemos returns a reader that builds demos on first use into a
+// temporary directory; Close removes it.
+func NewBuiltDemos(ctx context.Context, r *repo.Repo) *BuiltDemos {
+	return &BuiltDemos{ctx: ctx, r: r, sets: map[string]flagResult{}}
+}
+
+// Close removes the built binaries.
+func (b *BuiltDemos) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tmp == "" {
+		return nil
+	}
+	return os.RemoveAll(b.tmp)
+}
+
+// Flags builds the demo of dir once and returns its flags.
+func (b *BuiltDemos) Flags(dir string) (FlagSet, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if res, ok := b.sets[dir]; ok {
+		return res.set, res.err
+	}
+	set, err := b.build(dir)
+	b.sets[dir] = flagResult{set, err}
+	return set, err
+}
+
+func (b *BuiltDemos) build(dir string) (FlagSet, error) {
+	if !b.r.Exists(dir + "/cmd/demo") {
+		return nil, fmt.Errorf("%s has no demo (%s/cmd/demo)", dir, dir)
+	}
+	if b.tmp == "" {
+		tmp, err := os.MkdirTemp("", "patternlab-demo-flags-")
+		if err != nil {
+			return nil, err
+		}
+		b.tmp = tmp
+	}
+	bin := filepath.Join(b.tmp, strings.ReplaceAll(dir, "/", "_"))
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./"+dir+"/cmd/demo")
+	build.Dir = b.r.Root
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build %s/cmd/demo to read its flags: %v\n%s", dir, err, out)
+	}
+	ctx, cancel = context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	help := exec.CommandContext(ctx, bin, "-h")
+	help.Env = demoEnv()
+	var out bytes.Buffer
+	help.Stdout, help.Stderr = &out, &out
+	_ = help.Run() // -h exits 0 or 2 depending on the flag set's error handling; the output is what counts
+	set := ParseUsage(out.String())
+	if len(set) == 0 {
+		return nil, fmt.Errorf("%s/cmd/demo -h printed no flags:\n%s", dir, out.String())
+	}
+	return set, nil
+}
+
+// demoEnv is the environment without the lab's own variables, so that a
+// demo asked for -h is not talked into being a worker process or dialing a
+// server.
+func demoEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PATTERNLAB_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// ParseUsage reads the flag package's PrintDefaults format:
+//
+//	-name type
+//	  	usage (default x)
+//	-v	usage of a one-letter boolean flag
+func ParseUsage(text string) FlagSet {
+	set := FlagSet{}
+	var last *Flag
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "  -"):
+			head, usage, sameLine := strings.Cut(line[3:], "\t")
+			f := strings.Fields(head)
+			if len(f) == 0 {
+				continue
+			}
+			fl := Flag{Name: f[0]}
+			if len(f) > 1 {
+				fl.Type = f[1]
+			}
+			if sameLine {
+				fl.Usage = strings.TrimSpace(usage)
+			}
+			set[fl.Name] = fl
+			l := set[fl.Name]
+			last = &l
+		case last != nil && strings.HasPrefix(line, "    \t"):
+			fl := set[last.Name]
+			fl.Usage = strings.TrimSpace(strings.TrimSpace(fl.Usage + " " + strings.TrimSpace(line)))
+			set[last.Name] = fl
+		}
+	}
+	return set
+}
+
+// StaticDemos is a fixed table of flag sets, for tests.
+type StaticDemos map[string]FlagSet
+
+// Flags returns the table's flags for dir.
+func (s StaticDemos) Flags(dir string) (FlagSet, error) {
+	if f, ok := s[dir]; ok {
+		return f, nil
+	}
+	return nil, fmt.Errorf("%s has no demo (%s/cmd/demo)", dir, dir)
+}
