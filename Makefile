@@ -29,7 +29,7 @@ SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
 MERMAID  = node_modules/mermaid/dist/mermaid.min.js
 
 .PHONY: help demo test test-integration bench check docs docs-serve lint new-pattern ci \
-        temporal-cli envtest dockerd npm
+        temporal-cli envtest dockerd npm quiz
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -75,6 +75,9 @@ lint: ## golangci-lint in every module (first run builds it)
 new-pattern: ## scaffold patterns/NAME (module, diagrams, chapter, go.work, nav) that passes check
 	@test -n "$(NAME)" || { echo "usage: make new-pattern NAME=circuit-breaker"; exit 2; }
 	@go run ./tools new-pattern $(NAME)
+
+quiz: ## the interview bank in the terminal (PATTERN=saga LEVEL=advanced N=10 QUIZ_LANG=zh)
+	@go run ./tools quiz -pattern "$(PATTERN)" -level "$(LEVEL)" -n "$(or $(N),10)" -lang "$(or $(QUIZ_LANG),en)"
 
 ci: ## what CI runs (.ci/run): install, start engines, test, check, docs, integration
 	@.ci/run

@@ -18,13 +18,25 @@ import (
 // reads from the code (messages, flags).
 func runLearn(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: learn export -lang en|zh | learn messages | learn flags NAME")
+		return fmt.Errorf("usage: learn check | learn export -lang en|zh | learn messages | learn flags DIR")
 	}
 	r, err := repo.Find(".")
 	if err != nil {
 		return err
 	}
 	switch args[0] {
+	case "check":
+		bad, _, err := learn.CheckRepo(ctx, r)
+		if err != nil {
+			return err
+		}
+		for _, b := range bad {
+			fmt.Fprintln(os.Stderr, b)
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("%d problems found", len(bad))
+		}
+		return nil
 	case "export":
 		fs := flag.NewFlagSet("learn export", flag.ExitOnError)
 		lang := fs.String("lang", "en", "language of the build: en or zh")

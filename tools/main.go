@@ -63,6 +63,7 @@ commands:
   bench [NAME...]       run the benchmarks of the demo modules into benchmarks/results/
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
+  learn check           the learning layer's rules only (make check runs them too)
   learn export -lang L  the learning layer's generated pages as JSON (read by tools/mkdocs/learn.py)
   learn messages        every user-facing error message the troubleshooting page lists
   learn flags DIR       the flags of DIR's demo, read from its -h

@@ -15,7 +15,8 @@ committed and nothing can go stale. This hook only places what the tool made:
 - links written against docs/ (`lab:page.md#anchor`, `laburl:`) become
   relative links for the page and the edition they land in: in the Chinese
   edition a chapter section that only the English chapter has links there;
-- Cytoscape.js is served from node_modules (the site needs no CDN).
+- Cytoscape.js is served from node_modules (the site needs no CDN);
+- the English edition's search finds Chinese names (see on_post_page).
 """
 import html
 import json
@@ -49,6 +50,22 @@ DEFAULT_TAGS = {
 SKIP = {"a", "abbr", "code", "pre", "kbd", "script", "style", "svg", "button", "select",
         "option", "textarea", "h1", "h2", "h3", "h4", "h5", "h6", "label", "output"}
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed", "track", "param"}
+
+# Material 8.2.5 builds its lunr index with the pipeline its English
+# translation names, "trimmer, stopWordFilter", and lunr's trimmer strips \W
+# from both ends of a token: a Chinese name is nothing but \W to it, so it
+# never reaches the index. The English edition drops the trimmer and splits on
+# punctuation instead, ASCII and CJK (Material's recommended separator, plus
+# the CJK marks), so "Saga 模式（长事务）" indexes as saga, 模式, 长事务. The
+# Chinese edition keeps Material's own Chinese setup (lunr's Japanese
+# segmenter).
+SEARCH_PIPELINE = '"search.config.pipeline": "trimmer, stopWordFilter"'
+SEARCH_SEPARATOR = '"search.config.separator": "[\\\\s\\\\-]+"'
+SEARCH_OVERRIDE = (
+    '"search.config.pipeline": "stopWordFilter"',
+    '"search.config.separator": ' + json.dumps(
+        r"""[\s\-,:;!?=\[\]()"'`/|*“”‘’，。、；：！？（）《》「」·]+|\.(?!\d)"""),
+)
 
 _state = {}
 
@@ -197,6 +214,12 @@ def _exact_case(spelling):
     return any(c.isupper() for c in spelling[1:])
 
 
+def on_post_page(output, page, config):
+    if _state.get("lang") != "en":
+        return output
+    return output.replace(SEARCH_PIPELINE, SEARCH_OVERRIDE[0]).replace(SEARCH_SEPARATOR, SEARCH_OVERRIDE[1])
+
+
 @event_priority(-50)
 def on_page_content(output, page, config, files):
     hover = _state.get("hover")
@@ -205,12 +228,15 @@ def on_page_content(output, page, config, files):
         return output
     regex, by, terms = hover
     used = set()
+    chapter = src in _state["export"]["related"]
 
     def wrap(m):
         text = m.group(0)
         for spelling, i in by.get(text.lower(), []):
             if _exact_case(spelling) and spelling != text:
                 continue
+            if chapter and src not in terms[i]["chapters"]:
+                continue  # on a chapter, only the chapter's own terms
             if i in used:
                 return text
             used.add(i)

@@ -24,6 +24,10 @@ type HoverTerm struct {
 	Match []string `json:"match"` // spellings, longest first
 	Title string   `json:"title"` // the definition
 	Href  string   `json:"href"`  // lab: link to its glossary entry
+	// Chapters are the chapters (docs-relative) the term belongs to: on a
+	// chapter page only its own terms are matched, so "command" in the edge
+	// chapter is not taken for the CQRS term.
+	Chapters []string `json:"chapters"`
 }
 
 // Export renders every generated page and section in lang.
@@ -58,10 +62,17 @@ func (s *Site) Export(lang string) *Export {
 		if lang == "zh" {
 			match = append(append([]string{strings.TrimSpace(zhCore(t.Zh))}, t.AliasesZh...), match...)
 		}
+		var chapters []string
+		for _, p := range t.Patterns {
+			if n := s.Graph.Node(p); n != nil && n.Chapter != "" {
+				chapters = append(chapters, n.Chapter)
+			}
+		}
 		e.Terms = append(e.Terms, HoverTerm{
-			Match: match,
-			Title: pick(lang, t.Def, t.DefZh),
-			Href:  "lab:" + pageOf("glossary") + "#" + termAnchor(t.ID),
+			Match:    match,
+			Title:    pick(lang, t.Def, t.DefZh),
+			Href:     "lab:" + pageOf("glossary") + "#" + termAnchor(t.ID),
+			Chapters: chapters,
 		})
 	}
 	return e

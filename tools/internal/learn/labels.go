@@ -1,5 +1,7 @@
 package learn
 
+import "fmt"
+
 // Languages the site is built in: "en" (mkdocs.yml) and "zh" (mkdocs.zh.yml).
 var Languages = []string{"en", "zh"}
 
@@ -33,8 +35,6 @@ var labels = map[string][2]string{
 	"level":           {"Level", "难度"},
 	"patterns":        {"Patterns", "模式"},
 	"seed":            {"from the seed's list", "源自原始大纲"},
-	"step":            {"Step", "第"},
-	"step-suffix":     {"", "步"},
 	"read":            {"Read", "阅读"},
 	"run":             {"Run", "运行"},
 	"exercise":        {"Exercise", "练习"},
@@ -83,6 +83,22 @@ var labels = map[string][2]string{
 		"Printed as `[demo] error: …` with the context the callers add; the demo exits with status 1. Read it with the lines just before it.",
 		"以 `[demo] error: …` 的形式打印，前面带有调用方补充的上下文；演示以退出码 1 结束。请结合它前面几行输出一起看。",
 	},
+}
+
+// stepTitle is "Step 3" in English, "第 3 步" in Chinese.
+func stepTitle(lang string, i int) string {
+	if lang == "zh" {
+		return fmt.Sprintf("第 %d 步", i)
+	}
+	return fmt.Sprintf("Step %d", i)
+}
+
+// colon joins a label and its text the way each language writes it.
+func colon(lang string) string {
+	if lang == "zh" {
+		return "："
+	}
+	return ": "
 }
 
 // L is a label in lang.

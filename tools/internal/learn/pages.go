@@ -96,7 +96,7 @@ func (s *Site) Interview(lang string) string {
 		if len(qs) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "## %s {#lab-interview-%s}\n\n", s.title(&n, lang), n.ID)
+		fmt.Fprintf(&b, "## %s {#%s}\n\n", s.title(&n, lang), interviewGroupAnchor(n.ID))
 		for _, q := range levelOrder(qs) {
 			fmt.Fprintf(&b, "<div class=\"lab-q\" data-patterns=\"%s\" data-level=\"%s\" markdown>\n\n", strings.Join(q.Patterns, " "), q.Level)
 			fmt.Fprintf(&b, "### %s {#%s}\n\n", pick(lang, q.Q, q.QZh), questionAnchor(q.ID))
@@ -131,14 +131,14 @@ func (s *Site) Paths(lang string) string {
 			if n == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "### %s %d%s: %s {#%s}\n\n", L(lang, "step"), i+1, L(lang, "step-suffix"), s.title(n, lang), stepAnchor(p.ID, i))
-			fmt.Fprintf(&b, "**%s** %s: %s\n\n", L(lang, "read"), s.docLink(DocRef{Page: n.Chapter, Anchor: st.Section}, lang), pick(lang, st.Read, st.ReadZh))
+			fmt.Fprintf(&b, "### %s%s%s {#%s}\n\n", stepTitle(lang, i+1), colon(lang), s.title(n, lang), stepAnchor(p.ID, i))
+			fmt.Fprintf(&b, "**%s** %s%s%s\n\n", L(lang, "read"), s.docLink(DocRef{Page: n.Chapter, Anchor: st.Section}, lang), colon(lang), pick(lang, st.Read, st.ReadZh))
 			fmt.Fprintf(&b, "**%s** %s\n\n", L(lang, "run"), codeSpan(DemoRef{Name: st.Pattern, Args: strings.Fields(st.Try)}.Command()))
 			fmt.Fprintf(&b, "**%s** %s\n\n", L(lang, "exercise"), strings.TrimSpace(pick(lang, st.Exercise, st.ExerciseZh)))
 		}
 		if p.Industry != "" {
 			if n := s.Graph.Node(p.Industry); n != nil && n.Kind == "industries" && n.Chapter != "" {
-				fmt.Fprintf(&b, "### %s: %s {#%s-capstone}\n\n", L(lang, "capstone"), s.title(n, lang), pathAnchor(p.ID))
+				fmt.Fprintf(&b, "### %s%s%s {#%s-capstone}\n\n", L(lang, "capstone"), colon(lang), s.title(n, lang), pathAnchor(p.ID))
 				fmt.Fprintf(&b, "**%s** %s · **%s** %s\n\n", L(lang, "read"), link(s.title(n, lang), n.Chapter, ""), L(lang, "run"), codeSpan(DemoRef{Name: n.ID}.Command()))
 			}
 		}
@@ -174,7 +174,7 @@ func (s *Site) Troubleshooting(lang string) string {
 			fmt.Fprintf(&b, "%s\n\n", l)
 		}
 	}
-	fmt.Fprintf(&b, "## %s {#lab-ts-errors}\n\n", L(lang, "errors"))
+	fmt.Fprintf(&b, "## %s {#%s}\n\n", L(lang, "errors"), anchorErrors)
 	groups := map[string][]Message{}
 	var dirs []string
 	for _, m := range s.Msgs {
@@ -217,7 +217,7 @@ func (s *Site) GraphPage(lang string) string {
 	b.WriteString(`<div id="lab-graph" class="lab-graph" aria-label="` + L(lang, "graph") + `"></div>` + "\n\n")
 	b.WriteString(`<script type="application/json" id="lab-graph-data">` + string(data) + "</script>\n")
 	b.WriteString(`<script src="laburl:assets/vendor/cytoscape.min.js"></script>` + "\n\n")
-	fmt.Fprintf(&b, "## %s {#lab-graph-edges}\n\n| %s | %s | %s |\n|---|---|---|\n", L(lang, "edges"), L(lang, "from"), L(lang, "relation"), L(lang, "to"))
+	fmt.Fprintf(&b, "## %s {#%s}\n\n| %s | %s | %s |\n|---|---|---|\n", L(lang, "edges"), anchorEdges, L(lang, "from"), L(lang, "relation"), L(lang, "to"))
 	for _, e := range s.Graph.Edges {
 		from, to := e.From, e.To
 		if e.Kind == EdgePrerequisite {
@@ -308,7 +308,7 @@ func (s *Site) Related(id, lang string) string {
 	for _, p := range s.Data.Paths.Paths {
 		for i, st := range p.Steps {
 			if st.Pattern == id {
-				steps = append(steps, link(fmt.Sprintf("%s %s %d%s", pick(lang, p.Title, p.TitleZh), L(lang, "step"), i+1, L(lang, "step-suffix")), pageOf("paths"), stepAnchor(p.ID, i)))
+				steps = append(steps, link(pick(lang, p.Title, p.TitleZh)+" "+stepTitle(lang, i+1), pageOf("paths"), stepAnchor(p.ID, i)))
 			}
 		}
 	}

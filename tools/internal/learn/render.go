@@ -192,6 +192,14 @@ func stepAnchor(id string, i int) string {
 }
 func topicAnchor(id string) string { return "lab-ts-" + id }
 
+// Sections of the generated pages that are not per record.
+const (
+	anchorErrors = "lab-ts-errors"
+	anchorEdges  = "lab-graph-edges"
+)
+
+func interviewGroupAnchor(module string) string { return "lab-interview-" + module }
+
 // Chapter sections the hook appends.
 const (
 	anchorRelated   = "lab-related"
@@ -236,6 +244,13 @@ func GeneratedAnchors(g *Graph, d *Data) map[string][]string {
 	}
 	for _, t := range d.Troubleshooting.Topics {
 		out[pageOf("troubleshooting")] = append(out[pageOf("troubleshooting")], topicAnchor(t.ID))
+	}
+	out[pageOf("troubleshooting")] = append(out[pageOf("troubleshooting")], anchorErrors)
+	out[pageOf("graph")] = append(out[pageOf("graph")], anchorEdges)
+	for _, n := range g.Modules() {
+		if len(questionsOf(d, n.ID)) > 0 {
+			out[pageOf("interview")] = append(out[pageOf("interview")], interviewGroupAnchor(n.ID))
+		}
 	}
 	return out
 }
