@@ -11,6 +11,8 @@ TEMPORAL_CLI_VERSION := v1.5.1
 KUBE_VERSION         := v1.37.2
 ETCD_VERSION         := v3.7.3
 GOLANGCI_LINT        := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+# go test with a summary and the whole output of every failed test, never cut
+GOTESTSUM            := go run gotest.tools/gotestsum@v1.13.0 --format pkgname-and-test-fails --format-hide-empty-pkg
 export TEMPORAL_CLI_VERSION KUBE_VERSION ETCD_VERSION
 
 # testcontainers-go on these machines: no reaper image can be pulled, and the
@@ -20,6 +22,10 @@ export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
 export DOCKER_BUILDKIT ?= 0
 
 RACE    ?= -race
+# extra go test flags; CI passes -count=1 so the test cache never replays a pass
+TESTFLAGS ?=
+# where make test and test-integration keep the JSON of their last run
+TESTLOGS  ?= $(or $(TMPDIR),/tmp)/patternlab-tests
 P       ?=
 ARGS    ?=
 MODULES  = $(patsubst $(CURDIR)/%,%,$(shell go list -m -f '{{.Dir}}'))
@@ -28,30 +34,30 @@ PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
 SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
 MERMAID  = node_modules/mermaid/dist/mermaid.min.js
 
-.PHONY: help demo test test-integration bench check docs docs-serve lint new-pattern ci \
-        temporal-cli envtest dockerd npm quiz
+.PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \
+        temporal-cli envtest dockerd npm site-test translations-refresh quiz
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: ## run every demo on embedded servers, one after another (P=<name> for one, ARGS='-flag=v')
-	@mods="$$(go run ./tools demos $(P))"; \
-	eval "$$(tools/servers/env.sh $$mods)"; \
-	failed=""; \
-	for m in $$mods; do \
-	  echo ">> make demo P=$${m##*/}: go run ./$$m/cmd/demo $(ARGS)"; \
-	  go run ./$$m/cmd/demo $(ARGS) || failed="$$failed $${m##*/}"; \
-	  echo; \
-	done; \
-	if [ -n "$$failed" ]; then echo ">> demos that did not hold:$$failed"; exit 1; fi; \
-	echo ">> every demo held its invariant: $$(echo $$mods | wc -w) run"
+demo: ## run every demo (ready ones first, then build missing servers, then the rest; P=<name> for one, ARGS='-flag=v')
+	@go run ./tools demo $(P) -- $(ARGS)
 
-test: ## go test -race in every module (embedded servers only; RACE= without a C compiler)
-	@$(SERVERS); go test $(RACE) $(PKGS)
+doctor: ## what is present and missing on this machine, and the command that gets each
+	@go run ./tools doctor
+
+test: ## go test -race in every module, P=<name> for one (embedded servers only; RACE= without a C compiler; TESTFLAGS=-count=1)
+	@$(SERVERS); mkdir -p $(TESTLOGS); \
+	pkgs="$(PKGS)"; if [ -d "$(P)" ]; then pkgs="./$(P)/..."; elif [ -n "$(P)" ]; then pkgs="./$$(go run ./tools demos $(P))/..."; fi; \
+	$(GOTESTSUM) --jsonfile $(TESTLOGS)/test.json -- $(RACE) $(TESTFLAGS) $$pkgs
 
 test-integration: ## tests with real servers in processes and containers (tag integration; starts nothing: see dockerd)
-	@$(SERVERS); go test -tags integration -count=1 -run Integration -timeout 30m $(PKGS)
+	@$(SERVERS); mkdir -p $(TESTLOGS); \
+	$(GOTESTSUM) --jsonfile $(TESTLOGS)/test-integration.json -- -tags integration -count=1 -run Integration -timeout 30m $(PKGS)
+
+flake-hunt: ## run tests N times beside a CPU-bound process, count failures per test (P=<name>, N=20, TIER=unit|integration)
+	@$(SERVERS); go run ./tools flake-hunt -n $(or $(N),$(if $(filter integration,$(TIER)),5,20)) -tier $(or $(TIER),unit) $(P)
 
 bench: ## run benchmarks into benchmarks/results/ (P=<name> for one; BENCHFLAGS=-count=5)
 	@$(SERVERS); go run ./tools bench $(P)
@@ -60,10 +66,18 @@ check: npm ## contract, chapter template, metadata, every Mermaid block parsed i
 	@go run ./tools check
 	@$(MAKE) --no-print-directory docs
 
-docs: npm ## build the site into site/ with mkdocs --strict
+docs: npm ## build the site into site/ (English) and site/zh/ (Chinese) with mkdocs --strict
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
 	@mkdocs build --strict --quiet
-	@echo ">> site built in site/"
+	@mkdocs build --strict --quiet -f mkdocs.zh.yml
+	@echo ">> site built in site/ (English) and site/zh/ (Chinese)"
+
+site-test: ## load every nav page of the built site (both languages) in Chromium from 127.0.0.1 (after make docs)
+	@go run ./tools site-test
+
+translations-refresh: ## after reviewing a Chinese page against its source's change: FILE=docs-zh/<page>.md (several: FILE="a b")
+	@test -n "$(FILE)" || { echo "usage: make translations-refresh FILE=docs-zh/patterns/saga.md"; exit 2; }
+	@go run ./tools translations refresh $(FILE)
 
 docs-serve: npm ## serve the docs with live reload on http://127.0.0.1:8000
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/

@@ -9,7 +9,11 @@
 //   - temporaldev: the cached Temporal dev server as a child process, or TEMPORAL_ADDRESS.
 //   - childproc: a worker in a child process (this program, re-executed) that can be SIGKILLed.
 //   - poll: wait for a condition there is no event for, until a deadline.
-//   - narrate: actor-prefixed steps, announced faults, the final invariant line.
-//   - labtest: a server per test, goleak for TestMain, skips for missing prerequisites.
+//   - narrate: actor-prefixed steps, planned and announced faults, one verdict on the last line.
+//   - demoflag: every demo's flags with their ranges; bad values are usage errors naming the flag.
+//   - deadletter: the stream where consumers send what they cannot use, with the reason.
+//   - logtail: the last lines of a child server's output, for its error.
+//   - labtest: a server per test, goleak for TestMain, skips for missing prerequisites,
+//     the switch test (every safeguard off makes the demo fail) and the flag fuzzer.
 //   - goimage: a Go main package as a FROM-scratch image, for integration tests.
 package kit

@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/kit/poll"
 )
 
 func TestMain(m *testing.M) { labtest.VerifyNoLeaks(m) }
@@ -28,10 +30,13 @@ func TestStartListensOnLoopbackWithJetStream(t *testing.T) {
 
 func TestRestartKeepsAcknowledgedMessages(t *testing.T) {
 	s := labtest.NATS(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	js := labtest.JetStream(t, s.ClientURL())
-	_, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "S", Subjects: []string{"s.>"}, Storage: jetstream.FileStorage})
+	reconnected := make(chan struct{}, 1)
+	nc := labtest.Conn(t, s.ClientURL(), nats.ReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} }))
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: "S", Subjects: []string{"s.>"}, Storage: jetstream.FileStorage})
 	require.NoError(t, err)
 	for range 5 {
 		_, err := js.Publish(ctx, "s.x", []byte("m"))
@@ -42,10 +47,27 @@ func TestRestartKeepsAcknowledgedMessages(t *testing.T) {
 	require.NoError(t, s.Restart())
 	assert.Equal(t, port, s.Port(), "restart keeps the port so clients reconnect")
 
-	require.Eventually(t, func() bool {
-		st, err := js.Stream(ctx, "S")
-		return err == nil && st.CachedInfo().State.Msgs == 5
-	}, 5*time.Second, 20*time.Millisecond, "all 5 acknowledged messages survive the restart")
+	// Wait on the reconnect itself, then for JetStream to have recovered
+	// the stream: each probe is short, so a probe sent while the server
+	// was still recovering cannot use up the whole deadline.
+	select {
+	case <-reconnected:
+	case <-ctx.Done():
+		t.Fatal("the client did not reconnect after the restart")
+	}
+	var msgs uint64
+	err = poll.Until(ctx, 20*time.Millisecond, func() (bool, error) {
+		probe, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		st, err := js.Stream(probe, "S")
+		if err != nil {
+			return false, nil
+		}
+		msgs = st.CachedInfo().State.Msgs
+		return true, nil
+	})
+	require.NoError(t, err, "the stream is back after the restart")
+	assert.Equal(t, uint64(5), msgs, "all 5 acknowledged messages survive the restart")
 }
 
 func TestShutdownRemovesTemporaryStore(t *testing.T) {

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nuid"
 )
 
 // ReadyTimeout bounds how long Start waits for the server to accept clients.
@@ -39,6 +41,12 @@ type Options struct {
 	Configure func(*server.Options)
 	// Log sends the server's own log to stderr (off by default: demos narrate).
 	Log bool
+	// Protect lists subjects only the module's own user may publish on. When
+	// set, the server has two users: the owner (ClientURL carries its
+	// credentials) may do anything; a guest (GuestURL) may not publish on
+	// these subjects nor call the JetStream API, so a foreign client cannot
+	// write into, purge or delete the module's streams. See Permissions.
+	Protect []string
 }
 
 // Server is a running in-process nats-server.
@@ -48,6 +56,8 @@ type Server struct {
 	store   string
 	tempDir bool
 	ns      *server.Server
+	owner   *url.Userinfo // nil unless Protect is set
+	guest   *url.Userinfo
 }
 
 // ErrNotReady is returned when the server did not accept clients in time.
@@ -56,6 +66,10 @@ var ErrNotReady = errors.New("nats-server not ready for connections")
 // Start starts a server and waits until it accepts client connections.
 func Start(o Options) (*Server, error) {
 	s := &Server{opts: o, port: o.Port, store: o.StoreDir}
+	if len(o.Protect) > 0 {
+		s.owner = url.UserPassword(OwnerUser, nuid.Next())
+		s.guest = url.UserPassword(GuestUser, nuid.Next())
+	}
 	if !o.NoJetStream && s.store == "" {
 		dir, err := os.MkdirTemp("", "patternlab-nats-*")
 		if err != nil {
@@ -86,6 +100,9 @@ func (s *Server) start() error {
 		JetStreamDomain: s.opts.Domain,
 		MaxPayload:      server.MAX_PAYLOAD_SIZE,
 	}
+	if s.owner != nil {
+		so.Users = s.users()
+	}
 	if s.opts.Configure != nil {
 		s.opts.Configure(so)
 	}
@@ -109,8 +126,19 @@ func (s *Server) start() error {
 	return nil
 }
 
-// ClientURL is the nats:// URL clients connect to.
-func (s *Server) ClientURL() string { return s.ns.ClientURL() }
+// ClientURL is the nats:// URL clients connect to (with the owner's
+// credentials when the server protects subjects).
+func (s *Server) ClientURL() string { return withUser(s.ns.ClientURL(), s.owner) }
+
+// GuestURL is the URL of a client that is not the module: it may publish
+// anywhere but on the protected subjects. It is ClientURL when nothing is
+// protected.
+func (s *Server) GuestURL() string {
+	if s.guest == nil {
+		return s.ClientURL()
+	}
+	return withUser(s.ns.ClientURL(), s.guest)
+}
 
 // Port is the client port the server listens on.
 func (s *Server) Port() int { return s.port }

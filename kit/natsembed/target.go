@@ -3,8 +3,11 @@ package natsembed
 import (
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nuid"
 )
 
 // Environment variables that point a demo at a real NATS deployment.
@@ -21,24 +24,60 @@ const (
 type Target struct {
 	URL      string
 	Embedded *Server // nil when external
+
+	mu      sync.Mutex
+	suffix  string
+	cleanup []func()
 }
 
 // External reports whether the target is a server this process did not start.
 func (t *Target) External() bool { return t.Embedded == nil }
 
-// Close shuts down the embedded server, if any.
+// Close runs the cleanups registered with OnClose, newest first, then shuts
+// down the embedded server, if any. It is safe to call more than once.
 func (t *Target) Close() {
+	t.mu.Lock()
+	fns := t.cleanup
+	t.cleanup = nil
+	t.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
 	if t.Embedded != nil {
 		t.Embedded.Shutdown()
 	}
 }
 
+// OnClose registers a cleanup for Close: on a shared server a demo deletes
+// every stream, consumer and bucket it created, and only those.
+func (t *Target) OnClose(f func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.cleanup = append(t.cleanup, f)
+}
+
+// Unique names a resource (stream, consumer, bucket, subject token) so it
+// cannot collide with what others keep on a shared server: base itself on
+// an embedded server, base_<run id> on an external one (the same id for
+// every name of one Target, so related names stay recognisable).
+func (t *Target) Unique(base string) string {
+	if !t.External() {
+		return base
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.suffix == "" {
+		t.suffix = strings.ToLower(nuid.Next()[16:])
+	}
+	return base + "_" + t.suffix
+}
+
 // Describe says in one line what the target is, for the narration.
 func (t *Target) Describe() string {
 	if t.External() {
-		return fmt.Sprintf("external NATS at %s (from %s)", t.URL, EnvURL)
+		return fmt.Sprintf("external NATS at %s (from %s): only uniquely named streams are created, and deleted on exit", Redact(t.URL), EnvURL)
 	}
-	return fmt.Sprintf("embedded nats-server with JetStream at %s", t.URL)
+	return fmt.Sprintf("embedded nats-server with JetStream at %s", Redact(t.URL))
 }
 
 // FromEnv returns the server named by NATS_URL, or starts an embedded one

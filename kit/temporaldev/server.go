@@ -22,6 +22,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/patternlab/patternlab/kit/logtail"
 	"github.com/patternlab/patternlab/kit/poll"
 )
 
@@ -54,7 +55,8 @@ type Options struct {
 	// DynamicConfig sets server dynamic configuration values, as JSON values
 	// (e.g. "history.transferProcessorMaxPollRPS": "1000").
 	DynamicConfig map[string]string
-	// Log receives the server's output (default: discarded).
+	// Log receives the server's output too (its last lines are always kept
+	// for the error when it fails to start or dies).
 	Log io.Writer
 }
 
@@ -68,6 +70,8 @@ type Server struct {
 	tempDir string
 	cmd     *exec.Cmd
 	done    chan struct{}
+	tail    *logtail.Tail // the server's last lines, for errors
+	exitErr error         // how the process exited; set before done closes
 }
 
 // CLIPath returns the Temporal CLI named by TEMPORAL_CLI, or ErrNoCLI.
@@ -108,18 +112,30 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 		s.tempDir, s.db = dir, filepath.Join(dir, "temporal.db")
 	}
-	if s.port, err = freePort(); err != nil {
-		return nil, err
+	// The ports are picked free, then bound by the server: another process
+	// can take one in between (packages test in parallel), and so can the
+	// dev server's own internal ports. A server that dies of a taken port is
+	// started again on new ports, a few times.
+	for attempt := 1; ; attempt++ {
+		if s.port, err = freePort(); err != nil {
+			return nil, err
+		}
+		if s.uiPort, err = freePort(); err != nil {
+			return nil, err
+		}
+		err = s.start(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if attempt == startAttempts || !s.tail.Contains("address already in use") || ctx.Err() != nil {
+			s.cleanup()
+			return nil, err
+		}
 	}
-	if s.uiPort, err = freePort(); err != nil {
-		return nil, err
-	}
-	if err := s.start(ctx); err != nil {
-		s.cleanup()
-		return nil, err
-	}
-	return s, nil
 }
+
+// startAttempts bounds the retries of Start on a port taken meanwhile.
+const startAttempts = 4
 
 func (s *Server) start(ctx context.Context) error {
 	args := []string{"server", "start-dev",
@@ -142,19 +158,50 @@ func (s *Server) start(ctx context.Context) error {
 		args = append(args, "--headless")
 	}
 	cmd := exec.Command(s.bin, args...)
-	cmd.Stdout, cmd.Stderr = s.opts.Log, s.opts.Log
+	s.tail = &logtail.Tail{}
+	var out io.Writer = s.tail
+	if s.opts.Log != nil {
+		out = io.MultiWriter(s.tail, s.opts.Log)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
 	// The server must not outlive the demo or test that started it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start temporal dev server: %w", err)
 	}
 	s.cmd, s.done = cmd, make(chan struct{})
-	go func() { _ = cmd.Wait(); close(s.done) }()
+	go func() { s.exitErr = cmd.Wait(); close(s.done) }()
 	if err := waitReady(ctx, s.Address(), s.done); err != nil {
+		select {
+		case <-s.done:
+			err = fmt.Errorf("%w (%v)", err, s.exitErr)
+		default:
+		}
 		s.Stop()
+		if last := s.tail.Indented("    "); last != "" {
+			err = fmt.Errorf("%w; the server's last output:\n%s", err, last)
+		}
 		return err
 	}
 	return nil
+}
+
+// Done is closed when the server process exits; Err then says how, with its
+// last output.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// Err describes how the server exited, with its last lines of output; nil
+// while it runs or after a Stop.
+func (s *Server) Err() error {
+	select {
+	case <-s.done:
+	default:
+		return nil
+	}
+	if s.cmd == nil {
+		return nil
+	}
+	return fmt.Errorf("temporal dev server at %s exited (%v); its last output:\n%s", s.Address(), s.exitErr, s.tail.Indented("    "))
 }
 
 // Address is the frontend's host:port.
@@ -216,9 +263,13 @@ func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
 			return false, fmt.Errorf("temporal dev server exited before it was ready (last probe: %v)", last)
 		default:
 		}
+		// a short probe: one that waits for a dead server would outlast
+		// the process exit it should notice
+		probe, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
 		nc, err := client.NewNamespaceClient(client.Options{HostPort: addr, Logger: quietLogger{}})
 		if err == nil {
-			_, err = nc.Describe(ctx, "default")
+			_, err = nc.Describe(probe, "default")
 			nc.Close()
 		}
 		last = err

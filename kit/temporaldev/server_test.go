@@ -83,3 +83,36 @@ func TestAvailableSaysWhyThereIsNoTemporal(t *testing.T) {
 	t.Setenv(temporaldev.EnvAddress, "temporal.example:7233")
 	require.NoError(t, temporaldev.Available(), "an external server needs no CLI")
 }
+
+// A server that cannot start says why with its own last lines: here the
+// "CLI" is a script that complains and exits.
+func TestFailedStartShowsTheServersLastOutput(t *testing.T) {
+	script := t.TempDir() + "/temporal"
+	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\necho 'unable to open database file: out of memory (14)' >&2\nexit 3\n"), 0o755))
+	t.Setenv(temporaldev.EnvCLI, script)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := temporaldev.Start(ctx, temporaldev.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "exited before it was ready")
+	assert.Contains(t, err.Error(), "exit status 3")
+	assert.Contains(t, err.Error(), "unable to open database file: out of memory (14)")
+}
+
+// A port taken between the pick and the bind is retried on new ports; a
+// server that keeps failing for another reason is not.
+func TestStartRetriesATakenPort(t *testing.T) {
+	dir := t.TempDir()
+	script := dir + "/temporal"
+	// fails with a bind error the first time, then "starts" and exits with
+	// another error: the second error is what Start reports.
+	body := "#!/bin/sh\nif [ ! -f " + dir + "/tried ]; then touch " + dir + "/tried; echo 'listen tcp 127.0.0.1:7234: bind: address already in use' >&2; exit 1; fi\necho 'second attempt: config broken' >&2; exit 4\n"
+	require.NoError(t, os.WriteFile(script, []byte(body), 0o755))
+	t.Setenv(temporaldev.EnvCLI, script)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := temporaldev.Start(ctx, temporaldev.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "second attempt: config broken")
+	assert.NotContains(t, err.Error(), "address already in use")
+}

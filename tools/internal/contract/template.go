@@ -22,6 +22,31 @@ var Sections = []string{
 	"References",
 }
 
+// CaseSections are the `##` headings of an industry case chapter
+// (docs/industries/<name>.md), in this order.
+var CaseSections = []string{
+	"Business background",
+	"Architecture",
+	"Technology choices and alternatives",
+	"Implementation walkthrough",
+	"Run it",
+	"Problems met and how they were solved",
+	"Tests and fault injection",
+	"Results",
+	"Lessons and anti-patterns",
+	"How real systems do it",
+	"References",
+}
+
+// sectionsOf is the template of a module's chapter, with the sections that
+// must include its diagrams and its benchmark table.
+func sectionsOf(kind string) (sections []string, diagrams, bench string) {
+	if kind == "industries" {
+		return CaseSections, "Architecture", "Results"
+	}
+	return Sections, "Diagrams", "Benchmarks"
+}
+
 // EngineeringReading is the `###` subsection required under the formal model.
 const EngineeringReading = "Engineering reading"
 
@@ -39,7 +64,7 @@ var RequiredFiles = []RequiredFile{
 	{"README.md", "", "how to run it and a map of the files"},
 	{"doc.go", "", "the package documentation"},
 	{"demo.go", "func Demo(", "the demo as a library function tests can run"},
-	{"cmd/demo/main.go", "narrate.Run(", "the thin demo entry point"},
+	{"cmd/demo/main.go", "narrate.Main(", "the thin demo entry point: os.Exit(narrate.Main(<pkg>.Command))"},
 	{"example_test.go", "// Output:", "an Example verifying the narration"},
 	{"fault_test.go", "func Test", "a fault-injection test asserting the invariant"},
 	{"bench_test.go", "func Benchmark", "the benchmarks make bench collects"},

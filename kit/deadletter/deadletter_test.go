@@ -1,0 +1,42 @@
+package deadletter_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/patternlab/patternlab/kit/deadletter"
+	"github.com/patternlab/patternlab/kit/labtest"
+)
+
+func TestMain(m *testing.M) { labtest.VerifyNoLeaks(m) }
+
+func TestSendKeepsReasonSubjectAndHeaders(t *testing.T) {
+	s := labtest.NATS(t)
+	js := labtest.JetStream(t, s.ClientURL())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q, err := deadletter.Open(ctx, js, "TOY_DLQ", "toy.dlq")
+	require.NoError(t, err)
+
+	orig := nats.NewMsg("toy.payments")
+	orig.Header.Set("Nats-Msg-Id", "pay-7")
+	orig.Data = []byte("{not json")
+	require.NoError(t, q.Send(ctx, "malformed", deadletter.FromMsg(orig, "malformed JSON")))
+	require.NoError(t, q.Send(ctx, "malformed", deadletter.Letter{Subject: "toy.payments", Data: []byte("{}"), Reason: "zero amount"}))
+	require.NoError(t, q.Send(ctx, "malformed", deadletter.Letter{Subject: "toy.payments", Data: []byte("[]"), Reason: "zero amount"}))
+	assert.ErrorIs(t, q.Send(ctx, "x", deadletter.Letter{Subject: "toy.payments"}), deadletter.ErrNoReason)
+
+	letters, err := deadletter.Read(ctx, js, q.Stream())
+	require.NoError(t, err)
+	require.Len(t, letters, 3)
+	assert.Equal(t, "toy.payments", letters[0].Subject)
+	assert.Equal(t, "malformed JSON", letters[0].Reason)
+	assert.Equal(t, "pay-7", letters[0].Header.Get("Nats-Msg-Id"))
+	assert.Equal(t, []byte("{not json"), letters[0].Data)
+	assert.Equal(t, []deadletter.ReasonCount{{"zero amount", 2}, {"malformed JSON", 1}}, deadletter.CountByReason(letters))
+}

@@ -1,0 +1,84 @@
+// Package logtail keeps the last lines a child server wrote, so that when it
+// fails to start or dies the error can say why instead of "exited".
+package logtail
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+)
+
+// Tail is an io.Writer that keeps the last Lines lines (default 40) and the
+// line being written, each cut to 1 KiB. It is safe for concurrent use.
+type Tail struct {
+	Lines   int
+	mu      sync.Mutex
+	partial []byte
+	lines   []string
+}
+
+const maxLine = 1 << 10
+
+// Write keeps the lines of p; a line without its newline waits for the rest.
+func (t *Tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			t.partial = appendCapped(t.partial, p)
+			break
+		}
+		t.partial = appendCapped(t.partial, p[:i])
+		t.push(string(t.partial))
+		t.partial = t.partial[:0]
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+func appendCapped(dst, p []byte) []byte {
+	if room := maxLine - len(dst); room < len(p) {
+		return append(dst, p[:max(room, 0)]...)
+	}
+	return append(dst, p...)
+}
+
+func (t *Tail) push(line string) {
+	limit := t.Lines
+	if limit <= 0 {
+		limit = 40
+	}
+	t.lines = append(t.lines, line)
+	if len(t.lines) > limit {
+		t.lines = append(t.lines[:0], t.lines[len(t.lines)-limit:]...)
+	}
+}
+
+// String is the kept lines, oldest first, with a line not yet ended last.
+func (t *Tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := strings.Join(t.lines, "\n")
+	if len(t.partial) > 0 {
+		if out != "" {
+			out += "\n"
+		}
+		out += string(t.partial)
+	}
+	return out
+}
+
+// Contains reports whether a kept line contains s.
+func (t *Tail) Contains(s string) bool { return strings.Contains(t.String(), s) }
+
+// Indented is String with every line indented, for an error message; "" when
+// nothing was written.
+func (t *Tail) Indented(prefix string) string {
+	s := t.String()
+	if s == "" {
+		return ""
+	}
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
