@@ -11,7 +11,7 @@ committed and nothing can go stale. This hook only places what the tool made:
   learning paths, and the glossary terms, FAQ entries and interview
   questions that belong to it);
 - the first use of a glossary term on a page shows its definition on hover;
-- every page has tags;
+- every page but the tags index has tags;
 - links written against docs/ (`lab:page.md#anchor`, `laburl:`) become
   relative links for the page and the edition they land in: in the Chinese
   edition a chapter section that only the English chapter has links there;
@@ -34,14 +34,13 @@ EDITIONS = {"en": ("docs", ""), "zh": ("docs-zh", "zh/")}  # docs dir, URL prefi
 VENDOR = [  # (file in the repository, where the site serves it)
     ("node_modules/cytoscape/dist/cytoscape.min.js", "assets/vendor/cytoscape.min.js"),
 ]
-SHARED = "assets/learn"  # docs/ assets the Chinese edition serves too
 MARKER = re.compile(r"<!-- learn:([a-z-]+) -->")
 LAB_LINK = re.compile(r"\]\(lab:([^)#\s]+)(?:#([^)\s]+))?\)")
 LAB_URL = re.compile(r"laburl:([A-Za-z0-9_./-]+)(?:#([A-Za-z0-9_-]+))?")
 CODE_LINK = re.compile(r"\[([^\]]*)\]\(labcode:([^)#\s]+)(?:#L(\d+))?\)")
+TAGS_INDEX = "tags.md"  # the tags plugin's index: it lists the tags, it has none
 DEFAULT_TAGS = {
     "index.md": ["overview"],
-    "tags.md": ["tags"],
     "contributing.md": ["contributing"],
     "patterns/index.md": ["catalog"],
     "learn/index.md": ["learning"],
@@ -104,14 +103,7 @@ def on_files(files, config):
         if not os.path.exists(path):
             raise PluginError(f"learn.py: {src} is missing: run `npm ci` (make docs does)")
         files.append(_file_as(path, dest, config))
-    if language(config) != "en":
-        en_docs = os.path.join(ROOT, EDITIONS["en"][0])
-        for dirpath, _, names in os.walk(os.path.join(en_docs, SHARED)):
-            for name in sorted(names):
-                rel = os.path.relpath(os.path.join(dirpath, name), en_docs).replace(os.sep, "/")
-                if rel not in have:
-                    files.append(File(rel, en_docs, config["site_dir"], config["use_directory_urls"]))
-    return files
+    return files  # the Chinese edition gets docs/assets/learn/ from i18n.py, with the rest of docs/assets/
 
 
 def _file_as(path, dest, config):
@@ -128,7 +120,7 @@ def on_page_markdown(markdown, page, config, files):
     markdown = MARKER.sub(lambda m: export["pages"].get(m.group(1), m.group(0)), markdown)
     if src in export["related"]:
         markdown = markdown.rstrip("\n") + "\n\n" + export["related"][src]
-    if not page.meta.get("tags"):
+    if not page.meta.get("tags") and src != TAGS_INDEX:
         page.meta["tags"] = export["tags"].get(src) or DEFAULT_TAGS.get(src) or [src.split("/")[0] if "/" in src else "overview"]
     markdown = LAB_LINK.sub(lambda m: "](" + _link(page, files, config, m.group(1), m.group(2), md=True) + ")", markdown)
     markdown = LAB_URL.sub(lambda m: _link(page, files, config, m.group(1), m.group(2), md=False), markdown)

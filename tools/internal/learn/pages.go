@@ -279,12 +279,8 @@ func (s *Site) Related(id, lang string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s {#%s}\n\n", L(lang, "related"), anchorRelated)
-	if t := s.namingTerm(id); t != nil {
-		name := t.Zh
-		if lang == "zh" {
-			name = t.En
-		}
-		fmt.Fprintf(&b, "**%s:** %s\n\n", L(lang, "chinese-name"), name)
+	if names := s.otherNames(n, lang); len(names) > 0 {
+		fmt.Fprintf(&b, "**%s%s**%s%s\n\n", L(lang, "chinese-name"), strings.TrimSpace(colon(lang)), strings.TrimLeft(colon(lang), "：:"), strings.Join(names, " · "))
 	}
 	b.WriteString("| | |\n|---|---|\n")
 	row := func(key string, ids []string) {

@@ -108,11 +108,45 @@ func (s *Site) title(n *Node, lang string) string {
 		return pick(lang, industryTitles[name][0], industryTitles[name][1])
 	}
 	if lang == "zh" {
+		if n.Meta != nil && hasHan(n.Meta.Zh.Title) {
+			return n.Meta.Zh.Title // pattern.yaml's zh.title: the module's own fact
+		}
 		if t := s.namingTerm(n.ID); t != nil {
 			return t.Zh
 		}
 	}
 	return n.Title
+}
+
+// otherNames are a module's names in the language the build is not in: in
+// English its Chinese title and the Chinese term that names it (so the
+// search index has them), in Chinese its English title.
+func (s *Site) otherNames(n *Node, lang string) []string {
+	if lang == "zh" {
+		return []string{n.Title}
+	}
+	var names []string
+	add := func(x string) {
+		for i, y := range names {
+			switch {
+			case !hasHan(x) || strings.Contains(y, x):
+				return
+			case strings.Contains(x, y):
+				names[i] = x
+				return
+			}
+		}
+		if hasHan(x) {
+			names = append(names, x)
+		}
+	}
+	if n.Meta != nil {
+		add(n.Meta.Zh.Title)
+	}
+	if t := s.namingTerm(n.ID); t != nil {
+		add(t.Zh)
+	}
+	return names
 }
 
 func (s *Site) namingTerm(module string) *Term {
