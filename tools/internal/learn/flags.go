@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -20,14 +19,15 @@ type Demos interface {
 	Flags(dir string) (FlagSet, error)
 }
 
-// BuiltDemos reads each demo's flags from the demo itself: it builds
-// ./<dir>/cmd/demo and parses what `-h` prints, so a flag added or renamed
-// in the code is what the checks see, however the demo registers it.
+// BuiltDemos reads each demo's flags from the demo itself: it runs
+// `go run ./<dir>/cmd/demo -h` and parses what the flag package prints, so a
+// flag added or renamed in the code is what the checks see, however the demo
+// registers it. go run caches the executables it builds, the same ones
+// `make demo` runs, so a demo already run costs no build here.
 type BuiltDemos struct {
 	ctx  context.Context
 	r    *repo.Repo
 	mu   sync.Mutex
-	tmp  string
 	sets map[string]flagResult
 }
 
@@ -36,63 +36,41 @@ type flagResult struct {
 	err error
 }
 
-// NewBuiltDemos returns a reader that builds demos on first use into a
-// temporary directory; Close removes it.
+// NewBuiltDemos returns a reader of the demos' flags.
 func NewBuiltDemos(ctx context.Context, r *repo.Repo) *BuiltDemos {
 	return &BuiltDemos{ctx: ctx, r: r, sets: map[string]flagResult{}}
 }
 
-// Close removes the built binaries.
-func (b *BuiltDemos) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.tmp == "" {
-		return nil
-	}
-	return os.RemoveAll(b.tmp)
-}
+// Close releases nothing today; it keeps the reader's life explicit.
+func (b *BuiltDemos) Close() error { return nil }
 
-// Flags builds the demo of dir once and returns its flags.
+// Flags runs the demo of dir once with -h and returns its flags.
 func (b *BuiltDemos) Flags(dir string) (FlagSet, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if res, ok := b.sets[dir]; ok {
 		return res.set, res.err
 	}
-	set, err := b.build(dir)
+	set, err := b.read(dir)
 	b.sets[dir] = flagResult{set, err}
 	return set, err
 }
 
-func (b *BuiltDemos) build(dir string) (FlagSet, error) {
+func (b *BuiltDemos) read(dir string) (FlagSet, error) {
 	if !b.r.Exists(dir + "/cmd/demo") {
 		return nil, fmt.Errorf("%s has no demo (%s/cmd/demo)", dir, dir)
 	}
-	if b.tmp == "" {
-		tmp, err := os.MkdirTemp("", "patternlab-demo-flags-")
-		if err != nil {
-			return nil, err
-		}
-		b.tmp = tmp
-	}
-	bin := filepath.Join(b.tmp, strings.ReplaceAll(dir, "/", "_"))
-	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Minute)
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Minute) // a cold build of the Kubernetes or Temporal modules
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./"+dir+"/cmd/demo")
-	build.Dir = b.r.Root
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build %s/cmd/demo to read its flags: %v\n%s", dir, err, out)
-	}
-	ctx, cancel = context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	help := exec.CommandContext(ctx, bin, "-h")
-	help.Env = demoEnv()
+	cmd := exec.CommandContext(ctx, "go", "run", "./"+dir+"/cmd/demo", "-h")
+	cmd.Dir = b.r.Root
+	cmd.Env = demoEnv()
 	var out bytes.Buffer
-	help.Stdout, help.Stderr = &out, &out
-	_ = help.Run() // -h exits 0 or 2 depending on the flag set's error handling; the output is what counts
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run() // -h exits 0 or 2 depending on the flag set's error handling; the output is what counts
 	set := ParseUsage(out.String())
 	if len(set) == 0 {
-		return nil, fmt.Errorf("%s/cmd/demo -h printed no flags:\n%s", dir, out.String())
+		return nil, fmt.Errorf("go run ./%s/cmd/demo -h printed no flags (%v):\n%s", dir, err, out.String())
 	}
 	return set, nil
 }
