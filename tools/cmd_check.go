@@ -11,6 +11,7 @@ import (
 	"github.com/patternlab/patternlab/tools/internal/contract"
 	"github.com/patternlab/patternlab/tools/internal/learn"
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
+	"github.com/patternlab/patternlab/tools/internal/otherlang"
 	"github.com/patternlab/patternlab/tools/internal/repo"
 )
 
@@ -26,6 +27,11 @@ func runCheck(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	pasted, err := otherlang.Check(r) // "Other languages" shows compiled files only
+	if err != nil {
+		return err
+	}
+	findings = append(findings, pasted...)
 	var bad []string
 	for _, f := range findings {
 		bad = append(bad, f.String())
