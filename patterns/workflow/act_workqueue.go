@@ -231,7 +231,8 @@ func (r *run) publishNotALine(ctx context.Context, js jetstream.JetStream, topo 
 }
 
 // rejections narrates what the rejections stream holds: every rejected
-// line, each with its reason in a header.
+// line, each with its reason in a header. It reads the stream by sequence,
+// as the server holds it, with no consumer and nothing to wait for.
 func (r *run) rejections(ctx context.Context, js jetstream.JetStream, topo workqueue.Topology) error {
 	st, err := js.Stream(ctx, topo.RejectsStream())
 	if err != nil {
@@ -241,33 +242,24 @@ func (r *run) rejections(ctx context.Context, js jetstream.JetStream, topo workq
 	if err != nil {
 		return err
 	}
-	total := int(info.State.Msgs)
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		return err
-	}
-	first, withReason := "", 0
-	var firstReason string
-	for got := 0; got < total; {
-		batch, err := cons.Fetch(min(total-got, 256), jetstream.FetchMaxWait(2*time.Second))
+	total, withReason := 0, 0
+	first, firstReason := "", ""
+	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("rejection %d: %w", seq, err)
 		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			id, reason := m.Headers().Get(workqueue.HeaderLineID), m.Headers().Get(workqueue.HeaderReason)
-			if reason != "" {
-				withReason++
-			}
-			if first == "" || id < first {
-				first, firstReason = id, reason
-			}
+		total++
+		id, reason := m.Header.Get(workqueue.HeaderLineID), m.Header.Get(workqueue.HeaderReason)
+		if reason != "" {
+			withReason++
 		}
-		if n == 0 {
-			return fmt.Errorf("rejections stream: read %d of %d: %w", got, total, batch.Error())
+		if first == "" || id < first {
+			first, firstReason = id, reason
 		}
-		got += n
 	}
 	r.n.Step("nats", "%s holds %d rejections, %d with a Reason header; the first, %s: %s",
 		topo.RejectsSubject(), total, withReason, first, firstReason)
