@@ -185,15 +185,22 @@ func (r *run) guestRefused(ctx context.Context, js jetstream.JetStream, guestURL
 		return err
 	}
 	_ = guest.Flush()
+	// Wait for whichever comes: the server's refusal, or the stream growing
+	// because the publish got through.
 	var denied bool
-	select {
-	case <-refused:
-		denied = true
-	case <-time.After(5 * time.Second):
-	}
-	after, err := lastSeq(ctx, js, topo.Stream(pipeline.Clean))
+	var after uint64
+	err = poll.Until(ctx, 5*time.Millisecond, func() (bool, error) {
+		select {
+		case <-refused:
+			denied = true
+		default:
+		}
+		var err error
+		after, err = lastSeq(ctx, js, topo.Stream(pipeline.Clean))
+		return denied || after != before, err
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("waiting for the guest's publish to be refused or stored: %w", err)
 	}
 	r.n.Check("subjects-protected", denied && after == before,
 		"a guest's publish on %s was refused by the server, and %s did not grow", subject, topo.Stream(pipeline.Clean))
