@@ -136,7 +136,7 @@ func (r *run) awaitCrash(ctx context.Context, mr *workqueue.Run, crash *narrate.
 		return fmt.Errorf("waiting for %s to crash: %w", victim, err)
 	}
 	if !died {
-		r.n.Step("chaos", "%s never took a batch before the pipeline drained: nothing to crash", victim)
+		r.n.Step("chaos", "%s did not crash before the pipeline drained: the planned fault never came", victim)
 		return nil
 	}
 	if !p.Killed() {
