@@ -2,6 +2,7 @@ package durable
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -94,7 +95,10 @@ const storeChunk = 100
 
 // Store upserts the slice's results and rejections chunk by chunk,
 // heartbeating the chunks done. A retry resumes at the next chunk; if it
-// repeats one, the upsert absorbs it.
+// repeats one, the upsert absorbs it. While a save waits for the database
+// (the partitions share one SQLite writer; a real store has locks and slow
+// disks) it goes on heartbeating: a slow save is not a dead worker, and
+// taking it for one would retry it into the load that made it slow.
 func (a *Activities) Store(ctx context.Context, in workflows.StoreInput) error {
 	next := 0
 	if activity.HasHeartbeatDetails(ctx) {
@@ -104,12 +108,35 @@ func (a *Activities) Store(ctx context.Context, in workflows.StoreInput) error {
 	for i := next; i < total; i += storeChunk {
 		j := min(i+storeChunk, total)
 		results, rejects := chunk(in.Results, i, j), chunk(in.Rejects, i-len(in.Results), j-len(in.Results))
-		if err := a.Sink.Save(ctx, results, rejects); err != nil {
+		if err := heartbeatWhile(ctx, i, func() error { return a.Sink.Save(ctx, results, rejects) }); err != nil {
 			return err
 		}
 		activity.RecordHeartbeat(ctx, j)
 	}
 	return nil
+}
+
+// heartbeatWhile runs f, heartbeating details (where a retry would resume)
+// every heartbeatEvery until f returns.
+func heartbeatWhile(ctx context.Context, details any, f func() error) error {
+	done := make(chan struct{})
+	var beating sync.WaitGroup
+	beating.Go(func() {
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, details)
+			}
+		}
+	})
+	err := f()
+	close(done)
+	beating.Wait()
+	return err
 }
 
 // chunk is s[from:to] clipped to s.

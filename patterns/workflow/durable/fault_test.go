@@ -266,3 +266,28 @@ func TestPauseArrivingWithAStageCompletionHoldsTheNextStage(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join("workflows", "testdata", "history", "partition-pause-with-completion-v1.json"), data, 0o644))
 	}
 }
+
+// A store that is slow (a locked table, a busy disk) is slow, not dead: the
+// store activity must keep heartbeating while it waits for the database, or
+// the server takes it for a dead worker's attempt and retries it, adding to
+// the load that made it slow. Here every save takes longer than the
+// heartbeat timeout, and the activity has one attempt.
+func TestSlowStoreIsNotTakenForADeadWorker(t *testing.T) {
+	f := pipelinetest.New(t, 43, 120)
+	env := newTestEnv()
+	env.SetTestTimeout(time.Minute) // the saves are slow in real time, on purpose
+	sink, err := pipeline.OpenSink(f.SinkPath("temporal"), pipeline.SinkOptions{Delay: 1500 * time.Millisecond})
+	require.NoError(t, err)
+	defer sink.Close()
+	(&durable.Activities{Sink: sink, Stage: f.Stage}).Register(env)
+	// The partition itself: the test environment does not count the
+	// heartbeats of activities inside child workflows (see runInTestEnv).
+	env.ExecuteWorkflow(workflows.PartitionWorkflow, workflows.PartitionInput{
+		Source: f.Source, From: 0, To: len(f.Data.Lines), HeartbeatTimeout: time.Second, ActivityAttempts: 1,
+	})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError(), "a save slower than the heartbeat timeout is not a dead worker")
+	snap, err := sink.Snapshot(context.Background())
+	require.NoError(t, err)
+	f.RequireInvariant(t, snap)
+}

@@ -27,6 +27,17 @@ func newTestEnv() *testsuite.TestWorkflowEnvironment {
 	return suite.NewTestWorkflowEnvironment()
 }
 
+// testEnvHeartbeatTimeout is the heartbeat timeout of the batches the SDK's
+// test environment runs. It checks heartbeat timeouts in real time, but
+// does not count the heartbeats of activities inside child workflows (a
+// partition's store that heartbeats every 800ms still times out after 1s
+// there; run as a workflow of its own it does not): so in a batch, any
+// heartbeat timeout is a deadline every activity must meet, and under load a
+// save of 100 rows once took longer than 2s (TestFailingActivityIsRetried,
+// flake-hunt run 10). A minute is one no activity here comes near; the
+// dev-server tests check heartbeats for real.
+const testEnvHeartbeatTimeout = time.Minute
+
 // runInTestEnv runs one batch of the fixture in the SDK's test environment
 // with the real activities, and returns the store. setup may mock or add
 // callbacks before the run.
@@ -43,7 +54,7 @@ func runInTestEnv(t *testing.T, f pipelinetest.Fixture, partitions int, setup fu
 	}
 	env.ExecuteWorkflow(workflows.BatchWorkflow, workflows.BatchInput{
 		BatchID: "batch-test", Source: f.Source, Lines: len(f.Data.Lines),
-		Partitions: partitions, HeartbeatTimeout: 2 * time.Second,
+		Partitions: partitions, HeartbeatTimeout: testEnvHeartbeatTimeout,
 	})
 	require.True(t, env.IsWorkflowCompleted())
 	require.NoError(t, env.GetWorkflowError())
