@@ -41,7 +41,7 @@ func openAccount(t *testing.T, l *Ledger, owner string) uuid.UUID {
 func audit(t *testing.T, store *EventStore) *Audit {
 	t.Helper()
 	a := NewAudit()
-	_, _, err := store.Replay(context.Background(), a)
+	_, err := store.Replay(context.Background(), a)
 	require.NoError(t, err)
 	return a
 }
@@ -171,13 +171,12 @@ func TestProjectorCrashAndRestart(t *testing.T) {
 	require.NoError(t, waitCaughtUp(ctx, l, models, customers, 10*time.Second))
 
 	rebuilt := NewReadModels()
-	_, _, err = store.Replay(ctx, rebuilt)
+	_, err = store.Replay(ctx, rebuilt)
 	require.NoError(t, err)
 	balances, lines, err := Compare(ctx, models, rebuilt)
 	require.NoError(t, err, "the live read models equal a replay of the log")
 	assert.Equal(t, 2, balances)
 	assert.Equal(t, 32, lines)
-	assert.EqualValues(t, 1, models.SkippedRedeliveries(), "the unacked event came back and was skipped")
 }
 
 // TestServerRestartLosesNothingAcked restarts the server (file storage)
