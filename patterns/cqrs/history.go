@@ -22,7 +22,7 @@ type Skip struct {
 	Err     error // wraps ErrMalformedEvent or ErrNotNextVersion
 }
 
-func (s Skip) String() string { return fmt.Sprintf("seq %d on %s: %v", s.Seq, s.Subject, s.Err) }
+func (s Skip) String() string { return fmt.Sprintf("seq %d: %v", s.Seq, s.Err) }
 
 // The history rule, one for every reader of the log: an aggregate's history
 // is the messages on its subject that decode as its events and carry the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	eh "github.com/looplab/eventhorizon"
+	"github.com/looplab/eventhorizon/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -27,7 +28,7 @@ type projectorProcess struct {
 }
 
 func startProjectors(ctx context.Context, url string, l Log, models *ReadModels, ackWait time.Duration,
-	wrap func(eh.EventHandler) eh.EventHandler,
+	wrap func(eh.EventHandler) eh.EventHandler, opts ...BusOption,
 ) (*projectorProcess, error) {
 	nc, err := natsembed.Connect(url, "ledger-projectors")
 	if err != nil {
@@ -38,7 +39,7 @@ func startProjectors(ctx context.Context, url string, l Log, models *ReadModels,
 		nc.Close()
 		return nil, fmt.Errorf("projectors: %w", err)
 	}
-	bus, err := NewEventBus(ctx, js, l, ProjectorApp, WithAckWait(ackWait), WithReplayFromStart())
+	bus, err := NewEventBus(ctx, js, l, ProjectorApp, append([]BusOption{WithAckWait(ackWait), WithReplayFromStart()}, opts...)...)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -49,6 +50,9 @@ func startProjectors(ctx context.Context, url string, l Log, models *ReadModels,
 	}
 	return p, nil
 }
+
+// terminateUndecodable is the demo's -dead-letters=false.
+func terminateUndecodable() BusOption { return func(b *EventBus) { b.termUndecodable = true } }
 
 // stop shuts the process down in order: handlers first, then the connection.
 func (p *projectorProcess) stop() error {
@@ -65,7 +69,16 @@ type crashSwitch struct {
 	left    int
 	kill    func()
 	crashed chan struct{}
+	at      crashPoint
+}
+
+// crashPoint is the event the read side died on, and when.
+type crashPoint struct {
+	seq     uint64
+	account uuid.UUID
 	version int
+	amount  int64
+	when    time.Time
 }
 
 func newCrashSwitch() *crashSwitch { return &crashSwitch{crashed: make(chan struct{})} }
@@ -82,18 +95,25 @@ func (c *crashSwitch) Wrap(h eh.EventHandler) eh.EventHandler {
 	return &crashingHandler{EventHandler: h, sw: c}
 }
 
-func (c *crashSwitch) applied(e eh.Event) {
+func (c *crashSwitch) applied(ctx context.Context, e eh.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.kill == nil {
 		return
 	}
 	if c.left--; c.left == 0 {
-		c.version = e.Version()
+		c.at = crashPoint{seq: LogSequence(ctx), account: e.AggregateID(), version: e.Version(), amount: signedAmount(e), when: time.Now()}
 		c.kill()
 		c.kill = nil
 		close(c.crashed)
 	}
+}
+
+// point is where the crash happened (valid once crashed is closed).
+func (c *crashSwitch) point() crashPoint {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at
 }
 
 type crashingHandler struct {
@@ -104,7 +124,7 @@ type crashingHandler struct {
 func (h *crashingHandler) HandleEvent(ctx context.Context, e eh.Event) error {
 	err := h.EventHandler.HandleEvent(ctx, e)
 	if err == nil && h.HandlerType() == balancesHandler {
-		h.sw.applied(e)
+		h.sw.applied(ctx, e)
 	}
 	return err
 }
@@ -113,6 +133,53 @@ func (h *crashingHandler) InnerHandler() eh.EventHandler { return h.EventHandler
 
 // balancesHandler is the handler type eventhorizon gives the balances projector.
 const balancesHandler eh.EventHandlerType = "projector_balances"
+
+// deliveries records, outside the projectors, which log sequences the server
+// delivered to the balances projector and how many times: the receiver's
+// own account of redeliveries.
+type deliveries struct {
+	mu       sync.Mutex
+	attempts map[uint64]int
+	again    map[uint64]time.Time // when a sequence was first delivered again
+}
+
+func newDeliveries() *deliveries {
+	return &deliveries{attempts: map[uint64]int{}, again: map[uint64]time.Time{}}
+}
+
+// Wrap is the middleware Subscribe applies to each projector.
+func (d *deliveries) Wrap(h eh.EventHandler) eh.EventHandler {
+	return &observedHandler{EventHandler: h, d: d}
+}
+
+// redelivered reports when the log sequence was first seen on a second or
+// later delivery attempt.
+func (d *deliveries) redelivered(seq uint64) (time.Time, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	at, ok := d.again[seq]
+	return at, ok
+}
+
+type observedHandler struct {
+	eh.EventHandler
+	d *deliveries
+}
+
+func (h *observedHandler) HandleEvent(ctx context.Context, e eh.Event) error {
+	if h.HandlerType() == balancesHandler {
+		seq, attempt := LogSequence(ctx), DeliveryAttempt(ctx)
+		h.d.mu.Lock()
+		h.d.attempts[seq] = max(h.d.attempts[seq], attempt)
+		if _, seen := h.d.again[seq]; attempt > 1 && !seen {
+			h.d.again[seq] = time.Now()
+		}
+		h.d.mu.Unlock()
+	}
+	return h.EventHandler.HandleEvent(ctx, e)
+}
+
+func (h *observedHandler) InnerHandler() eh.EventHandler { return h.EventHandler }
 
 // waitCaughtUp polls until every account's balance row and statement are at
 // the version of the account's aggregate in the event store.
