@@ -122,7 +122,8 @@ func setUp(ctx context.Context, n *narrate.Narrator, cfg Config) (_ *demo, err e
 	}
 	n.Step("store", "stream %s: one subject per account (%s.Account.<id>), file storage, deny delete and purge", d.log.Stream, d.log.Prefix)
 	n.Step("store", "an append names the stream sequence of the account's last event; the server refuses it if another writer got there first")
-	if d.readSide, err = d.startReadSide(ctx, d.crash.Wrap); err != nil {
+	observed := func(h eh.EventHandler) eh.EventHandler { return d.crash.Wrap(d.seen.Wrap(h)) }
+	if d.readSide, err = d.startReadSide(ctx, observed); err != nil {
 		return d, err
 	}
 	n.Step("bus", "projectors %q and %q read the same stream through durable consumers, one event in flight each; what they cannot decode goes to %s",

@@ -11,6 +11,7 @@ import (
 	eh "github.com/looplab/eventhorizon"
 	"github.com/looplab/eventhorizon/uuid"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/natsembed"
 	"github.com/patternlab/patternlab/kit/poll"
@@ -114,7 +115,16 @@ func (d *demo) legacy(ctx context.Context, bob customer) error {
 		return fmt.Errorf("legacy publish: %w", err)
 	}
 	d.malformed = append(d.malformed, ack.Sequence)
-	d.n.Step("legacy", "stored at seq %d; the log denies delete and purge, so it stays there for good", ack.Sequence)
+	err = d.store.stream.DeleteMsg(ctx, ack.Sequence)
+	switch {
+	case errors.Is(err, jetstream.ErrMsgDeleteUnsuccessful):
+		_, why, _ := strings.Cut(err.Error(), "description=")
+		d.n.Step("legacy", "stored at seq %d; the server refuses to delete it (%s): it stays in the log for good", ack.Sequence, why)
+	case err != nil:
+		return fmt.Errorf("delete seq %d: %w", ack.Sequence, err)
+	default:
+		d.n.Step("legacy", "stored at seq %d, and deleted again: this log does not deny deletes", ack.Sequence)
+	}
 	return nil
 }
 

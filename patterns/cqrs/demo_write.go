@@ -52,7 +52,7 @@ func (d *demo) firstBurst(ctx context.Context) error {
 		resend.Fire("%d operations were sent a second time with the same command IDs", t.duplicates)
 		d.n.Check("retries", t.duplicatesDiffered == 0, "every copy was acknowledged with its original's outcome (%d differed)", t.duplicatesDiffered)
 	}
-	d.n.Measure("ledger", "%d command round trips in %s: %.0f/s, p50 %s, p99 %s",
+	d.n.Measure("ledger", "%d operations (a transfer counts once, with its two or three commands) in %s: %.0f/s, p50 %s, p99 %s",
 		sent, elapsed.Round(time.Millisecond), float64(sent)/elapsed.Seconds(),
 		d.work.percentile(0.50).Round(10*time.Microsecond), d.work.percentile(0.99).Round(10*time.Microsecond))
 

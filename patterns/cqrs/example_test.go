@@ -50,7 +50,7 @@ func Example() {
 	// [guest] FAULT: a client without the ledger's credentials publishes a forged deposit of 10000.00 as bob's next event (v19)
 	// [check] protected: the server refused the guest's publish: permissions violation: ok
 	// [legacy] FAULT: a tool with the ledger's credentials but not its code publishes {"account":"bob","amount":5000} on bob's subject
-	// [legacy] stored at seq 91; the log denies delete and purge, so it stays there for good
+	// [legacy] stored at seq 91; the server refuses to delete it (message delete not permitted): it stays in the log for good
 	// [ledger] bob's next deposit of 50.00 accepted as v19: his history leaves the foreign message out
 	// [projector] balances and statements caught up with every account
 	// [check] dead-letters: LEDGER_DLQ holds 1 letter(s) for the 1 undecodable message(s), each with its reason, subject and headers: seq 91: malformed event: ledger.Account.b6be76b4-12b4-47a6-9467-049c26458895: no event type: ok

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,8 +63,11 @@ func (p *projectorProcess) stop() error {
 }
 
 // crashSwitch kills the projector process right after the balances projector
-// has applied its n-th event since Arm, before the bus can ack it: the read
-// model holds the event, the server still counts it as pending.
+// has applied its n-th new event since Arm, before the bus can ack it: the
+// read model holds the event, the server still counts it as pending. Only
+// first deliveries count: on a loaded machine an ack can come later than the
+// ack wait and the server delivers the event again, which must not move
+// the crash to another event.
 type crashSwitch struct {
 	mu      sync.Mutex
 	left    int
@@ -98,7 +102,7 @@ func (c *crashSwitch) Wrap(h eh.EventHandler) eh.EventHandler {
 func (c *crashSwitch) applied(ctx context.Context, e eh.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.kill == nil {
+	if c.kill == nil || DeliveryAttempt(ctx) > 1 {
 		return
 	}
 	if c.left--; c.left == 0 {
@@ -134,22 +138,44 @@ func (h *crashingHandler) InnerHandler() eh.EventHandler { return h.EventHandler
 // balancesHandler is the handler type eventhorizon gives the balances projector.
 const balancesHandler eh.EventHandlerType = "projector_balances"
 
-// deliveries records, outside the projectors, which log sequences the server
-// delivered to the balances projector and how many times: the receiver's
-// own account of redeliveries.
+// deliveries records, outside the projectors, what the server delivered to
+// the balances projector of every process: each log sequence, how many
+// times, and what its event does to which account. It is the receiver's own
+// account of redeliveries, the crash's and those of acks that came later
+// than the ack wait.
 type deliveries struct {
-	mu       sync.Mutex
-	attempts map[uint64]int
-	again    map[uint64]time.Time // when a sequence was first delivered again
+	mu     sync.Mutex
+	events map[uint64]*delivered
 }
 
-func newDeliveries() *deliveries {
-	return &deliveries{attempts: map[uint64]int{}, again: map[uint64]time.Time{}}
+// delivered is one log sequence as the balances projector was handed it.
+type delivered struct {
+	account  uuid.UUID
+	amount   int64
+	attempts int
+	again    time.Time // when it was first delivered again
 }
+
+func newDeliveries() *deliveries { return &deliveries{events: map[uint64]*delivered{}} }
 
 // Wrap is the middleware Subscribe applies to each projector.
 func (d *deliveries) Wrap(h eh.EventHandler) eh.EventHandler {
 	return &observedHandler{EventHandler: h, d: d}
+}
+
+func (d *deliveries) record(ctx context.Context, e eh.Event) {
+	seq, attempt := LogSequence(ctx), DeliveryAttempt(ctx)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.events[seq]
+	if !ok {
+		r = &delivered{account: e.AggregateID(), amount: signedAmount(e)}
+		d.events[seq] = r
+	}
+	r.attempts = max(r.attempts, attempt)
+	if attempt > 1 && r.again.IsZero() {
+		r.again = time.Now()
+	}
 }
 
 // redelivered reports when the log sequence was first seen on a second or
@@ -157,8 +183,28 @@ func (d *deliveries) Wrap(h eh.EventHandler) eh.EventHandler {
 func (d *deliveries) redelivered(seq uint64) (time.Time, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	at, ok := d.again[seq]
-	return at, ok
+	r, ok := d.events[seq]
+	if !ok || r.again.IsZero() {
+		return time.Time{}, false
+	}
+	return r.again, true
+}
+
+// redeliveredTo lists, in log order, the sequences of one account's events
+// that were delivered more than once, and what they add up to.
+func (d *deliveries) redeliveredTo(account uuid.UUID) ([]uint64, int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var seqs []uint64
+	var sum int64
+	for seq, r := range d.events {
+		if r.account == account && r.attempts > 1 {
+			seqs = append(seqs, seq)
+			sum += r.amount
+		}
+	}
+	slices.Sort(seqs)
+	return seqs, sum
 }
 
 type observedHandler struct {
@@ -168,13 +214,7 @@ type observedHandler struct {
 
 func (h *observedHandler) HandleEvent(ctx context.Context, e eh.Event) error {
 	if h.HandlerType() == balancesHandler {
-		seq, attempt := LogSequence(ctx), DeliveryAttempt(ctx)
-		h.d.mu.Lock()
-		h.d.attempts[seq] = max(h.d.attempts[seq], attempt)
-		if _, seen := h.d.again[seq]; attempt > 1 && !seen {
-			h.d.again[seq] = time.Now()
-		}
-		h.d.mu.Unlock()
+		h.d.record(ctx, e)
 	}
 	return h.EventHandler.HandleEvent(ctx, e)
 }

@@ -98,7 +98,7 @@ func (s *EventStore) Save(ctx context.Context, events []eh.Event, originalVersio
 	}
 	seq, err := s.append(ctx, msgs, expected, !s.skipVersionCheck)
 	if err != nil {
-		s.forget(subject)
+		s.distrust(subject)
 		if isWrongLastSequence(err) {
 			return fail(eh.ErrEventConflictFromOtherSave)
 		}
@@ -139,8 +139,8 @@ func checkBatch(events []eh.Event, originalVersion int) error {
 // expectedSequence is the stream sequence the subject's last message must
 // still have for this append to be accepted: the cached head when the
 // caller's version matches it (loading the aggregate fills it), 0 for a new
-// aggregate this store knows nothing of, else the head read back by the
-// history rule. Reading it is not a race: the server re-checks it
+// aggregate this store knows nothing of, else (a distrusted head included)
+// the head read back by the history rule. Reading it is not a race: the server re-checks it
 // atomically, and refuses the append if anything landed on the subject since.
 func (s *EventStore) expectedSequence(ctx context.Context, subject string, id uuid.UUID, originalVersion int) (uint64, error) {
 	s.mu.Lock()
@@ -172,15 +172,19 @@ func (s *EventStore) remember(subject string, h head) {
 	if len(s.heads) >= maxHeads {
 		clear(s.heads)
 	}
-	if old, ok := s.heads[subject]; !ok || old.seq < h.seq {
+	if old, ok := s.heads[subject]; !ok || old.version < 0 || old.seq < h.seq {
 		s.heads[subject] = h
 	}
 }
 
-func (s *EventStore) forget(subject string) {
+// distrust marks the subject's head as unknown after a failed append (a
+// conflict, or an append whose outcome is unknown), so the next append reads
+// it back instead of taking a cached or assumed one: without it, a new
+// aggregate whose subject a stranger wrote first would expect 0 forever.
+func (s *EventStore) distrust(subject string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.heads, subject)
+	s.heads[subject] = head{version: -1}
 }
 
 // isWrongLastSequence reports the server's "wrong last sequence" refusal:

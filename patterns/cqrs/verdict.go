@@ -76,9 +76,11 @@ func (d *demo) leftOut() (lost, foreign []Skip) {
 	return lost, foreign
 }
 
-// projectedTwice explains a read model that holds more than the log: which
-// balance rows differ from the replay, and whether the difference is exactly
-// the event the crash left unacknowledged (then it was projected twice).
+// projectedTwice explains a read model that differs from the log: which
+// balance rows differ from the replay, and whether each difference is
+// exactly what the events delivered to that row more than once add up to
+// (the crash's unacked event, and any whose ack came later than the ack
+// wait): then those events were projected twice.
 func (d *demo) projectedTwice(ctx context.Context) string {
 	live, err := d.models.Balances(ctx)
 	if err != nil {
@@ -95,8 +97,8 @@ func (d *demo) projectedTwice(ctx context.Context) string {
 			continue
 		}
 		row := fmt.Sprintf("%s live %s, replayed %s", c.name, Cents(l), Cents(r))
-		if c.id == d.crashed.account && l-r == d.crashed.amount {
-			row += fmt.Sprintf(": the redelivered seq %d (%s) was projected twice", d.crashed.seq, Cents(d.crashed.amount).Signed())
+		if seqs, sum := d.seen.redeliveredTo(c.id); len(seqs) > 0 && l-r == sum {
+			row += fmt.Sprintf(": the redelivered %s (%s) projected twice", seqList(seqs), Cents(sum).Signed())
 		}
 		rows = append(rows, row)
 	}
@@ -104,4 +106,16 @@ func (d *demo) projectedTwice(ctx context.Context) string {
 		return ""
 	}
 	return " (" + strings.Join(rows, "; ") + ")"
+}
+
+// seqList names log sequences: "seq 95", "seqs 71, 95".
+func seqList(seqs []uint64) string {
+	parts := make([]string, len(seqs))
+	for i, s := range seqs {
+		parts[i] = fmt.Sprint(s)
+	}
+	if len(seqs) == 1 {
+		return "seq " + parts[0]
+	}
+	return "seqs " + strings.Join(parts, ", ")
 }
