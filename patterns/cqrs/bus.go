@@ -26,7 +26,9 @@ import (
 // so buses with the same app ID share the work, and a handler that restarts
 // resumes where it last acknowledged. A consumer holds at most one
 // unacknowledged event, which keeps every aggregate's events in order for
-// eventhorizon's projector, at the price of one round trip per event.
+// eventhorizon's projector, at the price of one round trip per event. A
+// message that is not an event goes to the log's dead-letter stream with
+// its reason before it is acknowledged.
 type EventBus struct {
 	js      jetstream.JetStream
 	stream  jetstream.Stream
