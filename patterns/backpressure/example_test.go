@@ -81,5 +81,5 @@ func ExampleCommand() {
 	// [dead-letters] 1 in stream BACKPRESSURE_DLQ, read back from the server: malformed message: payload of 5 bytes is shorter than its 8-byte ID
 	// [check] dead-letters: every malformed message injected (1) is in the dead-letter stream with its reason and original subject: ok
 	// [summary] the unbounded buffer's memory grew with the backlog; the bounded ones moved it upstream (blocked producer), dropped it (counted), or kept it in the stream (credit window)
-	// [invariant] HELD: every bounded strategy kept at most B + 1 accepted messages unprocessed and its live-heap growth within the stated bound, catching up on a backlog included, and every accepted message was processed exactly once or counted as shed
+	// [invariant] HELD: every bounded strategy kept at most B + 1 accepted messages unprocessed and its live-heap growth within the stated bound, its heap also while catching up on a backlog, and every accepted message was processed exactly once or counted as shed
 }
