@@ -145,7 +145,7 @@ func redact(v string) string {
 	var parts []string
 	for _, p := range strings.Split(v, ",") {
 		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
-			u.User = url.User("***")
+			u.User = nil
 			p = u.String()
 		}
 		parts = append(parts, p)
