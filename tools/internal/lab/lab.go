@@ -67,11 +67,13 @@ func (l *Lab) Start(name string, args []string) (*Run, error) {
 	}
 	args = append([]string{}, args...)
 	r := newRun(id, m, args, f)
+	ctx, cancel := context.WithCancel(l.ctx)
+	r.cancel = cancel // before Start returns: a Stop right after it must stop the run
 	l.runs[id], l.active[m.Name] = r, r
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
-		r.execute(l.ctx, l.Tools, m, header(m, args))
+		r.execute(ctx, l.Tools, m, header(m, args))
 		l.mu.Lock()
 		delete(l.active, m.Name)
 		l.mu.Unlock()

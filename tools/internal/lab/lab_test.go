@@ -126,7 +126,9 @@ func TestRunInjectsOfferedFaultsAndKeepsItsHistory(t *testing.T) {
 	assert.EqualError(t, err, `the fake demo does not offer "stall-consumer" now; on offer: crash-consumer`)
 	require.NoError(t, r.Inject("crash-consumer"))
 	waitFor(t, r, "the FAULT line", func(e Event) bool { return e.Kind == "fault" && strings.Contains(e.Text, "FAULT: crashed holding m-3") })
-	waitFor(t, r, "the demo's answer", func(e Event) bool { return e.Kind == "control" && e.Fields["request"] == "fault crash-consumer" && e.Fields["ok"] == true })
+	waitFor(t, r, "the demo's answer", func(e Event) bool {
+		return e.Kind == "control" && e.Fields["request"] == "fault crash-consumer" && e.Fields["ok"] == true
+	})
 	assert.Equal(t, 0, wait(t, r))
 
 	evs, _, ended := r.Since(0)

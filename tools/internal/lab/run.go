@@ -32,11 +32,11 @@ const stopGrace = 20 * time.Second
 // Run is one run of a demo: its events so far, in memory and in its history
 // file, and the control line to the demo while it runs.
 type Run struct {
-	ID      string   `json:"id"`
-	Module  string   `json:"module"`
-	Args    []string `json:"args"`
+	ID      string    `json:"id"`
+	Module  string    `json:"module"`
+	Args    []string  `json:"args"`
 	Started time.Time `json:"started"`
-	File    string   `json:"-"`
+	File    string    `json:"-"`
 
 	mu      sync.Mutex
 	events  []Event
@@ -189,12 +189,9 @@ func (r *Run) Stop() {
 }
 
 // execute builds what the run needs and runs the demo to its end.
+// Its context is the one Stop cancels.
 func (r *Run) execute(ctx context.Context, tc *Toolchain, m Module, header map[string]any) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	r.mu.Lock()
-	r.cancel = cancel
-	r.mu.Unlock()
+	defer r.cancel()
 	r.add(Event{Kind: KindRun, Actor: "lab", Text: "[lab] " + strings.TrimSpace("make demo P="+m.Name+" "+argsText(r.Args)), Fields: header})
 	progress := func(s string) { r.add(Event{Kind: KindBuild, Actor: "build", Text: "[build] " + s}) }
 	code, err := r.runDemo(ctx, tc, m, progress)
