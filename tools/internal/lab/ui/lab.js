@@ -260,7 +260,7 @@
         if (e.fields.withdraw) { delete offers[e.fields.withdraw]; setOffers(offers); setRunning(true); }
         if (e.fields.request && !e.fields.ok) message("The demo refused \u201c" + e.fields.request + "\u201d: " + e.fields.error);
       }
-      if (e.kind === "exit") onExit(e);
+      if (e.kind === "exit") { flush(); onExit(e); }
     };
     src.addEventListener("end", function () {
       flush();
@@ -279,7 +279,7 @@
     var code = e.fields ? e.fields.code : "?";
     if (refused) {
       var lines = state.timeline.events.filter(function (x) { return x.kind === "stderr"; }).map(function (x) { return x.text; });
-      message("The demo refused these flags (exit status 2): " + (lines.join(" ") || "see the narration") + " Nothing was run and nothing was recorded.");
+      message("The demo refused these flags (exit status 2): " + (lines.join(" ") || "see the narration") + ". Nothing was run and nothing was recorded.");
       $("run-state").textContent = "refused";
     } else {
       $("run-state").textContent = "run " + state.run + " ended with exit status " + code + (code === 0 ? " (HELD)" : code === 1 ? " (VIOLATED)" : "");

@@ -1,0 +1,216 @@
+//go:build labbrowser
+
+// The lab in headless Chromium (make lab-test): a learner's clicks, and what
+// the page must show for each. The fake demo's test runs in seconds; the
+// real demos' build and run their modules (minutes the first time).
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/patternlab/patternlab/tools/internal/mermaid"
+	"github.com/patternlab/patternlab/tools/internal/repo"
+)
+
+// browserPage is one tab on the lab's page.
+type browserPage struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+}
+
+func openLab(t *testing.T, l *Lab) *browserPage {
+	t.Helper()
+	chromium, err := mermaid.FindChromium()
+	require.NoError(t, err, "the browser tests need Chromium (apt-get install chromium)")
+	srv := httptest.NewServer(l.Handler()) // 127.0.0.1
+	t.Cleanup(srv.Close)
+	profile := t.TempDir()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(mermaid.AllocatorOptions(chromium, profile), chromedp.WindowSize(1400, 1200))...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	p := &browserPage{t: t, ctx: ctx, base: srv.URL}
+	p.navigate("/")
+	return p
+}
+
+func (p *browserPage) navigate(path string) {
+	p.t.Helper()
+	require.NoError(p.t, chromedp.Do(p.ctx, chromedp.Navigate(p.base+path)))
+	p.wait("the module list", `document.querySelector("#modules a") !== null`, 30*time.Second)
+}
+
+// hash moves the single-page app to a route.
+func (p *browserPage) hash(h string) { p.js(fmt.Sprintf(`location.hash = %q`, h)) }
+
+func (p *browserPage) js(expr string) {
+	p.t.Helper()
+	require.NoError(p.t, chromedp.Do(p.ctx, chromedp.Evaluate[chromedp.Void](expr)), expr)
+}
+
+func (p *browserPage) text(sel string) string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {innerText: ""}).innerText`, sel)))
+	require.NoError(p.t, err)
+	return s
+}
+
+// wait polls a JavaScript condition; on timeout it fails with what the page
+// shows and a screenshot.
+func (p *browserPage) wait(what, cond string, timeout time.Duration) {
+	p.t.Helper()
+	err := chromedp.Do(p.ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(timeout)))
+	if err == nil {
+		return
+	}
+	shot := filepath.Join(os.TempDir(), fmt.Sprintf("lab-%s-%d.png", strings.ReplaceAll(p.t.Name(), "/", "_"), time.Now().Unix()))
+	if png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100)); err == nil {
+		_ = os.WriteFile(shot, png, 0o644)
+	}
+	narration := p.text(".lt-narration")
+	if len(narration) > 6000 {
+		narration = "..." + narration[len(narration)-6000:]
+	}
+	p.t.Fatalf("waited %s for %s (%s): %v\nmessage on the page: %q\nnarration:\n%s\nscreenshot: %s",
+		timeout, what, cond, err, p.text("#msg"), narration, shot)
+}
+
+// narrationHas is a condition: a narration line contains every part.
+func narrationHas(parts ...string) string {
+	var conds []string
+	for _, s := range parts {
+		conds = append(conds, fmt.Sprintf("li.innerText.includes(%q)", s))
+	}
+	return `Array.from(document.querySelectorAll(".lt-narration li")).some(li => !li.hidden && ` + strings.Join(conds, " && ") + `)`
+}
+
+func msgHas(s string) string {
+	return fmt.Sprintf(`!document.getElementById("msg").hidden && document.getElementById("msg").innerText.includes(%q)`, s)
+}
+
+// setFlag sets a flag's input in the form (a checkbox for a bool flag).
+func (p *browserPage) setFlag(name, value string) {
+	p.t.Helper()
+	p.wait("the flag -"+name, fmt.Sprintf(`document.querySelector('#flag-list input[name=%q]') !== null`, name), 5*time.Minute)
+	p.js(fmt.Sprintf(`(function(){ var i = document.querySelector('#flag-list input[name=%q]');
+		if (i.type === "checkbox") i.checked = %q === "true"; else i.value = %q;
+		i.dispatchEvent(new Event("input")); })()`, name, value, value))
+}
+
+func (p *browserPage) click(sel string) {
+	p.t.Helper()
+	p.js(fmt.Sprintf(`document.querySelector(%q).click()`, sel))
+}
+
+// pressFault waits for the demo to offer the fault, then presses its button.
+func (p *browserPage) pressFault(name string, timeout time.Duration) {
+	p.t.Helper()
+	sel := fmt.Sprintf(`#fault-buttons button[data-fault=%q]`, name)
+	p.wait("the "+name+" button", fmt.Sprintf(`(b => b !== null && !b.disabled)(document.querySelector(%q))`, sel), timeout)
+	p.click(sel)
+}
+
+const (
+	verdictHeld     = `document.querySelector("#timeline .lt-verdict.held") !== null`
+	redeliveryDrawn = `document.querySelector("#timeline .lt-seq .msg.again") !== null`
+)
+
+// The whole page with the fake demo: fault button, FAULT line, redelivery
+// on the sequence diagram, verdict, history and replay with the slider,
+// and each kind of bad input.
+func TestBrowserFakeDemo(t *testing.T) {
+	l := newTestLab(t)
+	p := openLab(t, l)
+
+	p.hash("#/m/nope")
+	p.wait("the unknown module message", msgHas(`No module named “nope”`), 10*time.Second)
+
+	p.hash("#/m/fake")
+	p.setFlag("hold", "1m")
+	p.js(`document.getElementById("custom-name").value = "crash-consumer"`)
+	p.click(`#custom-fault button`)
+	p.wait("the no-run message", msgHas("no run of fake is active: start the demo first (nothing was sent)"), 10*time.Second)
+
+	p.click("#start")
+	p.pressFault("crash-consumer", 30*time.Second)
+	p.wait("the FAULT line", narrationHas("FAULT: crashed holding m-3"), 30*time.Second)
+	p.wait("the redelivery on the sequence diagram", redeliveryDrawn, 30*time.Second)
+	p.wait("the verdict", verdictHeld, 30*time.Second)
+	p.wait("the exit status", `document.getElementById("run-state").innerText.includes("exit status 0 (HELD)")`, 10*time.Second)
+	p.wait("a chart", `document.querySelector("#timeline .lt-chart canvas") !== null`, 10*time.Second)
+
+	p.js(`document.getElementById("custom-name").value = "crash-consumer"`)
+	p.click(`#custom-fault button`)
+	p.wait("the run-ended message", msgHas("no run of fake is active"), 10*time.Second)
+
+	p.setFlag("messages", "0")
+	p.click("#start")
+	p.wait("the refused flags message", msgHas("The demo refused these flags"), 30*time.Second)
+	p.wait("the flag it names", msgHas("-messages"), time.Second)
+
+	p.hash("#/history")
+	p.wait("one run in the history, the refused one left out",
+		`document.querySelectorAll("#history-table tbody tr").length === 1 && document.querySelector("#history-table td.ok") !== null`, 10*time.Second)
+	p.click(`#history-table a[href^="#/replay/"]`)
+	p.wait("the replay slider", `document.querySelector("#replay-view input[type=range]") !== null`, 10*time.Second)
+	p.wait("the replay at its start: no verdict yet", `document.querySelector("#replay-view .lt-verdict.lt-pending") !== null`, 5*time.Second)
+	p.js(`(r => { r.value = r.max; r.dispatchEvent(new Event("input")); })(document.querySelector("#replay-view input[type=range]"))`)
+	p.wait("the replay at its end: the verdict", `document.querySelector("#replay-view .lt-verdict.held") !== null`, 5*time.Second)
+	p.wait("the replayed FAULT line", `Array.from(document.querySelectorAll("#replay-view .lt-narration li")).some(li => !li.hidden && li.innerText.includes("FAULT: crashed"))`, 5*time.Second)
+}
+
+// realLab is a lab over this checkout, building the real demos.
+func realLab(t *testing.T) *Lab {
+	t.Helper()
+	r, err := repo.Find(".")
+	require.NoError(t, err)
+	tc := &Toolchain{Root: r.Root, BinDir: t.TempDir(), Needs: map[string]Need{
+		"temporal-cli": {Name: "the Temporal CLI (dev server)", Script: "tools/servers/temporal.sh", Env: "TEMPORAL_CLI", Took: "about 5 min"},
+		"envtest":      {Name: "envtest's kube-apiserver and etcd", Script: "tools/servers/envtest.sh", Env: "KUBEBUILDER_ASSETS", Took: "about 13 min"},
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := New(ctx, r, tc, t.TempDir())
+	t.Cleanup(func() { cancel(); l.Wait() })
+	return l
+}
+
+// Backpressure: press "crash consumer" during the crash act; the page shows
+// the requested FAULT line, the redelivery, and the verdict.
+func TestBrowserBackpressureCrashConsumer(t *testing.T) {
+	p := openLab(t, realLab(t))
+	p.hash("#/m/backpressure")
+	p.setFlag("messages", "8000")
+	p.setFlag("strategies", "jetstream-pull")
+	p.click("#start")
+	p.pressFault("crash-consumer", 5*time.Minute)
+	p.wait("the requested FAULT line", narrationHas("FAULT: crashes on message", "(requested)"), 2*time.Minute)
+	p.wait("the redelivery", redeliveryDrawn, 2*time.Minute)
+	p.wait("the supervisor's restart", narrationHas("[supervisor]", "takes over durable"), time.Minute)
+	p.wait("the verdict", verdictHeld, 3*time.Minute)
+}
+
+// A Temporal demo: press "kill worker" while its workflows run; the page
+// links the dev server's Web UI, shows the SIGKILL and the verdict.
+func TestBrowserSagaKillWorker(t *testing.T) {
+	p := openLab(t, realLab(t))
+	p.hash("#/m/saga")
+	p.wait("the flags", `document.querySelector('#flag-list input') !== null`, 10*time.Minute)
+	p.click("#start")
+	p.wait("the Temporal Web UI link", `Array.from(document.querySelectorAll("#timeline .lt-links a")).some(a => a.innerText === "Temporal Web UI" && a.href.startsWith("http://127.0.0.1:"))`, 5*time.Minute)
+	p.pressFault("kill-worker", 5*time.Minute)
+	p.wait("the requested SIGKILL", narrationHas("FAULT: SIGKILL", "(requested)"), 2*time.Minute)
+	p.wait("the new worker", narrationHas("[worker]", "new worker"), 2*time.Minute)
+	p.wait("the verdict", verdictHeld, 10*time.Minute)
+}
