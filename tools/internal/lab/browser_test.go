@@ -8,6 +8,8 @@ package lab
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -213,4 +215,45 @@ func TestBrowserSagaKillWorker(t *testing.T) {
 	p.wait("the requested SIGKILL", narrationHas("FAULT: SIGKILL", "(requested)"), 2*time.Minute)
 	p.wait("the new worker", narrationHas("[worker]", "new worker"), 2*time.Minute)
 	p.wait("the verdict", verdictHeld, 10*time.Minute)
+}
+
+// The docs' recorded runs: the page's own timeline script draws a committed
+// run with its slider, as on a chapter page (LAB_SCREENSHOT=file.png keeps
+// a picture of it).
+func TestBrowserRecordedRunInTheDocs(t *testing.T) {
+	r, err := repo.Find(".")
+	require.NoError(t, err)
+	run := r.Path(RunsDir + "/backpressure.jsonl")
+	require.FileExists(t, run, "make record P=backpressure writes it")
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(ui, "ui")
+	mux.Handle("GET /ui/", http.StripPrefix("/ui/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /run.jsonl", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, run) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html lang="zh"><head><meta charset="utf-8"><link rel="stylesheet" href="/ui/timeline.css"></head>
+<body><h2>运行</h2><div class="lab-run" data-src="run.jsonl"></div><script src="/ui/timeline.js"></script></body></html>`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	chromium, err := mermaid.FindChromium()
+	require.NoError(t, err)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		append(mermaid.AllocatorOptions(chromium, t.TempDir()), chromedp.WindowSize(1300, 1400))...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	p := &browserPage{t: t, ctx: ctx, base: srv.URL}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")))
+	p.wait("the recorded verdict", `document.querySelector(".lab-run .lt-verdict.held") !== null`, 20*time.Second)
+	p.wait("the Chinese labels", `document.querySelector(".lab-run h3").innerText === "叙述"`, time.Second)
+	p.wait("the redelivery drawn", `document.querySelector(".lab-run .lt-seq .msg.again") !== null`, time.Second)
+	p.js(`(r => { r.value = 0; r.dispatchEvent(new Event("input")); })(document.querySelector(".lab-run input[type=range]"))`)
+	p.wait("the start: no verdict, no fault yet", `document.querySelector(".lab-run .lt-verdict.lt-pending") !== null && document.querySelector(".lab-run .lt-seq .fault") === null`, 5*time.Second)
+	p.js(`(r => { r.value = r.max; r.dispatchEvent(new Event("input")); })(document.querySelector(".lab-run input[type=range]"))`)
+	p.wait("the end again", `document.querySelector(".lab-run .lt-verdict.held") !== null`, 5*time.Second)
+	if out := os.Getenv("LAB_SCREENSHOT"); out != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(out, png, 0o644))
+	}
 }

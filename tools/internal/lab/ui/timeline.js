@@ -212,7 +212,15 @@
     this.drawHead();
     this.drawSequence();
     this.drawCharts();
-    if (this.follow && this.cursor === null) this.narration.scrollTop = this.narration.scrollHeight;
+    if (this.cursor !== null) {
+      // replaying: keep the last line shown in view
+      var rows = this.narration.children, last = null;
+      for (var i = 0; i < rows.length && !rows[i].hidden; i++) last = rows[i];
+      if (last) this.narration.scrollTop = Math.max(0, last.offsetTop - this.narration.offsetTop - this.narration.clientHeight + last.offsetHeight + 4);
+      this.sequence.scrollTop = this.sequence.scrollHeight;
+    } else if (this.follow) {
+      this.narration.scrollTop = this.narration.scrollHeight;
+    }
   };
 
   // drawHead: the verdict, the servers and the links printed so far.
@@ -380,7 +388,7 @@
     box.innerHTML = "";
     box.appendChild(s);
     if (hidden) box.appendChild(el("p", "lt-empty", hidden + " " + L.more));
-    if (self.follow && self.cursor === null) box.scrollTop = box.scrollHeight;
+    if (self.follow) box.scrollTop = box.scrollHeight;
   };
 
   // drawCharts: one small chart per series, x in seconds since the start.
@@ -459,13 +467,14 @@
     var tl = new Timeline(area, { live: false });
     tl.add(events);
     var end = tl.duration();
-    range.max = Math.max(end, 1);
+    // the slider moves in steps of 10 ms: its last step must reach the end
+    range.max = Math.max(Math.ceil(end / 10) * 10, 10);
     var set = function (ms) {
       range.value = ms;
-      label.textContent = fmtTime(ms) + " / " + fmtTime(end);
+      label.textContent = fmtTime(Math.min(ms, end)) + " / " + fmtTime(end);
       tl.setCursor(ms >= end ? null : ms);
     };
-    set(opts.start === undefined ? end : opts.start);
+    set(opts.start === undefined ? Number(range.max) : opts.start);
     range.addEventListener("input", function () { stop(); set(Number(range.value)); });
     var timer = null, last = 0;
     function stop() {
@@ -476,7 +485,7 @@
     function tick(now) {
       var v = Number(range.value) + (now - last) * Number(speed.value);
       last = now;
-      if (v >= end) { set(end); stop(); return; }
+      if (v >= end) { set(Number(range.max)); stop(); return; }
       set(v);
       timer = requestAnimationFrame(tick);
     }
