@@ -28,6 +28,8 @@ TESTFLAGS ?=
 TESTLOGS  ?= $(or $(TMPDIR),/tmp)/patternlab-tests
 P       ?=
 ARGS    ?=
+# make demo's runner, build logs and demo binaries (tools/internal/demorun uses the same place)
+DEMO_LOGS = $(or $(TMPDIR),/tmp)/patternlab-demo
 MODULES  = $(patsubst $(CURDIR)/%,%,$(shell go list -m -f '{{.Dir}}'))
 PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
 # what the demo modules need beyond Go (pattern.yaml `needs:`), built once
@@ -48,7 +50,9 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## run every demo (ready ones first, then build missing servers, then the rest; P=<name> for one, ARGS='-flag=v')
-	@go run ./tools demo $(P) -- $(ARGS)
+	@mkdir -p $(DEMO_LOGS)/bin; test -x $(DEMO_LOGS)/bin/rundemos || echo ">> building the demo runner (go's output in $(DEMO_LOGS)/rundemos-build.log)"
+	@go build -o $(DEMO_LOGS)/bin/rundemos ./tools/cmd/rundemos 2> $(DEMO_LOGS)/rundemos-build.log || { cat $(DEMO_LOGS)/rundemos-build.log; exit 1; }
+	@$(DEMO_LOGS)/bin/rundemos $(P) -- $(ARGS)
 
 doctor: ## what is present and missing on this machine, and the command that gets each
 	@go run ./tools doctor

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/patternlab/patternlab/tools/internal/demorun"
 	"github.com/patternlab/patternlab/tools/internal/lab"
 	"github.com/patternlab/patternlab/tools/internal/repo"
 )
@@ -61,8 +62,8 @@ func newLab(ctx context.Context, history string) (*lab.Lab, error) {
 		return nil, err
 	}
 	tc := &lab.Toolchain{Root: r.Root, BinDir: filepath.Join(os.TempDir(), "patternlab-lab"), Needs: map[string]lab.Need{}}
-	for name, nd := range needs {
-		tc.Needs[name] = lab.Need{Name: nd.name, Script: nd.script, Env: nd.env, Took: nd.took}
+	for name, nd := range demorun.Needs {
+		tc.Needs[name] = lab.Need{Name: nd.Name, Script: nd.Script, Env: nd.Env, Took: nd.Took}
 	}
 	return lab.New(ctx, r, tc, history), nil
 }
