@@ -50,9 +50,10 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## run every demo (ready ones first, then build missing servers, then the rest; P=<name> for one, ARGS='-flag=v')
-	@mkdir -p $(DEMO_LOGS)/bin; test -x $(DEMO_LOGS)/bin/rundemos || echo ">> building the demo runner (go's output in $(DEMO_LOGS)/rundemos-build.log)"
-	@go build -o $(DEMO_LOGS)/bin/rundemos ./tools/cmd/rundemos 2> $(DEMO_LOGS)/rundemos-build.log || { cat $(DEMO_LOGS)/rundemos-build.log; exit 1; }
-	@$(DEMO_LOGS)/bin/rundemos $(P) -- $(ARGS)
+	@export PATTERNLAB_DEMO_START=$$(date +%s); mkdir -p $(DEMO_LOGS)/bin; \
+	test -x $(DEMO_LOGS)/bin/rundemos || echo ">> building the demo runner (go's output in $(DEMO_LOGS)/rundemos-build.log)"; \
+	go build -o $(DEMO_LOGS)/bin/rundemos ./tools/cmd/rundemos 2> $(DEMO_LOGS)/rundemos-build.log || { cat $(DEMO_LOGS)/rundemos-build.log; exit 1; }; \
+	$(DEMO_LOGS)/bin/rundemos $(P) -- $(ARGS)
 
 doctor: ## what is present and missing on this machine, and the command that gets each
 	@go run ./tools doctor

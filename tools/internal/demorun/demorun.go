@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ func runOneDemo(ctx context.Context, r *repo.Repo, m string, args, env []string,
 		out, _ := os.ReadFile(log)
 		return fmt.Errorf("build failed after %s:\n%s", time.Since(start).Round(time.Second), out)
 	}
-	fmt.Printf(">> make demo P=%s: go run ./%s/cmd/demo %s\n", name, m, strings.Join(args, " "))
+	fmt.Printf(">> make demo P=%s: go run ./%s/cmd/demo %s%s\n", name, m, strings.Join(args, " "), sinceStart())
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = r.Root
 	cmd.Env = env
@@ -187,6 +188,26 @@ func runOneDemo(ctx context.Context, r *repo.Repo, m string, args, env []string,
 		return err
 	}
 	return nil
+}
+
+// EnvStart is when `make demo` started (Unix seconds, set by the Makefile
+// before it builds this runner), so the first demo's line says how long a
+// newcomer waited for it.
+const EnvStart = "PATTERNLAB_DEMO_START"
+
+var firstDemo = true
+
+// sinceStart is " (Ns after make demo started)" for the first demo, else "".
+func sinceStart() string {
+	if !firstDemo {
+		return ""
+	}
+	firstDemo = false
+	sec, err := strconv.ParseFloat(os.Getenv(EnvStart), 64)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf(" (the first demo, %s after make demo started)", time.Since(time.Unix(0, int64(sec*1e9))).Round(time.Second))
 }
 
 // moduleNeeds reads pattern.yaml's needs of a module directory.
