@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,8 +45,43 @@ func openLab(t *testing.T, l *Lab) *browserPage {
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
 	p := &browserPage{t: t, ctx: ctx, base: srv.URL}
+	p.watchConsole()
 	p.navigate("/")
 	return p
+}
+
+// watchConsole fails the test on any console error or uncaught exception
+// of the page.
+func (p *browserPage) watchConsole() {
+	require.NoError(p.t, chromedp.Do(p.ctx))
+	var mu sync.Mutex
+	var errs []string
+	ctx, stop := context.WithCancel(p.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			// the API's refusals of bad input are the point of some tests
+			refused := strings.HasPrefix(m.Text, "Failed to load resource") && strings.Contains(m.URL, "/api/")
+			if (m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException) && !refused {
+				mu.Lock()
+				errs = append(errs, m.Text+" "+m.URL)
+				mu.Unlock()
+			}
+		}
+	}()
+	p.t.Cleanup(func() {
+		stop()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range errs {
+			p.t.Errorf("console: %s", e)
+		}
+	})
 }
 
 func (p *browserPage) navigate(path string) {
@@ -230,7 +266,7 @@ func TestBrowserRecordedRunInTheDocs(t *testing.T) {
 	mux.Handle("GET /ui/", http.StripPrefix("/ui/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /run.jsonl", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, run) })
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<!doctype html><html lang="zh"><head><meta charset="utf-8"><link rel="stylesheet" href="/ui/timeline.css"></head>
+		fmt.Fprint(w, `<!doctype html><html lang="zh"><head><meta charset="utf-8"><link rel="icon" href="data:,"><link rel="stylesheet" href="/ui/timeline.css"></head>
 <body><h2>运行</h2><div class="lab-run" data-src="run.jsonl"></div><script src="/ui/timeline.js"></script></body></html>`)
 	})
 	srv := httptest.NewServer(mux)
@@ -243,6 +279,7 @@ func TestBrowserRecordedRunInTheDocs(t *testing.T) {
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
 	p := &browserPage{t: t, ctx: ctx, base: srv.URL}
+	p.watchConsole()
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")))
 	p.wait("the recorded verdict", `document.querySelector(".lab-run .lt-verdict.held") !== null`, 20*time.Second)
 	p.wait("the Chinese labels", `document.querySelector(".lab-run h3").innerText === "叙述"`, time.Second)

@@ -204,8 +204,9 @@
       self.pending = false;
       self.draw();
     };
-    if (now || this.events.length < 500) requestAnimationFrame(run);
-    else setTimeout(function () { requestAnimationFrame(run); }, 250);
+    // a timer, not requestAnimationFrame: a page that paints nothing else
+    // (a headless browser, a tab in the background) still gets its redraw
+    setTimeout(run, now || this.events.length < 500 ? 16 : 250);
   };
 
   Timeline.prototype.draw = function () {
