@@ -118,9 +118,8 @@ lab: npm ## the demos live in the browser at http://127.0.0.1:8280: flags, fault
 	@mkdir -p $(LAB_VENDOR) && $(LAB_UPLOT)
 	@go run ./tools lab -addr $(or $(LAB_ADDR),127.0.0.1:8280)
 
-record: ## refresh the recorded run a chapter shows, docs/assets/runs/P.jsonl (ARGS='-flag=v'; without, the flags it was recorded with)
-	@test -n "$(P)" || { echo "usage: make record P=backpressure [ARGS='-messages=2000']"; exit 2; }
-	@go run ./tools lab record $(P) $(if $(ARGS),-- $(ARGS))
+record: ## refresh the recorded runs the chapters show, docs/assets/runs/*.jsonl (P=<name> for one, ARGS='-flag=v'; without, the flags each was recorded with)
+	@go run ./tools lab record $(or $(P),-all) $(if $(ARGS),-- $(ARGS))
 
 lab-test: npm ## the lab in headless Chromium: backpressure's crash consumer, a Temporal demo's kill worker, bad input
 	@mkdir -p $(LAB_VENDOR) && $(LAB_UPLOT)

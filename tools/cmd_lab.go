@@ -79,8 +79,8 @@ func runLabRecord(ctx context.Context, args []string) error {
 			break
 		}
 	}
-	if len(args) != 1 {
-		return errors.New("usage: go run ./tools lab record NAME [-- ARGS]")
+	if len(args) != 1 || (args[0] == "-all" && demoArgs != nil) {
+		return errors.New("usage: go run ./tools lab record NAME [-- ARGS] | -all")
 	}
 	tmp, err := os.MkdirTemp("", "patternlab-record-*")
 	if err != nil {
@@ -91,7 +91,28 @@ func runLabRecord(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return lab.Record(ctx, l, args[0], demoArgs, os.Stdout)
+	if args[0] != "-all" {
+		return lab.Record(ctx, l, args[0], demoArgs, os.Stdout)
+	}
+	names, err := lab.Recorded(l.Repo)
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, name := range names {
+		fmt.Printf(">> recording %s\n", name)
+		if err := lab.Record(ctx, l, name, nil, os.Stdout); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, ">> %s: %v\n", name, err)
+			failed = append(failed, name)
+		}
+	}
+	if failed != nil {
+		return fmt.Errorf("not recorded (their files are as they were): %v", failed)
+	}
+	return nil
 }
 
 func cacheDir() string {

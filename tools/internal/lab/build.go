@@ -54,6 +54,14 @@ func (t *Toolchain) ServerEnv(ctx context.Context, needs []string, build bool, p
 		if !ok {
 			return nil, fmt.Errorf("unknown need %q in pattern.yaml", name)
 		}
+		// a server the environment already names (eval "$(tools/servers/env.sh ...)",
+		// or the learner's own build) is used as it is
+		if path := os.Getenv(nd.Env); path != "" {
+			if _, err := os.Stat(path); err == nil {
+				env = append(env, nd.Env+"="+path)
+				continue
+			}
+		}
 		if path, err := t.script(ctx, nd, "--ready", nil); err == nil {
 			env = append(env, nd.Env+"="+path)
 			continue

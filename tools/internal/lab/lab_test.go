@@ -258,3 +258,29 @@ func TestRecordKeepsItsFlags(t *testing.T) {
 	after, _ := os.ReadFile(dest)
 	assert.Equal(t, before, after, "a refused run leaves the recorded one as it was")
 }
+
+func TestRecordedListsTheCommittedRuns(t *testing.T) {
+	r := testrepo.New(t)
+	testrepo.Write(t, r.Root, RunsDir+"/saga.jsonl", "{}\n")
+	testrepo.Write(t, r.Root, RunsDir+"/backpressure.jsonl", "{}\n")
+	testrepo.Write(t, r.Root, RunsDir+"/notes.txt", "not a run\n")
+	names, err := Recorded(r)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"backpressure", "saga"}, names)
+}
+
+func TestServerEnvUsesAServerTheEnvironmentNames(t *testing.T) {
+	cli := filepath.Join(t.TempDir(), "temporal")
+	require.NoError(t, os.WriteFile(cli, []byte("#!/bin/sh\n"), 0o755))
+	tc := &Toolchain{Root: t.TempDir(), Needs: map[string]Need{
+		"temporal-cli": {Name: "the Temporal CLI", Script: "no/such/script.sh", Env: "TEMPORAL_CLI", Took: "about 5 min"},
+	}}
+	t.Setenv("TEMPORAL_CLI", cli)
+	env, err := tc.ServerEnv(t.Context(), []string{"temporal-cli"}, false, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"TEMPORAL_CLI=" + cli}, env)
+
+	t.Setenv("TEMPORAL_CLI", filepath.Join(t.TempDir(), "gone"))
+	_, err = tc.ServerEnv(t.Context(), []string{"temporal-cli"}, false, nil)
+	require.ErrorContains(t, err, "is not built yet", "a path that does not exist is not a server: the script decides")
+}

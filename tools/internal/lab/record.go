@@ -6,6 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/patternlab/patternlab/tools/internal/repo"
 )
 
 // RunsDir is where the recorded runs the chapters show are committed, one
@@ -15,6 +19,20 @@ const RunsDir = "docs/assets/runs"
 
 // MaxRecorded is the largest recorded run: a chapter's page downloads it.
 const MaxRecorded = 1 << 20
+
+// Recorded lists the modules that have a recorded run in RunsDir, sorted.
+func Recorded(r *repo.Repo) ([]string, error) {
+	files, err := filepath.Glob(r.Path(filepath.Join(RunsDir, "*.jsonl")))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(filepath.Base(f), ".jsonl"))
+	}
+	sort.Strings(names)
+	return names, nil
+}
 
 // Record runs the module's demo as the lab does and writes its history to
 // RunsDir/<name>.jsonl. With no args it reuses the flags of the run already
