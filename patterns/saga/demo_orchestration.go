@@ -75,7 +75,6 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orde
 
 	board := NewBoard()
 	start := time.Now()
-	withdraw := o.offerKill()
 	for _, order := range orders {
 		began := time.Now()
 		out, err := o.runOne(ctx, order)
@@ -87,9 +86,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, url string, orde
 		tellOutcome(n, "orchestrator", out)
 		n.Measure("orchestrator", "%s took %s", order.ID, took.Round(time.Millisecond))
 		board.Record(out)
-		sampleBoard(n, board.Outcomes())
 	}
-	withdraw()
 	n.Measure("orchestrator", "%d sagas in %s, one after another", len(orders), time.Since(start).Round(time.Millisecond))
 
 	snaps := map[string]Snapshot{}
@@ -181,7 +178,6 @@ func (o *orchestration) runOne(ctx context.Context, order Order) (Outcome, error
 // charging. The charge waits until the signal is in the workflow's history,
 // so the workflow sees it right after the charge: deterministic.
 func (o *orchestration) beforeApply(k Key, attempt int) {
-	o.traceRequest(k, attempt)
 	if k != o.plan.Cancel || attempt != 1 {
 		return
 	}
@@ -203,7 +199,6 @@ func (o *orchestration) beforeApply(k Key, attempt int) {
 // afterApply is the kill fault: the step has applied at the service, and
 // the worker that asked for it dies before it hears the answer.
 func (o *orchestration) afterApply(r Result) {
-	o.traceResult(r)
 	if o.cfg.Temporal != DevServer || r.Key != o.plan.KillWorker {
 		return
 	}
@@ -215,18 +210,6 @@ func (o *orchestration) afterApply(r Result) {
 	o.killed = true
 	o.n.Fault("worker", "SIGKILL the worker process: %s's %s has applied at %s, the worker dies before it hears back",
 		r.Key.Saga, r.Key.Step, r.Key.Step.Service())
-	if o.replaceWorkerLocked() != nil {
-		return
-	}
-	w := o.worker
-	o.n.Step("worker", "a new worker process starts; Temporal retries the %s activity when its %s start-to-close timeout expires",
-		r.Key.Step, forwardOptions.StartToCloseTimeout)
-	o.n.Measure("worker", "new worker pid %d", w.PID())
-}
-
-// replaceWorkerLocked SIGKILLs the worker process and starts a new one; a
-// worker that cannot start aborts the saga in flight.
-func (o *orchestration) replaceWorkerLocked() error {
 	pid := o.worker.PID()
 	o.worker.Kill()
 	o.n.Measure("worker", "pid %d killed", pid)
@@ -235,12 +218,13 @@ func (o *orchestration) replaceWorkerLocked() error {
 	w, err := StartWorkerProcess(ctx, o.wcfg)
 	if err != nil {
 		o.worker = nil
-		err = fmt.Errorf("restart worker: %w", err)
-		o.abortLocked(err)
-		return err
+		o.abortLocked(fmt.Errorf("restart worker: %w", err))
+		return
 	}
 	o.worker = w
-	return nil
+	o.n.Step("worker", "a new worker process starts; Temporal retries the %s activity when its %s start-to-close timeout expires",
+		r.Key.Step, forwardOptions.StartToCloseTimeout)
+	o.n.Measure("worker", "new worker pid %d", w.PID())
 }
 
 func (o *orchestration) fail(err error) {
