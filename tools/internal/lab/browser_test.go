@@ -231,6 +231,33 @@ func TestBrowserFakeDemo(t *testing.T) {
 	p.wait("the replayed FAULT line", `Array.from(document.querySelectorAll("#replay-view .lt-narration li")).some(li => !li.hidden && li.innerText.includes("FAULT: crashed"))`, 5*time.Second)
 }
 
+// One run per demo, seen from a second tab: it shows the active run live
+// (its Start disabled, its fault button), the servers panel, and its Stop
+// interrupts the run both tabs watch.
+func TestBrowserOneRunPerDemoAndStop(t *testing.T) {
+	l := newTestLab(t)
+	first := openLab(t, l)
+	first.wait("the servers panel", `document.getElementById("servers-global").innerText.includes("NATS_URL")`, 10*time.Second)
+	first.hash("#/m/fake")
+	first.setFlag("hold", "5m")
+	first.click("#start")
+	first.wait("the crash-consumer button", `document.querySelector('#fault-buttons button[data-fault="crash-consumer"]') !== null`, 30*time.Second)
+
+	second := openLab(t, l)
+	second.wait("the module listed as running", `(a => a !== null && a.parentElement.innerText.includes("running"))(document.querySelector('#modules a[data-module="fake"]'))`, 10*time.Second)
+	second.hash("#/m/fake")
+	second.wait("the active run attached: Start disabled, Stop and the fault offered",
+		`document.getElementById("start").disabled && !document.getElementById("stop").disabled && document.querySelector('#fault-buttons button[data-fault="crash-consumer"]') !== null`, 30*time.Second)
+	second.wait("the same run's narration", narrationHas("[nats]", "embedded nats-server"), 10*time.Second)
+	second.click("#stop")
+	for _, p := range []*browserPage{first, second} {
+		p.wait("the interrupted run's end, without a verdict",
+			`(s => s.includes("ended with exit status") && !s.includes("HELD"))(document.getElementById("run-state").innerText) && document.querySelector("#timeline .lt-verdict.held") === null`, 30*time.Second)
+		p.wait("Start enabled again", `!document.getElementById("start").disabled`, 10*time.Second)
+	}
+	require.Empty(t, l.Active(), "no run is left active")
+}
+
 // realLab is a lab over this checkout, building the real demos.
 func realLab(t *testing.T) *Lab {
 	t.Helper()
@@ -280,8 +307,8 @@ func TestBrowserSagaKillWorker(t *testing.T) {
 func TestBrowserRecordedRunInTheDocs(t *testing.T) {
 	r, err := repo.Find(".")
 	require.NoError(t, err)
-	run := r.Path(RunsDir + "/backpressure.jsonl")
-	require.FileExists(t, run, "make record P=backpressure writes it")
+	run := r.Path(RunsDir + "/cqrs.jsonl") // a crash before an ack, and the redeliveries
+	require.FileExists(t, run, "make record P=cqrs writes it")
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(ui, "ui")
 	mux.Handle("GET /ui/", http.StripPrefix("/ui/", http.FileServerFS(static)))
