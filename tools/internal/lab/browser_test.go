@@ -162,14 +162,22 @@ func (p *browserPage) pressFault(name string, timeout time.Duration) {
 
 // pressOffered waits until the demo offers a fault whose name matches the
 // JavaScript regular expression (each module names its own faults), presses
-// it, and returns its name and how many FAULT lines the page showed then.
+// it, and returns its name and how many FAULT lines the page showed then. A
+// run that ends without such an offer fails the test at once, naming the
+// faults it did offer.
 func (p *browserPage) pressOffered(pattern string, timeout time.Duration) (name string, faults int) {
 	p.t.Helper()
 	find := fmt.Sprintf(`Array.from(document.querySelectorAll("#fault-buttons button")).find(b => !b.disabled && %s.test(b.dataset.fault))`, pattern)
-	p.wait("a fault button matching "+pattern, find+` !== undefined`, timeout)
-	out, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]any](`(b => { b.click(); return [b.dataset.fault, `+faultLines+`]; })(`+find+`)`))
+	events := `((window.lab.state.timeline || {}).events || [])`
+	p.wait("a fault button matching "+pattern, fmt.Sprintf(`%s !== undefined || %s.some(e => e.kind === "exit")`, find, events), timeout)
+	out, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]any](fmt.Sprintf(`(b => b === undefined
+		? ["", 0, %s.filter(e => e.kind === "control" && e.fields && e.fields.offer).map(e => e.fields.offer).join(", ") || "none"]
+		: (b.click(), [b.dataset.fault, %s, ""]))(%s)`, events, faultLines, find)))
 	require.NoError(p.t, err)
-	require.Len(p.t, out, 2)
+	require.Len(p.t, out, 3)
+	if out[0].(string) == "" {
+		p.t.Fatalf("the demo ended without offering a fault matching %s (it offered: %s): its module offers one with narrate's Offer while the act that can take it runs (CONTRIBUTING: what the lab needs from a module)", pattern, out[2])
+	}
 	return out[0].(string), int(out[1].(float64))
 }
 
