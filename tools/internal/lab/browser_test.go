@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
@@ -231,12 +232,45 @@ func TestBrowserFakeDemo(t *testing.T) {
 	p.hash("#/history")
 	p.wait("one run in the history, the refused one left out",
 		`document.querySelectorAll("#history-table tbody tr").length === 1 && document.querySelector("#history-table td.ok") !== null`, 10*time.Second)
+	dl, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`fetch(document.querySelector('#history-table a[href$="/history"]').href).then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(dl), "\n")
+	require.Greater(t, len(lines), 3, "the downloaded history")
+	assert.Contains(t, lines[0], `"kind":"run"`, "the history's first line is the lab's")
+	assert.Contains(t, dl, "FAULT: crashed holding m-3")
+	assert.Contains(t, lines[len(lines)-1], `"kind":"exit"`, "its last line is the exit status")
 	p.click(`#history-table a[href^="#/replay/"]`)
 	p.wait("the replay slider", `document.querySelector("#replay-view input[type=range]") !== null`, 10*time.Second)
 	p.wait("the replay at its start: no verdict yet", `document.querySelector("#replay-view .lt-verdict.lt-pending") !== null`, 5*time.Second)
 	p.js(`(r => { r.value = r.max; r.dispatchEvent(new Event("input")); })(document.querySelector("#replay-view input[type=range]"))`)
 	p.wait("the replay at its end: the verdict", `document.querySelector("#replay-view .lt-verdict.held") !== null`, 5*time.Second)
 	p.wait("the replayed FAULT line", `Array.from(document.querySelectorAll("#replay-view .lt-narration li")).some(li => !li.hidden && li.innerText.includes("FAULT: crashed"))`, 5*time.Second)
+
+	// a file downloaded elsewhere replays too; a file that is not a history
+	// says so and replays nothing
+	dir := t.TempDir()
+	for _, c := range []struct{ file, content, msg string }{
+		{"garbage.jsonl", "not json\n", "Not a history file: line 1 is not JSON"},
+		{"null.jsonl", lines[0] + "\nnull\n", "Not a history file: line 2 is not an event"},
+		{"headless.jsonl", strings.Join(lines[1:], "\n"), "its first line is not the lab's run header"},
+		{"run.jsonl", dl, ""},
+	} {
+		f := filepath.Join(dir, c.file)
+		require.NoError(t, os.WriteFile(f, []byte(c.content), 0o644))
+		p.hash("#/history")
+		p.wait("the history page", `!document.getElementById("history").hidden`, 5*time.Second)
+		p.js(`document.getElementById("msg").hidden = true`)
+		require.NoError(t, chromedp.Do(p.ctx, chromedp.SetUploadFiles("#upload", []string{f}, chromedp.NodeReady)))
+		if c.msg != "" {
+			p.wait("the refusal of "+c.file, msgHas(c.msg), 5*time.Second)
+			p.wait("no replay of it", `document.getElementById("replay").hidden`, time.Second)
+			continue
+		}
+		p.wait("the uploaded replay's title", `document.getElementById("r-title").innerText === "Replay of run.jsonl"`, 5*time.Second)
+		p.js(`(r => { r.value = r.max; r.dispatchEvent(new Event("input")); })(document.querySelector("#replay-view input[type=range]"))`)
+		p.wait("the uploaded replay's verdict", `document.querySelector("#replay-view .lt-verdict.held") !== null`, 5*time.Second)
+	}
 }
 
 // One run per demo, seen from a second tab: it shows the active run live

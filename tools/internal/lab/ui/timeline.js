@@ -56,11 +56,16 @@
     text.split("\n").forEach(function (line, i) {
       line = line.trim();
       if (!line) return;
+      var e;
       try {
-        out.push(JSON.parse(line));
-      } catch (e) {
-        throw new Error("line " + (i + 1) + " is not JSON: " + e.message);
+        e = JSON.parse(line);
+      } catch (err) {
+        throw new Error("line " + (i + 1) + " is not JSON: " + err.message);
       }
+      if (e === null || typeof e !== "object" || Array.isArray(e) || typeof e.kind !== "string") {
+        throw new Error("line " + (i + 1) + " is not an event (an object with a kind)");
+      }
+      out.push(e);
     });
     return out;
   }
