@@ -254,10 +254,12 @@ func TestBrowserFakeDemo(t *testing.T) {
 		{"garbage.jsonl", "not json\n", "Not a history file: line 1 is not JSON"},
 		{"null.jsonl", lines[0] + "\nnull\n", "Not a history file: line 2 is not an event"},
 		{"headless.jsonl", strings.Join(lines[1:], "\n"), "its first line is not the lab's run header"},
+		{"odd.jsonl", oddEvents, ""},
 		{"run.jsonl", dl, ""},
 	} {
 		f := filepath.Join(dir, c.file)
 		require.NoError(t, os.WriteFile(f, []byte(c.content), 0o644))
+		p.hash("#/")
 		p.hash("#/history")
 		p.wait("the history page", `!document.getElementById("history").hidden`, 5*time.Second)
 		p.js(`document.getElementById("msg").hidden = true`)
@@ -267,7 +269,13 @@ func TestBrowserFakeDemo(t *testing.T) {
 			p.wait("no replay of it", `document.getElementById("replay").hidden`, time.Second)
 			continue
 		}
-		p.wait("the uploaded replay's title", `document.getElementById("r-title").innerText === "Replay of run.jsonl"`, 5*time.Second)
+		p.wait("the uploaded replay's title", fmt.Sprintf(`document.getElementById("r-title").innerText === "Replay of %s"`, c.file), 5*time.Second)
+		if c.file == "odd.jsonl" {
+			p.js(`(r => { r.value = r.max; r.dispatchEvent(new Event("input")); })(document.querySelector("#replay-view input[type=range]"))`)
+			p.wait("the odd events drawn: no undefined nor NaN, no chart from samples without a series name or a number",
+				`(v => !v.innerText.includes("undefined") && !v.innerText.includes("NaN") && v.querySelectorAll(".lt-chart").length === 0 && v.querySelector(".lt-seq") !== null && v.querySelector(".lt-verdict.held") !== null)(document.getElementById("replay-view"))`, 5*time.Second)
+			continue
+		}
 		p.js(`(r => { r.value = r.max; r.dispatchEvent(new Event("input")); })(document.querySelector("#replay-view input[type=range]"))`)
 		p.wait("the uploaded replay's verdict", `document.querySelector("#replay-view .lt-verdict.held") !== null`, 5*time.Second)
 	}
@@ -299,6 +307,26 @@ func TestBrowserOneRunPerDemoAndStop(t *testing.T) {
 	}
 	require.Empty(t, l.Active(), "no run is left active")
 }
+
+// oddEvents are events a module may emit that the lab never planned for:
+// fields missing or of another type, kinds it does not know. The page
+// draws what it can and throws nothing (watchConsole fails on an error).
+const oddEvents = `{"time":"2026-12-01T10:00:00Z","kind":"run","actor":"lab","text":"[lab] make demo P=odd","fields":{"module":"odd"}}
+{"time":"2026-12-01T10:00:00.1Z","kind":"act"}
+{"time":"2026-12-01T10:00:00.2Z","kind":"message"}
+{"time":"2026-12-01T10:00:00.3Z","kind":"message","fields":{"from":"a"}}
+{"time":"2026-12-01T10:00:00.4Z","kind":"message","fields":{"from":7,"to":["b"],"what":{"x":1},"id":null}}
+{"time":"2026-12-01T10:00:00.5Z","kind":"sample","fields":{"series":"depth","value":"three","unit":5}}
+{"time":"2026-12-01T10:00:00.6Z","kind":"sample","fields":{"value":3}}
+{"time":"2026-12-01T10:00:00.7Z","kind":"sample"}
+{"time":"not a time","kind":"step","actor":"x","text":"[x] a step at no time"}
+{"kind":"fault","text":"FAULT: no time at all"}
+{"time":"2026-12-01T10:00:00.8Z","kind":"control","fields":{"offer":""}}
+{"time":"2026-12-01T10:00:00.9Z","kind":"control","fields":{"withdraw":42}}
+{"time":"2026-12-01T10:00:01Z","kind":"weather","text":"a kind nobody knows"}
+{"time":"2026-12-01T10:00:01.1Z","kind":"check","ok":"yes","text":"[check] ok is not a bool"}
+{"time":"2026-12-01T10:00:01.2Z","kind":"invariant","ok":true,"text":"[invariant] HELD: odd events drawn"}
+`
 
 // realLab is a lab over this checkout, building the real demos.
 func realLab(t *testing.T) *Lab {

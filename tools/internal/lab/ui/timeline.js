@@ -142,10 +142,39 @@
     return this.events[this.events.length - 1]._t;
   };
 
+  // word is a field as a label: "?" when a module left it out.
+  function word(v) {
+    if (v === undefined || v === null || v === "") return "?";
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
+
+  // tidy makes an event of any module drawable: a message's ends and words
+  // become strings, a sample without a series name or a numeric value is
+  // no point of a chart, fields that are not an object are none.
+  function tidy(e) {
+    if (e.fields === null || typeof e.fields !== "object" || Array.isArray(e.fields)) e.fields = undefined;
+    var f = e.fields;
+    if (e.kind === "message") {
+      f = e.fields = f || {};
+      f.from = word(f.from); f.to = word(f.to); f.what = word(f.what);
+      f.id = f.id === undefined || f.id === null ? "" : String(f.id);
+    }
+    if (e.kind === "sample" && !(f && typeof f.series === "string" && f.series !== "" && isFinite(Number(f.value)) && f.value !== null && f.value !== "")) {
+      e.kind = "sample-ignored";
+    }
+    if (e.kind === "run" && f) {
+      if (!Array.isArray(f.args)) f.args = [];
+      if (!Array.isArray(f.servers)) f.servers = undefined;
+    }
+    if (e.kind === "exit" && !f) e.fields = { code: "?" };
+    if (typeof e.text !== "string") e.text = e.text === undefined || e.text === null ? "" : String(e.text);
+    return e;
+  }
+
   // add appends events (in order) and schedules a redraw.
   Timeline.prototype.add = function (evs) {
     for (var i = 0; i < evs.length; i++) {
-      var e = evs[i];
+      var e = tidy(evs[i]);
       e._t = this.t(e);
       this.events.push(e);
       this.narrate(e);
@@ -153,7 +182,7 @@
         var name = String(e.fields.series);
         var s = this.series[name];
         if (!s) {
-          s = this.series[name] = { unit: e.fields.unit || "", xs: [], ys: [] };
+          s = this.series[name] = { unit: typeof e.fields.unit === "string" ? e.fields.unit : "", xs: [], ys: [] };
           this.seriesOrder.push(name);
         }
         s.xs.push(e._t / 1000);
