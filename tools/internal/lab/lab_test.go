@@ -284,3 +284,16 @@ func TestServerEnvUsesAServerTheEnvironmentNames(t *testing.T) {
 	_, err = tc.ServerEnv(t.Context(), []string{"temporal-cli"}, false, nil)
 	require.ErrorContains(t, err, "is not built yet", "a path that does not exist is not a server: the script decides")
 }
+
+// A line longer than the scanner takes ends what the page shows of that
+// stream with a line that says so, and the rest is drained, not blocked on.
+func TestAnOverlongLineIsNamedNotSilent(t *testing.T) {
+	r := &Run{ID: "t", changed: make(chan struct{}), offers: map[string]bool{}}
+	in := "first\n" + strings.Repeat("x", 5<<20) + "\nafter\n"
+	r.scan(strings.NewReader(in), func(s string) Event { return Event{Kind: KindStderr, Text: s} })
+	evs, _, _ := r.Since(0)
+	require.Len(t, evs, 2)
+	assert.Equal(t, "first", evs[0].Text)
+	assert.Contains(t, evs[1].Text, "could not be read further")
+	assert.Contains(t, evs[1].Text, "token too long")
+}

@@ -295,6 +295,9 @@ func (r *Run) scan(rd io.Reader, event func(string) Event) {
 	for sc.Scan() {
 		r.add(event(sc.Text()))
 	}
+	if err := sc.Err(); err != nil {
+		r.add(Event{Kind: KindLab, Actor: "lab", Text: fmt.Sprintf("[lab] the demo's output could not be read further (%v): the rest of this stream is not shown", err)})
+	}
 	_, _ = io.Copy(io.Discard, rd) // a line over the limit: keep the demo from blocking
 }
 
