@@ -68,7 +68,7 @@ func BenchmarkEnvtest(b *testing.B) {
 		return
 	}
 	setLoggers(nil)
-	cp, err := StartControlPlane("")
+	cp, err := StartControlPlane(ControlPlaneOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -110,7 +111,10 @@ var ErrNotConverged = errors.New("did not converge")
 func WaitConverged(ctx context.Context, within time.Duration, drift func(context.Context) ([]string, error)) (time.Duration, error) {
 	start := time.Now()
 	var last []string
-	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, within, true, func(ctx context.Context) (bool, error) {
+	// drift reads with ctx, not the poll's deadline: a read that a client's
+	// rate limiter would delay past the deadline is an answer late, not a
+	// failure of the judge.
+	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, within, true, func(context.Context) (bool, error) {
 		d, err := drift(ctx)
 		if err != nil {
 			return false, err
@@ -121,7 +125,7 @@ func WaitConverged(ctx context.Context, within time.Duration, drift func(context
 	took := time.Since(start)
 	if err != nil {
 		if wait.Interrupted(err) {
-			return took, fmt.Errorf("%w within %s: %v", ErrNotConverged, within, last)
+			return took, fmt.Errorf("%w within %s: [%s]", ErrNotConverged, within, strings.Join(last, "; "))
 		}
 		return took, err
 	}

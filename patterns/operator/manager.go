@@ -1,12 +1,14 @@
 package operator
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
@@ -27,6 +29,14 @@ const (
 type ManagerOptions struct {
 	Hub Hub
 	Log logr.Logger // logr.Discard() when zero
+	// LeaseNamespace holds the leader-election lease; OperatorNamespace
+	// when empty (ControlPlane.LeaseNamespace on a shared cluster).
+	LeaseNamespace string
+	// Unsafe turns safeguards off (the demo's switches); zero keeps them.
+	Unsafe Unsafe
+	// WrapClient, when set, wraps the client the reconciler writes with:
+	// the place to inject faults between the operator and the API server.
+	WrapClient func(client.Client) client.Client
 }
 
 // NewManager builds a controller manager with leader election on and the
@@ -47,7 +57,7 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, *EdgeSiteReco
 		HealthProbeBindAddress:        "0",
 		LeaderElection:                true,
 		LeaderElectionID:              LeaderElectionID,
-		LeaderElectionNamespace:       OperatorNamespace,
+		LeaderElectionNamespace:       cmp.Or(o.LeaseNamespace, OperatorNamespace),
 		LeaderElectionReleaseOnCancel: true,
 		Controller: config.Controller{
 			// Tests and benchmarks start several managers in one process;
@@ -58,11 +68,16 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, *EdgeSiteReco
 	if err != nil {
 		return nil, nil, fmt.Errorf("new manager: %w", err)
 	}
+	c := mgr.GetClient()
+	if o.WrapClient != nil {
+		c = o.WrapClient(c)
+	}
 	r := &EdgeSiteReconciler{
-		Client:   mgr.GetClient(),
+		Client:   c,
 		Scheme:   scheme,
 		Hub:      o.Hub,
 		Recorder: mgr.GetEventRecorder(ManagedBy),
+		Unsafe:   o.Unsafe,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, nil, fmt.Errorf("set up edgesite controller: %w", err)

@@ -60,14 +60,14 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 		// client leaves empty: a shape that forgot one would rewrite the
 		// Deployment on every pass. Poke a child with a foreign label to
 		// wake the controller and check it wrote nothing.
-		writes, reconciles := op.rec.Writes(), op.rec.Reconciles()
+		writes, reconciles := op.Reconciler.Writes(), op.Reconciler.Reconciles()
 		svc := &corev1.Service{}
 		get(t, child, svc)
 		svc.Labels["poked-by"] = "test"
 		require.NoError(t, admin.Update(ctx, svc))
-		require.Eventually(t, func() bool { return op.rec.Reconciles() > reconciles }, within, 10*time.Millisecond)
+		require.Eventually(t, func() bool { return op.Reconciler.Reconciles() > reconciles }, within, 10*time.Millisecond)
 		converges(t)
-		assert.Equal(t, writes, op.rec.Writes(), "writes after a no-op reconcile")
+		assert.Equal(t, writes, op.Reconciler.Writes(), "writes after a no-op reconcile")
 	})
 
 	t.Run("delete a child", func(t *testing.T) {
@@ -146,12 +146,12 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 	})
 
 	t.Run("hub outage: backoff, then convergence", func(t *testing.T) {
-		failures := op.rec.Failures()
+		failures := op.Reconciler.Failures()
 		hubServer.Stop()
 		site := mustSite(t, admin, key)
 		site.Spec.Retention.MaxBytes = "2Gi"
 		require.NoError(t, admin.Update(ctx, site))
-		require.Eventually(t, func() bool { return op.rec.Failures()-failures >= 3 }, within, 10*time.Millisecond)
+		require.Eventually(t, func() bool { return op.Reconciler.Failures()-failures >= 3 }, within, 10*time.Millisecond)
 		drift, err := drift(ctx)
 		require.NoError(t, err)
 		assert.NotEmpty(t, drift, "not converged while the hub is down")
@@ -184,12 +184,12 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 		// releases it; the standby takes over and corrects drift.
 		standby := runOperator(top, opCfg, hub)
 		select {
-		case <-standby.elected:
+		case <-standby.Elected():
 			require.FailNow(t, "standby elected while the leader holds the lease")
 		default:
 		}
-		op.stop()
-		standby.waitLeader(t)
+		require.NoError(t, op.Stop())
+		require.NoError(t, standby.WaitElected(ctx, ElectionTimeout))
 		op = standby
 		cm := &corev1.ConfigMap{}
 		get(t, child, cm)
