@@ -67,7 +67,7 @@ func BenchmarkEnvtest(b *testing.B) {
 		labtest.Missing(b, EnvAssets+" is not set: run make bench, which builds kube-apiserver and etcd once")
 		return
 	}
-	setLoggers(nil)
+	SetLoggers(nil)
 	cp, err := StartControlPlane(ControlPlaneOptions{})
 	if err != nil {
 		b.Fatal(err)

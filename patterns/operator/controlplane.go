@@ -40,6 +40,10 @@ const (
 var ErrNoControlPlane = errors.New(EnvAssets + " is not set: run `make demo P=operator` " +
 	"(it builds kube-apiserver and etcd once, about 11 minutes, then reuses them), or set " + EnvKubeconfig)
 
+// StartTimeout bounds how long envtest waits for kube-apiserver and etcd to
+// come up.
+const StartTimeout = 3 * time.Minute
+
 // OperatorUser is the identity the operator runs as on the embedded control
 // plane, bound to nothing but the generated role.
 const OperatorUser = "edgesite-operator"
@@ -101,7 +105,11 @@ func StartControlPlane(o ControlPlaneOptions) (*ControlPlane, error) {
 			withoutValidation(crd)
 		}
 	}
-	env := &envtest.Environment{CRDs: crds, Scheme: NewScheme(), BinaryAssetsDirectory: os.Getenv(EnvAssets)}
+	env := &envtest.Environment{CRDs: crds, Scheme: NewScheme(), BinaryAssetsDirectory: os.Getenv(EnvAssets),
+		// envtest's default (20s for kube-apiserver to answer, then it
+		// starts over, five times) is too short for a loaded 2-core machine,
+		// where the API server's first start was seen to take longer.
+		ControlPlaneStartTimeout: StartTimeout, ControlPlaneStopTimeout: time.Minute}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("start control plane: %w", err)

@@ -39,7 +39,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	setLoggers(cfg.Log)
+	SetLoggers(cfg.Log)
 	d := &demo{n: n, cfg: cfg}
 
 	n.Act("control plane, hub and operator")
@@ -74,7 +74,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	}
 	d.late = &lateWrites{key: d.key}
 	op, err := StartOperator(ctx, opCfg, ManagerOptions{
-		Hub: h.operator, Log: logger(cfg.Log), LeaseNamespace: cp.LeaseNamespace(),
+		Hub: h.operator, Log: logger(cfg.Log), LeaseNamespace: cp.LeaseNamespace(), Namespaces: d.watched(),
 		Unsafe: cfg.unsafe(), WrapClient: d.late.wrap,
 	})
 	if err != nil {
@@ -121,6 +121,16 @@ func judgeConfig(cp *ControlPlane) *rest.Config {
 		cfg.QPS, cfg.Burst = 100, 200
 	}
 	return cfg
+}
+
+// watched is what the demo's operator watches: everything on envtest, only
+// the demo's own namespace on a shared cluster, whose other EdgeSites are
+// someone else's.
+func (d *demo) watched() []string {
+	if d.cp.Embedded {
+		return nil
+	}
+	return []string{d.key.Namespace}
 }
 
 // demo is the state shared by the acts.
@@ -199,10 +209,10 @@ func (d *demo) updateSite(ctx context.Context, change func(*edgev1.EdgeSite)) (*
 
 var loggersOnce sync.Once
 
-// setLoggers sends controller-runtime's and client-go's logs to w, or
+// SetLoggers sends controller-runtime's and client-go's logs to w, or
 // nowhere: the narration is the demo's output. klog's logger may only be set
 // before anything logs, so the first call in a process wins.
-func setLoggers(w io.Writer) {
+func SetLoggers(w io.Writer) {
 	loggersOnce.Do(func() {
 		l := logger(w)
 		ctrl.SetLogger(l)

@@ -25,6 +25,7 @@ func startControlPlane(t testing.TB) *ControlPlane {
 	if os.Getenv(EnvAssets) == "" {
 		labtest.Missing(t, EnvAssets+" is not set: run make test-integration, which builds kube-apiserver and etcd once")
 	}
+	SetLoggers(nil)
 	cp, err := StartControlPlane(ControlPlaneOptions{})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, cp.Stop()) })
@@ -48,7 +49,7 @@ func startHub(t testing.TB) (*natsembed.Server, *KVHub) {
 // still be waiting for the lease.
 func runOperator(t testing.TB, cfg *rest.Config, hub Hub) *Operator {
 	t.Helper()
-	setLoggers(nil)
+	SetLoggers(nil)
 	op, err := RunOperator(cfg, ManagerOptions{Hub: hub})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, op.Stop()) })

@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -34,6 +35,10 @@ type ManagerOptions struct {
 	LeaseNamespace string
 	// Unsafe turns safeguards off (the demo's switches); zero keeps them.
 	Unsafe Unsafe
+	// Namespaces, when set, are the only namespaces the operator watches
+	// (a guest on a shared cluster leaves other EdgeSites alone); all when
+	// empty.
+	Namespaces []string
 	// WrapClient, when set, wraps the client the reconciler writes with:
 	// the place to inject faults between the operator and the API server.
 	WrapClient func(client.Client) client.Client
@@ -50,7 +55,15 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, *EdgeSiteReco
 		o.Log = logr.Discard()
 	}
 	scheme := NewScheme()
+	var watch cache.Options
+	if len(o.Namespaces) > 0 {
+		watch.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range o.Namespaces {
+			watch.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Cache:                         watch,
 		Scheme:                        scheme,
 		Logger:                        o.Log,
 		Metrics:                       metricsserver.Options{BindAddress: "0"},
