@@ -92,6 +92,10 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 		converges(t)
 		get(t, child, cm)
 		assert.NotContains(t, cm.Data[ServerConfKey], "rogue")
+		require.Eventually(t, func() bool { // Drift judges outcomes; ownership is checked here
+			get(t, child, svc)
+			return metav1.IsControlledBy(svc, mustSite(t, admin, key))
+		}, within, 10*time.Millisecond, "the owner reference is back")
 	})
 
 	t.Run("update the spec", func(t *testing.T) {
