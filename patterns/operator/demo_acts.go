@@ -16,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	edgev1 "github.com/patternlab/patternlab/patterns/operator/api/v1alpha1"
@@ -275,13 +274,7 @@ func (d *demo) invalidSpecs(ctx context.Context) error {
 	moved := d.key.Name + "-moved"
 	fault.Fire("changed spec.plant of %s to %s", d.key.Name, moved)
 	site := &edgev1.EdgeSite{}
-	err = retry.RetryOnConflict(attackerRetry, func() error {
-		if err := d.admin.Get(ctx, d.key, site); err != nil {
-			return err
-		}
-		site.Spec.Plant = moved
-		return d.admin.Update(ctx, site)
-	})
+	err = editObject(ctx, d.admin, d.key, site, func(s *edgev1.EdgeSite) { s.Spec.Plant = moved })
 	if err == nil {
 		d.plants = append(d.plants, moved) // the old plant's registration is now a ghost
 	}
