@@ -92,11 +92,14 @@ func (op *Operator) Stop() error {
 
 // WaitReady waits until the EdgeSite at key, as c reads it (uncached: the
 // API server's answer), is Ready at its current generation, for at most
-// within. It returns how long that took.
+// within. It returns how long that took, or an error that says the site's
+// last state. Each read runs on ctx, not on the poll's deadline: a
+// rate-limited client refuses a read whose turn would come after the
+// deadline, and that refusal would hide the state the caller needs.
 func WaitReady(ctx context.Context, c client.Reader, key client.ObjectKey, within time.Duration) (time.Duration, error) {
 	start := time.Now()
 	var last string
-	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, within, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, within, true, func(context.Context) (bool, error) {
 		site := &edgev1.EdgeSite{}
 		if err := c.Get(ctx, key, site); err != nil {
 			return false, client.IgnoreNotFound(err)
