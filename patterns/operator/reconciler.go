@@ -136,6 +136,12 @@ func (r *EdgeSiteReconciler) reconcile(ctx context.Context, req ctrl.Request) (c
 	// The hub being down is no reason to leave the children behind the
 	// spec: they follow it, and the registration is retried with backoff.
 	if err := r.applyChildren(ctx, site, cfg); err != nil {
+		if apierrors.IsConflict(err) {
+			// A child read from the cache before its latest write: no
+			// failure of the gateway, and no reason to flip Ready. The work
+			// queue retries on a fresh read.
+			return ctrl.Result{}, errors.Join(err, hubErr)
+		}
 		var owned *controllerutil.AlreadyOwnedError
 		reason := "ChildrenFailed"
 		if errors.As(err, &owned) {
