@@ -177,8 +177,10 @@ func TestRetentionLimitRefusesAndDeadLetters(t *testing.T) {
 	p.topo.Link.Restore()
 	p.settle(t, ctx)
 	f := p.audit(t, ctx)
-	assert.Equal(t, 150, f.AtHub)
-	assert.Equal(t, 250, f.Refused)
+	// A refused reading whose raw payload comes again (an ack lost on the
+	// way) finds room once the link is back, and is accepted then.
+	assert.GreaterOrEqual(t, f.AtHub, 150)
+	assert.Equal(t, 400, f.AtHub+f.Refused, "every reading at the hub or refused")
 	rec, err := ReadHub(ctx, p.topo.HubJS)
 	require.NoError(t, err)
 	for _, dl := range rec.DeadLetters {
@@ -186,6 +188,45 @@ func TestRetentionLimitRefusesAndDeadLetters(t *testing.T) {
 		assert.Contains(t, dl.Reason, "edge buffer full")
 		assert.Contains(t, dl.Reason, "maximum messages exceeded")
 	}
+}
+
+// The link is cut, the edge buffers more than the forwarder's window in
+// every uplink, and the link is restored. Once the edge has nothing left
+// (it deleted what it forwarded), the hub must hold all of it. This test
+// found the bug that replaced nats-server's durable sourcing with the
+// Forwarder: on nats-server v2.15.2, about one run in five under load, the
+// hub's source skipped a window of MaxAckPending (64) messages after the
+// restore while the edge deleted them ("64 valid readings neither accepted
+// nor dead-lettered"). It runs several rounds to give the race its chances.
+func TestRestoreAfterACutForwardsEverything(t *testing.T) {
+	ctx := testContext(t)
+	o := defaultPlant()
+	o.buffer = 150
+	o.malformed = 0
+	p := startPlant(t, ctx, o)
+	l := p.topo.Gateway.Ledger()
+	for round := 1; round <= 3; round++ {
+		p.topo.Link.Cut()
+		require.NoError(t, p.topo.WaitUnlinked(ctx))
+		published, err := p.fleet.Publish(ctx, 100)
+		require.NoError(t, err)
+		keys := make([]string, len(published))
+		for i, pl := range published {
+			keys[i] = pl.Key
+		}
+		require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return l.Decided(keys) }))
+		p.topo.Link.Restore()
+		require.NoError(t, p.topo.WaitLinked(ctx))
+		require.NoError(t, p.topo.WaitDrained(ctx), "the edge forwards everything")
+		s := l.Stats()
+		for stream, want := range map[string]int{StreamHubTelemetry: s.Accepted, StreamHubDeadLetter: s.Refused} {
+			got, err := p.topo.AtHub(ctx, stream)
+			require.NoError(t, err)
+			require.EqualValues(t, want, got, "round %d: %s once the edge is empty", round, stream)
+		}
+	}
+	p.settle(t, ctx)
+	p.audit(t, ctx)
 }
 
 // Every kind of broken payload, sent over MQTT, lands in the dead-letter

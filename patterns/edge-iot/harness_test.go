@@ -12,8 +12,14 @@ import (
 
 func TestMain(m *testing.M) { labtest.VerifyNoLeaks(m) }
 
-// testTimeout bounds every test that runs a plant.
-const testTimeout = 90 * time.Second
+// testTimeout bounds a test that runs a plant when go test has no
+// -timeout; otherwise the test's own deadline does, less cleanupMargin.
+// Every wait inside is on an event: the bound is only for a test that
+// would hang, and a loaded machine must not trip it.
+const (
+	testTimeout   = 10 * time.Minute
+	cleanupMargin = 30 * time.Second
+)
 
 // plantOptions shape a test plant.
 type plantOptions struct {
@@ -60,7 +66,11 @@ func startPlant(t *testing.T, ctx context.Context, o plantOptions) *testPlant {
 }
 
 func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	deadline := time.Now().Add(testTimeout)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-cleanupMargin)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -76,6 +86,7 @@ func (p *testPlant) settle(t *testing.T, ctx context.Context) {
 	}
 	l := p.topo.Gateway.Ledger()
 	require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return l.Decided(keys) }), "gateway decides every payload")
+	require.NoError(t, p.topo.WaitIngested(ctx), "no copy of a payload still on its way to the gateway")
 	_, err := p.topo.Gateway.Flush(ctx)
 	require.NoError(t, err)
 	require.NoError(t, p.topo.WaitLinked(ctx), "link up")
