@@ -40,12 +40,12 @@ type Device struct {
 	inbox  chan DeviceCommand
 
 	mu        sync.Mutex
-	published []Payload            // acknowledged by the broker (PUBACK)
-	sentAt    map[uint64]time.Time // when each reading was handed to the client
-	applied   map[string]DeviceCommand   // commands applied, by ID: each once
-	copies    int                  // command copies received, duplicates included
-	reflexLag []time.Duration      // reading sent -> its cool-down command received
-	dropped   int                  // commands dropped because the inbox was full
+	published []Payload                // acknowledged by the broker (PUBACK)
+	sentAt    map[uint64]time.Time     // when each reading was handed to the client
+	applied   map[string]DeviceCommand // commands applied, by ID: each once
+	copies    int                      // command copies received, duplicates included
+	reflexLag []time.Duration          // reading sent -> its cool-down command received
+	dropped   int                      // commands dropped because the inbox was full
 }
 
 // ConnectFleet connects cfg.Devices machines to the MQTT broker at broker

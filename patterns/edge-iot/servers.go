@@ -106,16 +106,16 @@ func (h *Hub) LeafAddr() string { return net.JoinHostPort("127.0.0.1", strconv.I
 
 // EdgeConfig describes the edge server.
 type EdgeConfig struct {
-	Name     string // server name (MQTT needs one); "edge" when empty
-	Domain   string // JetStream domain; DefaultEdgeDomain when empty
-	StoreDir string // file store; empty: a temporary directory
+	Name     string        // server name (MQTT needs one); "edge" when empty
+	Domain   string        // JetStream domain; DefaultEdgeDomain when empty
+	StoreDir string        // file store; empty: a temporary directory
 	HubAddr  string        // host:port of the hub's leafnode listener (or of a Link to it)
 	HubUser  *url.Userinfo // who the leafnode link logs in as; nil: nobody
 	// Protect gives the server an owner and a guest user: only the owner
 	// (ClientURL) may publish on EdgeProtected; devices log in over MQTT
 	// as the guest without credentials.
-	Protect bool
-	MQTTPort int    // MQTT listener; 0 picks a free port, kept across restarts
+	Protect  bool
+	MQTTPort int // MQTT listener; 0 picks a free port, kept across restarts
 	// MaxStore bounds the edge's JetStream file storage, all streams
 	// together (DefaultEdgeMaxStore when 0). It is what finally bounds
 	// readings waiting for the gateway.
