@@ -29,6 +29,7 @@ type plantOptions struct {
 	anomalies float64
 	seed      uint64
 	edgeStore string // a directory to keep across restarts; temporary when empty
+	forwarder ForwarderConfig
 }
 
 func defaultPlant() plantOptions {
@@ -43,6 +44,13 @@ type testPlant struct {
 
 func startPlant(t *testing.T, ctx context.Context, o plantOptions) *testPlant {
 	t.Helper()
+	return startPlantWith(t, ctx, o, nil)
+}
+
+// startPlantWith calls started, when not nil, once the topology runs and
+// before the machines connect.
+func startPlantWith(t *testing.T, ctx context.Context, o plantOptions, started func(*Topology)) *testPlant {
+	t.Helper()
 	lim := DefaultEdgeLimits()
 	lim.Buffer = Limit{MaxMsgs: o.buffer, MaxBytes: o.buffer * 1024}
 	lim.InFlight = 64
@@ -50,9 +58,14 @@ func startPlant(t *testing.T, ctx context.Context, o plantOptions) *testPlant {
 		EdgeStoreDir: o.edgeStore,
 		Limits:       lim,
 		Gateway:      GatewayConfig{WindowMS: 1000, Detector: &Detector{LimitMC: 90_000}, Reflex: true},
+		Forwarder:    o.forwarder,
+		Protect:      true,
 	})
 	require.NoError(t, err, "start topology")
 	t.Cleanup(func() { require.NoError(t, topo.Close()) })
+	if started != nil {
+		started(topo)
+	}
 	fleet, err := ConnectFleet(ctx, topo.Edge.MQTTURL(), FleetConfig{
 		Devices: o.devices,
 		Sensor: SensorConfig{

@@ -57,11 +57,13 @@ const clientReconnect = 20 * time.Millisecond
 // StartSite starts an edge linked to hub: the link, the edge server, its
 // streams, the gateway and the forwarder. It does not wait for the link:
 // an edge works without its hub, which is the point (see WaitLinked).
-func StartSite(ctx context.Context, hub *Hub, cfg SiteConfig) (s *Site, err error) {
+func StartSite(ctx context.Context, hub *Hub, cfg SiteConfig) (_ *Site, err error) {
 	if cfg.Domain == "" {
 		cfg.Domain = DefaultEdgeDomain
 	}
-	s = &Site{hub: hub, gwDone: make(chan error, 1), fwdDone: make(chan error, 1)}
+	// s, not the named result: "return nil, err" clears that before the
+	// deferred Close would see what to shut down.
+	s := &Site{hub: hub, gwDone: make(chan error, 1), fwdDone: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			s.Close()

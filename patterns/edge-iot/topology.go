@@ -36,8 +36,10 @@ type Topology struct {
 
 // StartTopology starts hub, link, edge, streams, gateway and forwarder, and
 // waits until the edge is linked to the hub.
-func StartTopology(ctx context.Context, cfg TopologyConfig) (t *Topology, err error) {
-	t = &Topology{}
+func StartTopology(ctx context.Context, cfg TopologyConfig) (_ *Topology, err error) {
+	// t, not the named result: "return nil, err" clears that before the
+	// deferred Close would see what to shut down.
+	t := &Topology{}
 	defer func() {
 		if err != nil {
 			t.Close()
