@@ -95,9 +95,10 @@ func TestEdgeRestartWithFileStorageLosesNothing(t *testing.T) {
 	assert.Zero(t, f.Lost)
 }
 
-// The hub restarts while the edge forwards. The hub's source resumes from the
-// last edge sequence it stored: nothing twice, nothing missing.
-func TestHubRestartResumesSourcing(t *testing.T) {
+// The hub restarts while the edge forwards. What the hub had not
+// acknowledged stays at the edge and is forwarded again: nothing twice,
+// nothing missing.
+func TestHubRestartLosesNothing(t *testing.T) {
 	ctx := testContext(t)
 	p := startPlant(t, ctx, defaultPlant())
 	_, err := p.fleet.Publish(ctx, 100)
