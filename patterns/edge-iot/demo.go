@@ -400,7 +400,17 @@ func (p *plant) edgeCrash(ctx context.Context) error {
 	var crashed string
 	select {
 	case crashed = <-hit:
-	case <-published: // no reading of the first machine came after fromSeq
+	case <-published:
+		// Acknowledged by the broker, not yet decided by the gateway: the
+		// crash point may still come, or never (no valid reading of the
+		// first machine after fromSeq). Poll: the gateway is held in the
+		// seam when it comes, so no ledger change would wake a waiter.
+		keys := summarise(ps).keys()
+		err := poll(ctx, func() (bool, error) { return len(hit) > 0 || p.ledger.Decided(keys), nil })
+		if err != nil {
+			return err
+		}
+		crashed = p.crash.disarm()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -412,8 +422,6 @@ func (p *plant) edgeCrash(ctx context.Context) error {
 		}
 		p.crash.release()
 		p.n.Step("edge", "restarted on the same ports and store; devices, gateway and forwarder reconnect on their own")
-	} else {
-		p.crash.disarm()
 	}
 	start := time.Now()
 	if err := g.Wait(); err != nil {

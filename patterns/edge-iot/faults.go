@@ -40,11 +40,18 @@ func (c *storeCrash) arm(device string, fromSeq uint64) <-chan string {
 	return c.hit
 }
 
-// disarm removes a crash point that never fired.
-func (c *storeCrash) disarm() {
+// disarm removes the crash point and returns the reading it fired on, if
+// it did (the seam reports under the same lock, so no hit is missed).
+func (c *storeCrash) disarm() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.device = ""
+	select {
+	case id := <-c.hit:
+		return id
+	default:
+		return ""
+	}
 }
 
 // release lets the held gateway go on; its ack is lost.
