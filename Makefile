@@ -33,9 +33,12 @@ PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
 # what the demo modules need beyond Go (pattern.yaml `needs:`), built once
 SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
 MERMAID  = node_modules/mermaid/dist/mermaid.min.js
+# languages/ runs its Java and Rust tests inside go test; say so when they will skip
+TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$HOME/.cargo/bin/$$t" ] || \
+  echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \
-        temporal-cli envtest dockerd npm
+        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -47,10 +50,13 @@ demo: ## run every demo (ready ones first, then build missing servers, then the 
 doctor: ## what is present and missing on this machine, and the command that gets each
 	@go run ./tools doctor
 
-test: ## go test -race in every module, P=<name> for one (embedded servers only; RACE= without a C compiler; TESTFLAGS=-count=1)
-	@$(SERVERS); mkdir -p $(TESTLOGS); \
+test: ## go test -race in every module, P=<name> for one (embedded servers only; RACE= without a C compiler; TESTFLAGS=-count=1; Java and Rust tests included)
+	@$(TOOLCHAINS); $(SERVERS); mkdir -p $(TESTLOGS); \
 	pkgs="$(PKGS)"; if [ -d "$(P)" ]; then pkgs="./$(P)/..."; elif [ -n "$(P)" ]; then pkgs="./$$(go run ./tools demos $(P))/..."; fi; \
 	$(GOTESTSUM) --jsonfile $(TESTLOGS)/test.json -- $(RACE) $(TESTFLAGS) $$pkgs
+
+languages: ## build and run the Java and Rust demos of languages/ (P=<pattern>, ARGS='-flag=v')
+	@go run ./languages/cmd/demo $(P) -- $(ARGS)
 
 test-integration: ## tests with real servers in processes and containers (tag integration; starts nothing: see dockerd)
 	@$(SERVERS); mkdir -p $(TESTLOGS); \
@@ -66,10 +72,18 @@ check: npm ## contract, chapter template, metadata, every Mermaid block parsed i
 	@go run ./tools check
 	@$(MAKE) --no-print-directory docs
 
-docs: npm ## build the site into site/ with mkdocs --strict
+docs: npm ## build the site into site/ (English) and site/zh/ (Chinese) with mkdocs --strict
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
 	@mkdocs build --strict --quiet
-	@echo ">> site built in site/"
+	@mkdocs build --strict --quiet -f mkdocs.zh.yml
+	@echo ">> site built in site/ (English) and site/zh/ (Chinese)"
+
+site-test: ## load every nav page of the built site (both languages) in Chromium from 127.0.0.1 (after make docs)
+	@go run ./tools site-test
+
+translations-refresh: ## after reviewing a Chinese page against its source's change: FILE=docs-zh/<page>.md (several: FILE="a b")
+	@test -n "$(FILE)" || { echo "usage: make translations-refresh FILE=docs-zh/patterns/saga.md"; exit 2; }
+	@go run ./tools translations refresh $(FILE)
 
 docs-serve: npm ## serve the docs with live reload on http://127.0.0.1:8000
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
@@ -81,6 +95,9 @@ lint: ## golangci-lint in every module (first run builds it)
 new-pattern: ## scaffold patterns/NAME (module, diagrams, chapter, go.work, nav) that passes check
 	@test -n "$(NAME)" || { echo "usage: make new-pattern NAME=circuit-breaker"; exit 2; }
 	@go run ./tools new-pattern $(NAME)
+
+quiz: ## the interview bank in the terminal (PATTERN=saga LEVEL=advanced N=10 QUIZ_LANG=zh)
+	@go run ./tools quiz -pattern "$(PATTERN)" -level "$(LEVEL)" -n "$(or $(N),10)" -lang "$(or $(QUIZ_LANG),en)"
 
 ci: ## what CI runs (.ci/run): install, start engines, test, check, docs, integration
 	@.ci/run

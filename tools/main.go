@@ -5,9 +5,14 @@
 //	go run ./tools bench [NAME...]         run benchmarks into benchmarks/results/ (with the machine)
 //	go run ./tools benchtable              regenerate benchmarks/results/*.md from the *.txt runs
 //	go run ./tools demos                   list the demo modules, from go.work
+//	go run ./tools site-test               load the built site (both editions) in Chromium
+//	go run ./tools translations status     stale, missing and unrecorded Chinese pages
+//	go run ./tools translations refresh F  record that page F matches its English source again
 //	go run ./tools demo [NAME...] [-- ARGS] run the demos, ready ones first, building servers between
 //	go run ./tools doctor                  what is present and missing, and how to get each
 //	go run ./tools flake-hunt [-n 20] [-tier unit|integration] [MODULE...]
+//	go run ./tools learn export -lang en   the learning layer's pages, as JSON for the MkDocs hook
+//	go run ./tools quiz [-pattern P] [-level L] [-n N]   the interview bank in the terminal
 package main
 
 import (
@@ -40,6 +45,10 @@ func main() {
 		err = runBenchTable(args)
 	case "demos":
 		err = runDemos(args)
+	case "site-test":
+		err = runSiteTest(ctx, args)
+	case "translations":
+		err = runTranslations(args)
 	case "demo":
 		err = runDemo(ctx, args)
 	case "doctor":
@@ -48,6 +57,10 @@ func main() {
 		err = runFlakeHunt(ctx, args)
 	case "burn":
 		runBurn()
+	case "learn":
+		err = runLearn(ctx, args)
+	case "quiz":
+		err = runQuiz(args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -68,6 +81,10 @@ commands:
   bench [NAME...]       run the benchmarks of the demo modules into benchmarks/results/
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
+  site-test             load every nav page of the built site/ (both languages) in Chromium
+  translations status   list stale, missing and unrecorded Chinese pages (also part of check)
+  translations refresh PAGE...
+                        record that each Chinese page matches its English source's current text
   demo [NAME...] [-- ARGS]
                         run the demos: those whose servers are ready first, then build the
                         missing servers (a line per phase, go's output in a log), then the rest
@@ -75,5 +92,10 @@ commands:
   flake-hunt [-n N] [-tier unit|integration] [MODULE...]
                         run each module's tests N times with -race beside a CPU-bound process;
                         print per test how many runs failed and the first failure
+  learn check           the learning layer's rules only (make check runs them too)
+  learn export -lang L  the learning layer's generated pages as JSON (read by tools/mkdocs/learn.py)
+  learn messages        every user-facing error message the troubleshooting page lists
+  learn flags DIR       the flags of DIR's demo, read from its -h
+  quiz [-pattern P] [-level L] [-n N] [-lang zh]   the interview bank in the terminal (make quiz)
 `)
 }

@@ -41,9 +41,16 @@ def _code(text):
     return "`" + " ".join(str(text or "").split()).replace("|", "\\|") + "`"
 
 
+# The build's language: the Chinese counterpart of a chapter is a summary
+# without the chapter's section anchors, so its links carry none.
+_lang = {"code": "en"}
+
+
 def _link(page, target, text, anchor=""):
     """A link from the page being rendered to a docs page (docs-relative)."""
     rel = os.path.relpath(target, os.path.dirname(page.file.src_path)).replace(os.sep, "/")
+    if _lang["code"] != "en":
+        anchor = ""
     return f"[{text}]({rel}{anchor})"
 
 
@@ -189,6 +196,7 @@ RENDER = {"tools": _tools, "systems": _system, "frontier": _frontier}
 def on_page_markdown(markdown, page, config, files):
     if not MARKER.search(markdown):
         return markdown
+    _lang["code"] = config["theme"]["language"] or "en"
 
     def render(match):
         key = match.group(1)
