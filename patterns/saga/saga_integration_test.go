@@ -18,7 +18,10 @@ import (
 
 	"github.com/patternlab/patternlab/kit/goimage"
 	"github.com/patternlab/patternlab/kit/labtest"
-	"github.com/patternlab/patternlab/patterns/saga"
+	"github.com/patternlab/patternlab/patterns/saga/choreography"
+	"github.com/patternlab/patternlab/patterns/saga/ledger"
+	"github.com/patternlab/patternlab/patterns/saga/orchestration"
+	"github.com/patternlab/patternlab/patterns/saga/shop"
 )
 
 // The orchestration against a Temporal dev server running as a separate
@@ -36,16 +39,16 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 	tg := devTarget(t, ctx)
 	c := dial(t, ctx, tg)
 
-	orders := saga.NewOrders(30, 11)
-	plan := saga.NewPlan(orders, 11, 0.3)
-	wcfg := saga.WorkerConfig{TemporalAddress: tg.Address, Namespace: tg.Namespace, NATSURL: url, Prefix: "kill", TaskQueue: saga.TaskQueue + "-kill"}
+	orders := shop.NewOrders(30, 11)
+	plan := shop.NewPlan(orders, 11, 0.3)
+	wcfg := orchestration.WorkerConfig{TemporalAddress: tg.Address, Namespace: tg.Namespace, NATSURL: url, Prefix: "kill", TaskQueue: orchestration.TaskQueue + "-kill"}
 	var (
 		mu      sync.Mutex
-		worker  *saga.WorkerProcess
+		worker  *orchestration.WorkerProcess
 		applied atomic.Int64
-		killed  = make(chan saga.Key)
+		killed  = make(chan ledger.Key)
 	)
-	hooks := saga.Hooks{AfterApply: func(r saga.Result) {
+	hooks := ledger.Hooks{AfterApply: func(r ledger.Result) {
 		if applied.Add(1) != 12 {
 			return
 		}
@@ -54,8 +57,8 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 		mu.Unlock()
 		killed <- r.Key
 	}}
-	svcs := orchestrationServices(t, url, "kill", saga.LedgerOptions{Inject: plan, Hooks: hooks})
-	worker, err := saga.StartWorkerProcess(ctx, wcfg)
+	svcs := orchestrationServices(t, url, "kill", shop.Options{Ledger: ledger.Options{Inject: plan, Hooks: hooks}}, plan)
+	worker, err := orchestration.StartWorkerProcess(ctx, wcfg)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		mu.Lock()
@@ -63,9 +66,9 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 		assert.NoError(t, worker.Stop(), "the worker process exits cleanly on SIGTERM")
 	})
 
-	orch := &saga.TemporalOrchestrator{Client: c, TaskQueue: wcfg.TaskQueue, IDPrefix: "kill"}
+	orch := &orchestration.TemporalOrchestrator{Client: c, TaskQueue: wcfg.TaskQueue, IDPrefix: "kill"}
 	type result struct {
-		outcomes map[string]saga.Outcome
+		outcomes map[string]shop.Outcome
 		err      error
 	}
 	done := make(chan result, 1)
@@ -80,16 +83,16 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 	mu.Unlock()
 	t.Logf("worker SIGKILLed after %s applied", key)
 	mu.Lock()
-	worker, err = saga.StartWorkerProcess(ctx, wcfg)
+	worker, err = orchestration.StartWorkerProcess(ctx, wcfg)
 	mu.Unlock()
 	require.NoError(t, err)
 
 	res := <-done
 	require.NoError(t, res.err)
-	r := saga.Verify(orders, res.outcomes, snapshots(svcs))
+	r := shop.Verify(orders, res.outcomes, snapshots(svcs))
 	assert.Empty(t, r.Violations)
 	assert.Equal(t, len(orders), r.Completed+r.Compensated)
-	e, ok := snapshots(svcs)[key.Step.Service()].Entry(key)
+	e, ok := snapshots(svcs)[shop.Step(key.Step).Service()].Entry(key)
 	require.True(t, ok)
 	assert.Equal(t, 1, e.Applied, "%s applied once", key)
 	assert.GreaterOrEqual(t, e.Duplicates, 1, "%s was retried after the kill and absorbed", key)
@@ -112,12 +115,12 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 	url := goimage.NATS(t, ctx, net.Name) // nats://nats:4222 on net
 
 	const prefix, n, seed, rate = "ctr", 40, 5, 0.3
-	orders := saga.NewOrders(n, seed)
-	plan := saga.NewPlan(orders, seed, rate)
-	local := services(t, saga.LedgerOptions{Inject: plan})
-	delete(local, saga.Payment) // runs in its container
-	chor, err := saga.StartChoreography(ctx, url, local, saga.ChoreographyOptions{
-		ParticipantOptions: saga.ParticipantOptions{Prefix: prefix, Plan: plan, AckWait: 2 * time.Second},
+	orders := shop.NewOrders(n, seed)
+	plan := shop.NewPlan(orders, seed, rate)
+	local := services(t, shop.Options{Ledger: ledger.Options{Inject: plan}})
+	delete(local, shop.Payment) // runs in its container
+	chor, err := choreography.Start(ctx, url, local, choreography.Options{
+		ParticipantOptions: choreography.ParticipantOptions{Prefix: prefix, Plan: plan, AckWait: 2 * time.Second},
 	})
 	require.NoError(t, err)
 	t.Cleanup(chor.Close)
@@ -146,7 +149,7 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 		require.NoError(t, chor.Place(ctx, o))
 	}
 	require.Eventually(t, func() bool {
-		b, err := chor.Backlog(ctx, saga.Payment)
+		b, err := chor.Backlog(ctx, shop.Payment)
 		return err == nil && b > 0
 	}, time.Minute, 10*time.Millisecond, "events wait for the stopped payment service")
 
@@ -158,14 +161,14 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 	require.NoError(t, chor.Quiesce(ctx))
 	snaps, err := chor.Snapshots(ctx)
 	require.NoError(t, err)
-	r := saga.Verify(orders, chor.Outcomes(), snaps)
+	r := shop.Verify(orders, chor.Outcomes(), snaps)
 	assert.Empty(t, r.Violations)
 	assert.Equal(t, n, r.Completed+r.Compensated)
-	assert.NotEmpty(t, snaps[saga.Payment].Entries, "payment's state came back from its container")
+	assert.NotEmpty(t, snaps[shop.Payment].Entries, "payment's state came back from its container")
 
 	// The stream kept every event: nothing was lost while payment was down.
 	js, err := jetstream.New(labtest.Conn(t, url))
 	require.NoError(t, err)
-	_, err = js.Stream(ctx, "SAGA_"+prefix)
+	_, err = js.Stream(ctx, choreography.StreamName(prefix))
 	require.NoError(t, err)
 }

@@ -1,4 +1,9 @@
-package saga
+// Package ledger is one service's own store in a saga: its counters (stock,
+// money, shipments) and one idempotency record per (saga, step) key, changed
+// together under one lock and, when it has a file, persisted together. It is
+// the piece that turns at-least-once delivery (a retried activity, a
+// redelivered event) into exactly-once effects, whatever drives the saga.
+package ledger
 
 import (
 	"encoding/json"
@@ -9,81 +14,8 @@ import (
 	"sync"
 )
 
-// ErrTransient marks a failure worth retrying: the step did not apply.
-var ErrTransient = errors.New("transient failure")
-
-// DeclinedError is a business failure: the step did not apply and retrying
-// will not change the answer (card declined, no carrier). The saga must
-// compensate what it already did.
-type DeclinedError struct {
-	Key    Key
-	Reason string
-}
-
-func (e *DeclinedError) Error() string { return fmt.Sprintf("%s declined: %s", e.Key, e.Reason) }
-
-// Effect is the final outcome a service recorded for a key.
-type Effect string
-
-const (
-	// Applied: the step changed the service's state.
-	Applied Effect = "applied"
-	// Declined: the step was refused for a business reason.
-	Declined Effect = "declined"
-	// NothingToUndo: a compensation found no applied step to undo. Recording
-	// it is a tombstone: a late forward step with the same saga is refused.
-	NothingToUndo Effect = "nothing-to-undo"
-)
-
-// Entry is what a service remembers about one key: the idempotency record
-// and the data needed to undo the step exactly.
-type Entry struct {
-	Effect Effect `json:"effect,omitempty"`
-	// Applied counts the times the effect changed the state: 1, or more if
-	// duplicates were not absorbed (the bug this module shows).
-	Applied int `json:"applied,omitempty"`
-	// Attempts counts deliveries that were not absorbed as duplicates.
-	Attempts int `json:"attempts"`
-	// Duplicates counts deliveries absorbed because the key was settled.
-	Duplicates int    `json:"duplicates,omitempty"`
-	SKU        string `json:"sku,omitempty"`
-	Units      int    `json:"units,omitempty"`
-	Amount     Cents  `json:"amount,omitempty"`
-	Reason     string `json:"reason,omitempty"`
-}
-
-// Result is the answer to one delivery of a step.
-type Result struct {
-	Key       Key    `json:"key"`
-	Effect    Effect `json:"effect"`
-	Attempt   int    `json:"attempt"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-	Entry     Entry  `json:"entry"`
-}
-
-// Apply is a step's business rule, run under the ledger's lock. It reads
-// and changes counters through tx and returns the entry to record (Effect
-// Applied or NothingToUndo), or a *DeclinedError.
-type Apply func(tx *Tx) (Entry, error)
-
-// Injector decides whether a delivery of a step fails before it applies:
-// the fault schedule implements it. attempt counts from 1.
-type Injector interface {
-	Inject(k Key, attempt int) error
-}
-
-// Hooks let a demo act at a precise point of a step: BeforeApply runs
-// before the fault and the effect, AfterApply once the effect is recorded
-// and before the caller hears of it. Both run outside the ledger's lock.
-type Hooks struct {
-	BeforeApply func(k Key, attempt int)
-	AfterApply  func(r Result)
-}
-
-// Ledger is one service's own store: counters (stock, money, shipments) and
-// an idempotency record per (saga, step) key, changed together under one
-// lock and, when it has a file, persisted together. It is the piece that
-// turns at-least-once delivery into exactly-once effects.
+// Ledger is one service's store. Exec runs a delivery of a step; Settle
+// decides a key whose caller stopped trying; Snapshot reads it all.
 type Ledger struct {
 	service    string
 	path       string
@@ -97,8 +29,8 @@ type Ledger struct {
 	notes    []Note
 }
 
-// LedgerOptions configures a Ledger.
-type LedgerOptions struct {
+// Options configures a Ledger.
+type Options struct {
 	// Path persists the ledger to this JSON file after every change and
 	// loads it at start, so the service survives a restart; empty keeps it
 	// in memory.
@@ -113,8 +45,8 @@ type LedgerOptions struct {
 	Counters map[string]int64
 }
 
-// OpenLedger opens the ledger of service, loading o.Path when it exists.
-func OpenLedger(service string, o LedgerOptions) (*Ledger, error) {
+// Open opens the ledger of service, loading o.Path when it exists.
+func Open(service string, o Options) (*Ledger, error) {
 	l := &Ledger{
 		service:    service,
 		path:       o.Path,
@@ -141,9 +73,11 @@ func OpenLedger(service string, o LedgerOptions) (*Ledger, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("open %s ledger %s: %w", service, o.Path, err)
 	}
-	l.counters = s.Counters
+	if s.Counters != nil {
+		l.counters = s.Counters
+	}
 	for ks, e := range s.Entries {
-		k, err := parseKey(ks)
+		k, err := ParseKey(ks)
 		if err != nil {
 			return nil, fmt.Errorf("open %s ledger %s: %w", service, o.Path, err)
 		}
@@ -151,6 +85,9 @@ func OpenLedger(service string, o LedgerOptions) (*Ledger, error) {
 	}
 	return l, nil
 }
+
+// Service names the service whose ledger this is.
+func (l *Ledger) Service() string { return l.service }
 
 // Exec runs one delivery of step k with rule apply. A settled key is
 // absorbed (Result.Duplicate) and its recorded outcome returned again, so the
@@ -183,7 +120,8 @@ func (l *Ledger) Exec(k Key, apply Apply) (Result, error) {
 // settle injects the planned fault or applies the rule, and records the
 // outcome with the counters. Called with l.mu held.
 func (l *Ledger) settle(k Key, attempt int, apply Apply) (Result, error) {
-	// A concurrent delivery of the same key may have settled it meanwhile.
+	// A concurrent delivery of the same key, or Settle, may have settled
+	// it meanwhile.
 	if r, err, dup := l.absorb(k); dup {
 		return r, err
 	}
@@ -201,7 +139,7 @@ func (l *Ledger) settle(k Key, attempt int, apply Apply) (Result, error) {
 	for name, d := range tx.deltas {
 		l.counters[name] += d
 	}
-	e.Effect, e.SKU, e.Units, e.Amount, e.Reason = got.Effect, got.SKU, got.Units, got.Amount, got.Reason
+	e.Effect, e.Item, e.Units, e.Amount, e.Reason = got.Effect, got.Item, got.Units, got.Amount, got.Reason
 	if got.Effect == Applied {
 		e.Applied++
 	}
@@ -259,41 +197,24 @@ func (l *Ledger) entry(k Key) *Entry {
 	return e
 }
 
-// GiveUp settles an open key as declined after the caller stopped retrying
-// it: the step never applied, so the saga compensates the steps before it.
-// A key that is already settled keeps its outcome.
-func (l *Ledger) GiveUp(k Key, reason string) error {
+// Settle decides key k for a caller that stopped trying it (its last
+// attempt timed out, or it gave up after too many transient failures): a
+// settled key keeps its outcome, which Settle returns (the step applied, or
+// was declined); an open key is settled now as Declined with reason, a
+// tombstone, so an attempt still on its way is refused when it arrives. The
+// answer is definite either way: this is what makes the outcome of a step
+// without a compensation (the pivot) decidable. Settle is itself idempotent.
+func (l *Ledger) Settle(k Key, reason string) (Entry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entry(k)
 	if e.Effect != "" {
-		return nil
+		l.note(Note{Key: k, Kind: NoteAsked, Attempt: e.Attempts, Entry: *e})
+		return *e, l.persist()
 	}
 	e.Effect, e.Reason = Declined, reason
-	l.note(Note{Key: k, Kind: NoteDeclined, Attempt: e.Attempts, Entry: *e})
-	return l.persist()
-}
-
-// Tx is the view an Apply rule has of the ledger: reads see its own
-// changes, and the changes commit only if the rule returns no error.
-type Tx struct {
-	l      *Ledger
-	deltas map[string]int64
-}
-
-// Counter reads a counter.
-func (tx *Tx) Counter(name string) int64 { return tx.l.counters[name] + tx.deltas[name] }
-
-// Add changes a counter by d.
-func (tx *Tx) Add(name string, d int64) { tx.deltas[name] += d }
-
-// Entry reads the record of another key of this service.
-func (tx *Tx) Entry(k Key) (Entry, bool) {
-	e, ok := tx.l.entries[k]
-	if !ok {
-		return Entry{}, false
-	}
-	return *e, true
+	l.note(Note{Key: k, Kind: NoteSettled, Attempt: e.Attempts, Entry: *e})
+	return *e, l.persist()
 }
 
 // Snapshot is a ledger's state: what the invariant reads and what the file
@@ -308,6 +229,12 @@ type Snapshot struct {
 func (s Snapshot) Entry(k Key) (Entry, bool) {
 	e, ok := s.Entries[k.String()]
 	return e, ok
+}
+
+// Applied reports whether k's recorded effect is Applied.
+func (s Snapshot) Applied(k Key) bool {
+	e, ok := s.Entry(k)
+	return ok && e.Effect == Applied
 }
 
 // Snapshot copies the ledger's state.
@@ -356,13 +283,4 @@ func (l *Ledger) persist() error {
 		return fmt.Errorf("persist %s ledger: %w", l.service, err)
 	}
 	return nil
-}
-
-func parseKey(s string) (Key, error) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == '/' {
-			return Key{Saga: s[:i], Step: Step(s[i+1:])}, nil
-		}
-	}
-	return Key{}, fmt.Errorf("bad key %q", s)
 }

@@ -1,19 +1,25 @@
-package saga
+package ledger
 
-// NoteKind says what happened in one delivery of a step.
+// NoteKind says what happened in one delivery of a step. Callers may add
+// their own kinds (a lost reply, a lost ack) with Journal.
 type NoteKind string
 
-// The kinds of notes a ledger keeps.
+// The kinds of notes a ledger keeps itself.
 const (
 	NoteApplied                = NoteKind(Applied)
 	NoteDeclined               = NoteKind(Declined)
 	NoteNothingToUndo          = NoteKind(NothingToUndo)
 	NoteTransient     NoteKind = "transient"
 	NoteDuplicate     NoteKind = "duplicate"
+	// NoteAsked: Settle found the key already settled and answered from
+	// its record.
+	NoteAsked NoteKind = "asked"
+	// NoteSettled: Settle found the key open and settled it as declined.
+	NoteSettled NoteKind = "settled"
 )
 
 // Note is one line of a ledger's journal: what one delivery of a step did.
-// The demo tells each saga's story from its notes.
+// A demo tells each saga's story from its notes.
 type Note struct {
 	Seq      int      `json:"seq"`
 	Service  string   `json:"service"`
@@ -29,6 +35,19 @@ type Note struct {
 func (l *Ledger) note(n Note) {
 	n.Seq, n.Service = len(l.notes), l.service
 	l.notes = append(l.notes, n)
+}
+
+// Journal appends a note written by the service's transport (a reply or
+// an ack that was lost, a delivery that was held back), so the story of a
+// saga reads in one place. Its Entry is the key's record at that moment.
+func (l *Ledger) Journal(k Key, kind NoteKind, attempt int, reason string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var e Entry
+	if got, ok := l.entries[k]; ok {
+		e = *got
+	}
+	l.note(Note{Key: k, Kind: kind, Attempt: attempt, Entry: e, Injected: true, Reason: reason})
 }
 
 // Notes returns the journal entries of one saga, in the order they happened.

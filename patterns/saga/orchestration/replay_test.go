@@ -1,4 +1,4 @@
-package saga_test
+package orchestration_test
 
 import (
 	"context"
@@ -19,13 +19,17 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/patternlab/patternlab/kit/labtest"
-	"github.com/patternlab/patternlab/patterns/saga"
+	"github.com/patternlab/patternlab/kit/temporaldev"
+	"github.com/patternlab/patternlab/patterns/saga/ledger"
+	"github.com/patternlab/patternlab/patterns/saga/orchestration"
+	"github.com/patternlab/patternlab/patterns/saga/shop"
+	"github.com/patternlab/patternlab/patterns/saga/temporalsaga"
 )
 
 // The recorded histories: real runs on a dev server, one per path through
 // the workflow. Regenerate them after an intended change of OrderSaga with
 //
-//	SAGA_RECORD_HISTORIES=1 make test   (or: TEMPORAL_CLI=... SAGA_RECORD_HISTORIES=1 go test -run TestRecordHistories ./patterns/saga/)
+//	SAGA_RECORD_HISTORIES=1 make test   (or: TEMPORAL_CLI=... SAGA_RECORD_HISTORIES=1 go test -run TestRecordHistories ./patterns/saga/orchestration/)
 //
 // and commit testdata/. A change that makes replay fail without an intended
 // change is a non-determinism bug: running workflows would break on it.
@@ -34,16 +38,17 @@ var recorded = []struct {
 	faults scripted
 	cancel bool
 }{
-	{"history-completed.json", scripted{saga.Reserve: {Transient: 1}}, false},
-	{"history-compensated.json", scripted{saga.Book: {Decline: "no carrier serves the address"}, saga.Refund: {Transient: 2}}, false},
+	{"history-completed.json", scripted{shop.Reserve: {Transient: 1}}, false},
+	{"history-compensated.json", scripted{shop.Book: {Decline: "no carrier serves the address"}, shop.Refund: {Transient: 2}}, false},
 	{"history-cancelled.json", nil, true},
+	{"history-settled.json", scripted{shop.Book: {Transient: shop.MaxForwardAttempts - 1, LoseReply: shop.MaxForwardAttempts}}, false},
 }
 
 func TestReplayRecordedHistories(t *testing.T) {
 	for _, h := range recorded {
 		t.Run(h.file, func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflow(saga.OrderSaga)
+			r.RegisterWorkflow(orchestration.OrderSaga)
 			err := r.ReplayWorkflowHistoryFromJSONFile(quietLogger(), filepath.Join("testdata", h.file))
 			require.NoError(t, err, "OrderSaga no longer replays its recorded history: non-deterministic change?")
 		})
@@ -61,15 +66,18 @@ func TestReplayCatchesAChangedStepOrder(t *testing.T) {
 }
 
 // chargeFirst is OrderSaga edited carelessly: it charges before reserving.
-func chargeFirst(ctx workflow.Context, o saga.Order) (saga.Outcome, error) {
-	var a *saga.Activities
+func chargeFirst(ctx workflow.Context, in orchestration.Input) (temporalsaga.Outcome, error) {
+	var a *orchestration.Activities
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Second})
-	for _, step := range []any{a.Charge, a.Reserve, a.Book} {
-		if err := workflow.ExecuteActivity(ctx, step, o).Get(ctx, nil); err != nil {
-			return saga.Outcome{}, err
+	for _, s := range []struct {
+		step shop.Step
+		fn   any
+	}{{shop.Charge, a.Charge}, {shop.Reserve, a.Reserve}, {shop.Book, a.Book}} {
+		if err := workflow.ExecuteActivity(ctx, s.fn, s.step.Key(in.Order.ID), in.Order).Get(ctx, nil); err != nil {
+			return temporalsaga.Outcome{}, err
 		}
 	}
-	return saga.Outcome{Saga: o.ID, Status: saga.Completed}, nil
+	return temporalsaga.Outcome{Saga: in.Order.ID, Status: temporalsaga.Completed}, nil
 }
 
 // TestRecordHistories runs each recorded case on a dev server and writes
@@ -81,25 +89,34 @@ func TestRecordHistories(t *testing.T) {
 	labtest.RequireTemporalCLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	url := natsURL(t)
-	c := devServer(t, ctx)
+	url := labtest.NATS(t).ClientURL()
+	tg, err := temporaldev.FromEnv(ctx, temporaldev.Options{})
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	c, err := tg.Dial(ctx)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
 	for i, h := range recorded {
 		prefix := fmt.Sprintf("rec%d", i)
-		orch := &saga.TemporalOrchestrator{Client: c, TaskQueue: saga.TaskQueue + "-" + prefix, IDPrefix: prefix}
-		hooks := saga.Hooks{}
+		orch := &orchestration.TemporalOrchestrator{Client: c, TaskQueue: orchestration.TaskQueue + "-" + prefix, IDPrefix: prefix}
+		hooks := ledger.Hooks{}
 		if h.cancel {
-			hooks.BeforeApply = func(k saga.Key, attempt int) {
-				if k.Step == saga.Charge && attempt == 1 {
+			hooks.BeforeApply = func(k ledger.Key, attempt int) {
+				if k.Step == string(shop.Charge) && attempt == 1 {
 					_, _ = orch.Progress(ctx, k.Saga)
 					require.NoError(t, orch.Cancel(ctx, k.Saga))
 				}
 			}
 		}
-		orchestrationServices(t, url, prefix, saga.LedgerOptions{Inject: h.faults, Hooks: hooks})
-		w := saga.NewWorker(c, orch.TaskQueue, &saga.Activities{NC: labtest.Conn(t, url), Prefix: prefix})
+		svcs, err := shop.NewServices(shop.Options{Ledger: ledger.Options{Inject: h.faults, Hooks: hooks}})
+		require.NoError(t, err)
+		e, err := shop.ServeEndpoints(labtest.Conn(t, url), prefix, svcs, h.faults)
+		require.NoError(t, err)
+		t.Cleanup(e.Stop)
+		w := orchestration.NewWorker(c, orch.TaskQueue, &orchestration.Activities{NC: labtest.Conn(t, url), Prefix: prefix})
 		require.NoError(t, w.Start())
-		o := saga.Order{ID: "order-1", SKU: "lamp", Qty: 2, Amount: 8000}
-		_, err := orch.Run(ctx, o)
+		o := shop.Order{ID: "order-1", SKU: "lamp", Qty: 2, Amount: 8000}
+		_, err = orch.Run(ctx, o)
 		w.Stop()
 		require.NoError(t, err)
 
@@ -118,17 +135,21 @@ func TestRecordHistories(t *testing.T) {
 }
 
 // scripted is a fault schedule written by hand, by step, for one order.
-type scripted map[saga.Step]saga.Fault
+type scripted map[shop.Step]shop.Fault
 
-func (s scripted) Inject(k saga.Key, attempt int) error {
-	f := s[k.Step]
+func (s scripted) Inject(k ledger.Key, attempt int) error {
+	f := s[shop.Step(k.Step)]
 	if attempt <= f.Transient {
-		return fmt.Errorf("%w: scripted", saga.ErrTransient)
+		return fmt.Errorf("%w: scripted", ledger.ErrTransient)
 	}
 	if f.Decline != "" {
-		return &saga.DeclinedError{Key: k, Reason: f.Decline}
+		return &ledger.DeclinedError{Key: k, Reason: f.Decline}
 	}
 	return nil
+}
+
+func (s scripted) LosesReply(k ledger.Key, attempt int) bool {
+	return s[shop.Step(k.Step)].LoseReply == attempt && attempt > 0
 }
 
 func quietLogger() log.Logger { return log.NewStructuredLogger(slog.New(slog.DiscardHandler)) }

@@ -1,4 +1,4 @@
-package saga
+package orchestration
 
 import (
 	"context"
@@ -8,21 +8,30 @@ import (
 	"sync"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
+
+	"github.com/patternlab/patternlab/patterns/saga/shop"
+	"github.com/patternlab/patternlab/patterns/saga/temporalsaga"
 )
 
 // Orchestrator runs OrderSaga workflows: on a Temporal server, or in the
 // SDK's in-memory test environment.
 type Orchestrator interface {
 	// Run starts the saga of o and waits for its outcome.
-	Run(ctx context.Context, o Order) (Outcome, error)
+	Run(ctx context.Context, o shop.Order) (shop.Outcome, error)
 	// Progress asks a running saga where it is (a Temporal query).
-	Progress(ctx context.Context, saga string) (Progress, error)
+	Progress(ctx context.Context, saga string) (temporalsaga.Progress, error)
 	// Cancel asks a running saga to stop and compensate (a Temporal signal).
 	Cancel(ctx context.Context, saga string) error
+}
+
+func outcome(o temporalsaga.Outcome) shop.Outcome {
+	return shop.Outcome{Saga: o.Saga, Status: shop.Status(o.Status), Reason: o.Reason}
 }
 
 // TemporalOrchestrator runs the workflows on a Temporal server; a worker
@@ -32,34 +41,48 @@ type TemporalOrchestrator struct {
 	TaskQueue string
 	// IDPrefix makes workflow IDs unique per run: "<IDPrefix>-order-3".
 	IDPrefix string
+	// Unsafe turns safeguards off in every saga it runs (demo switches).
+	Unsafe temporalsaga.Unsafe
+
+	mu      sync.Mutex
+	started []*commonpb.WorkflowExecution
 }
 
 // WorkflowID is the ID of the workflow running the saga.
 func (t *TemporalOrchestrator) WorkflowID(saga string) string { return t.IDPrefix + "-" + saga }
 
-// Run implements Orchestrator.
-func (t *TemporalOrchestrator) Run(ctx context.Context, o Order) (Outcome, error) {
+// Run implements Orchestrator. When ctx ends first (Ctrl-C), the workflow
+// is terminated, so nothing of this run keeps going on a shared server.
+func (t *TemporalOrchestrator) Run(ctx context.Context, o shop.Order) (shop.Outcome, error) {
 	run, err := t.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        t.WorkflowID(o.ID),
 		TaskQueue: t.TaskQueue,
-	}, OrderSaga, o)
+	}, OrderSaga, Input{Order: o, Unsafe: t.Unsafe})
 	if err != nil {
-		return Outcome{}, fmt.Errorf("start %s: %w", o.ID, err)
+		return shop.Outcome{}, fmt.Errorf("start %s: %w", o.ID, err)
 	}
-	var out Outcome
+	t.mu.Lock()
+	t.started = append(t.started, &commonpb.WorkflowExecution{WorkflowId: run.GetID(), RunId: run.GetRunID()})
+	t.mu.Unlock()
+	var out temporalsaga.Outcome
 	if err := run.Get(ctx, &out); err != nil {
-		return Outcome{}, fmt.Errorf("%s: %w", o.ID, err)
+		if ctx.Err() != nil {
+			stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = t.Client.TerminateWorkflow(stop, run.GetID(), run.GetRunID(), "the demo that started it stopped")
+		}
+		return shop.Outcome{}, fmt.Errorf("%s: %w", o.ID, err)
 	}
-	return out, nil
+	return outcome(out), nil
 }
 
 // Progress implements Orchestrator.
-func (t *TemporalOrchestrator) Progress(ctx context.Context, saga string) (Progress, error) {
+func (t *TemporalOrchestrator) Progress(ctx context.Context, saga string) (temporalsaga.Progress, error) {
 	v, err := t.Client.QueryWorkflow(ctx, t.WorkflowID(saga), "", QueryProgress)
 	if err != nil {
-		return Progress{}, fmt.Errorf("query %s: %w", saga, err)
+		return temporalsaga.Progress{}, fmt.Errorf("query %s: %w", saga, err)
 	}
-	var p Progress
+	var p temporalsaga.Progress
 	return p, v.Get(&p)
 }
 
@@ -77,6 +100,7 @@ func (t *TemporalOrchestrator) Cancel(ctx context.Context, saga string) error {
 // Retry back-offs take no time there, and there is no process to kill.
 type InMemoryOrchestrator struct {
 	Activities *Activities
+	Unsafe     temporalsaga.Unsafe
 
 	mu  sync.Mutex
 	env map[string]*testsuite.TestWorkflowEnvironment
@@ -84,9 +108,9 @@ type InMemoryOrchestrator struct {
 
 // Run implements Orchestrator. The test environment runs the workflow to
 // its end; ctx is only checked before it starts.
-func (m *InMemoryOrchestrator) Run(ctx context.Context, o Order) (Outcome, error) {
+func (m *InMemoryOrchestrator) Run(ctx context.Context, o shop.Order) (shop.Outcome, error) {
 	if err := ctx.Err(); err != nil {
-		return Outcome{}, err
+		return shop.Outcome{}, err
 	}
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
@@ -107,15 +131,15 @@ func (m *InMemoryOrchestrator) Run(ctx context.Context, o Order) (Outcome, error
 		delete(m.env, o.ID)
 		m.mu.Unlock()
 	}()
-	env.ExecuteWorkflow(OrderSaga, o)
+	env.ExecuteWorkflow(OrderSaga, Input{Order: o, Unsafe: m.Unsafe})
 	if err := env.GetWorkflowError(); err != nil {
-		return Outcome{}, fmt.Errorf("%s: %w", o.ID, err)
+		return shop.Outcome{}, fmt.Errorf("%s: %w", o.ID, err)
 	}
-	var out Outcome
+	var out temporalsaga.Outcome
 	if err := env.GetWorkflowResult(&out); err != nil {
-		return Outcome{}, fmt.Errorf("%s result: %w", o.ID, err)
+		return shop.Outcome{}, fmt.Errorf("%s result: %w", o.ID, err)
 	}
-	return out, nil
+	return outcome(out), nil
 }
 
 func (m *InMemoryOrchestrator) running(saga string) (*testsuite.TestWorkflowEnvironment, error) {
@@ -129,16 +153,16 @@ func (m *InMemoryOrchestrator) running(saga string) (*testsuite.TestWorkflowEnvi
 }
 
 // Progress implements Orchestrator.
-func (m *InMemoryOrchestrator) Progress(_ context.Context, saga string) (Progress, error) {
+func (m *InMemoryOrchestrator) Progress(_ context.Context, saga string) (temporalsaga.Progress, error) {
 	env, err := m.running(saga)
 	if err != nil {
-		return Progress{}, err
+		return temporalsaga.Progress{}, err
 	}
 	v, err := env.QueryWorkflow(QueryProgress)
 	if err != nil {
-		return Progress{}, fmt.Errorf("query %s: %w", saga, err)
+		return temporalsaga.Progress{}, fmt.Errorf("query %s: %w", saga, err)
 	}
-	var p Progress
+	var p temporalsaga.Progress
 	return p, v.Get(&p)
 }
 
@@ -150,4 +174,23 @@ func (m *InMemoryOrchestrator) Cancel(_ context.Context, saga string) error {
 	}
 	env.SignalWorkflow(SignalCancel, nil)
 	return nil
+}
+
+// DeleteStarted deletes, on the server, the workflows this orchestrator
+// started: on a shared server a run leaves nothing of its own behind.
+func (t *TemporalOrchestrator) DeleteStarted(ctx context.Context, namespace string) error {
+	t.mu.Lock()
+	started := append([]*commonpb.WorkflowExecution(nil), t.started...)
+	t.started = nil
+	t.mu.Unlock()
+	var errs []error
+	for _, we := range started {
+		_, err := t.Client.WorkflowService().DeleteWorkflowExecution(ctx, &workflowservice.DeleteWorkflowExecutionRequest{
+			Namespace: namespace, WorkflowExecution: we,
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("delete %s: %w", we.GetWorkflowId(), err))
+		}
+	}
+	return errors.Join(errs...)
 }

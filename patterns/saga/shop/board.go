@@ -1,10 +1,33 @@
-package saga
+package shop
 
 import (
 	"context"
 	"fmt"
 	"sync"
 )
+
+// Status is where a saga ended.
+type Status string
+
+const (
+	// Completed: every step applied; nothing to undo.
+	Completed Status = "completed"
+	// Compensated: a step failed (or the customer cancelled) and every step
+	// that had applied was undone, in reverse order.
+	Compensated Status = "compensated"
+	// Failed: the saga stopped with steps applied and not undone (a
+	// compensation gave up, or compensation is switched off). The invariant
+	// forbids it; only a demo switch produces it.
+	Failed Status = "failed"
+)
+
+// Outcome is how a saga ended and why.
+type Outcome struct {
+	Saga   string `json:"saga"`
+	Status Status `json:"status"`
+	// Reason says why a saga that did not complete stopped.
+	Reason string `json:"reason,omitempty"`
+}
 
 // Board records how each saga ended and lets a caller wait for one. In the
 // choreography it is the orders service's view, fed by the terminal events;

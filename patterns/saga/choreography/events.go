@@ -1,4 +1,6 @@
-package saga
+package choreography
+
+import "github.com/patternlab/patternlab/patterns/saga/shop"
 
 // EventType names a choreography event; the subject is
 // "<prefix>.events.<type>".
@@ -16,45 +18,59 @@ const (
 	ShipmentFailed  EventType = "shipment.failed"  // shipping -> payment (refund)
 	PaymentRefunded EventType = "payment.refunded" // payment -> inventory (release)
 	StockReleased   EventType = "stock.released"   // inventory -> orders (saga over)
+	// CompensationFailed: a compensation gave up (only with its retries
+	// switched off) -> orders (saga over, failed).
+	CompensationFailed EventType = "compensation.failed"
 )
 
 // Event is the message every choreography event carries: the whole order,
 // so each service can act (and undo) without asking another one.
 type Event struct {
-	Type   EventType `json:"type"`
-	Order  Order     `json:"order"`
-	Reason string    `json:"reason,omitempty"`
+	Type   EventType  `json:"type"`
+	Order  shop.Order `json:"order"`
+	Reason string     `json:"reason,omitempty"`
 }
 
 // reaction is what a service does with an event: run a step and announce
 // the outcome.
 type reaction struct {
-	step       Step
+	step       shop.Step
 	onApplied  EventType
 	onDeclined EventType // "" for compensations, which never decline
 }
 
+// compensation reports whether the reaction undoes an earlier step.
+func (r reaction) compensation() bool { return r.onDeclined == "" }
+
 // reactions is the choreography, service by service. Read down a column
 // and you have the saga; no component holds it.
 var reactions = map[string]map[EventType]reaction{
-	Inventory: {
-		OrderPlaced:     {Reserve, StockReserved, StockRejected},
-		PaymentDeclined: {Release, StockReleased, ""},
-		PaymentRefunded: {Release, StockReleased, ""},
+	shop.Inventory: {
+		OrderPlaced:     {shop.Reserve, StockReserved, StockRejected},
+		PaymentDeclined: {shop.Release, StockReleased, ""},
+		PaymentRefunded: {shop.Release, StockReleased, ""},
 	},
-	Payment: {
-		StockReserved:  {Charge, PaymentCharged, PaymentDeclined},
-		ShipmentFailed: {Refund, PaymentRefunded, ""},
+	shop.Payment: {
+		StockReserved:  {shop.Charge, PaymentCharged, PaymentDeclined},
+		ShipmentFailed: {shop.Refund, PaymentRefunded, ""},
 	},
-	Shipping: {
-		PaymentCharged: {Book, ShipmentBooked, ShipmentFailed},
+	shop.Shipping: {
+		PaymentCharged: {shop.Book, ShipmentBooked, ShipmentFailed},
 	},
 }
 
 // terminal maps the events that end a saga to its outcome; the orders
 // service listens to them.
-var terminal = map[EventType]Status{
-	StockRejected:  Compensated,
-	ShipmentBooked: Completed,
-	StockReleased:  Compensated,
+var terminal = map[EventType]shop.Status{
+	StockRejected:      shop.Compensated,
+	ShipmentBooked:     shop.Completed,
+	StockReleased:      shop.Compensated,
+	CompensationFailed: shop.Failed,
+}
+
+// withoutCompensation: with compensation switched off, nobody reacts to a
+// failure event; the orders service ends the saga there, failed.
+var withoutCompensation = map[EventType]shop.Status{
+	PaymentDeclined: shop.Failed,
+	ShipmentFailed:  shop.Failed,
 }

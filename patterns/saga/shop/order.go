@@ -1,4 +1,4 @@
-package saga
+package shop
 
 import (
 	"fmt"
@@ -52,23 +52,4 @@ func NewOrders(n int, seed uint64) []Order {
 		}
 	}
 	return orders
-}
-
-// Status is where a saga ended.
-type Status string
-
-const (
-	// Completed: every step applied; nothing to undo.
-	Completed Status = "completed"
-	// Compensated: a step failed (or the customer cancelled) and every step
-	// that had applied was undone, in reverse order.
-	Compensated Status = "compensated"
-)
-
-// Outcome is how a saga ended and why.
-type Outcome struct {
-	Saga   string `json:"saga"`
-	Status Status `json:"status"`
-	// Reason says why a compensated saga was compensated.
-	Reason string `json:"reason,omitempty"`
 }

@@ -1,4 +1,4 @@
-package saga
+package choreography
 
 import (
 	"context"
@@ -11,15 +11,26 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/patterns/saga/ledger"
+	"github.com/patternlab/patternlab/patterns/saga/shop"
 )
+
+// NoteAckLost is the journal note of an ack the schedule lost: JetStream
+// delivers the event again.
+const NoteAckLost ledger.NoteKind = "ack-lost"
 
 // ParticipantOptions configures a choreography participant.
 type ParticipantOptions struct {
-	// Prefix of the subjects and the stream (default "saga").
+	// Prefix of the subjects: events on "<prefix>.events.<type>", dead
+	// letters on "<prefix>.dead.<kind>" (default "saga").
 	Prefix string
-	// Plan supplies the redelivery faults (nil: none).
-	Plan *Plan
+	// Stream and DeadLetterStream name the streams (default
+	// StreamName(Prefix) and DeadLetterStreamName(Prefix)).
+	Stream, DeadLetterStream string
+	// Plan supplies the lost acks (nil: none).
+	Plan *shop.Plan
 	// AckWait is how long JetStream waits for an ack before it delivers
 	// a message again (default 5s): the recovery time after a crash
 	// mid-message.
@@ -31,11 +42,31 @@ type ParticipantOptions struct {
 	// IDs, so JetStream's de-duplication cannot help: every event reaches
 	// its consumer twice. Tests use it.
 	DuplicateEvents bool
+	// Unsafe turns safeguards off, to show what each one is for.
+	Unsafe Unsafe
+}
+
+// Unsafe turns off safeguards of the choreography; the zero value keeps
+// them all.
+type Unsafe struct {
+	// NoCompensation: nobody reacts to a failure event, so nothing is
+	// undone; the orders service ends the saga there, failed.
+	NoCompensation bool
+	// NoCompensationRetries: a compensation that fails once gives up
+	// (CompensationFailed) instead of being delivered again until it
+	// succeeds.
+	NoCompensationRetries bool
 }
 
 func (o *ParticipantOptions) defaults() {
 	if o.Prefix == "" {
 		o.Prefix = "saga"
+	}
+	if o.Stream == "" {
+		o.Stream = StreamName(o.Prefix)
+	}
+	if o.DeadLetterStream == "" {
+		o.DeadLetterStream = DeadLetterStreamName(o.Prefix)
 	}
 	if o.AckWait == 0 {
 		o.AckWait = 5 * time.Second
@@ -45,37 +76,51 @@ func (o *ParticipantOptions) defaults() {
 	}
 }
 
+// reactionsOf is what service reacts to under these options.
+func (o ParticipantOptions) reactionsOf(service string) map[EventType]reaction {
+	out := map[EventType]reaction{}
+	for ev, r := range reactions[service] {
+		if r.compensation() && o.Unsafe.NoCompensation {
+			continue
+		}
+		out[ev] = r
+	}
+	return out
+}
+
 // Participant is one service in the choreography: a durable JetStream
 // consumer that runs the service's step for each event it reacts to and
 // publishes the outcome. Because the consumer is durable, a participant that
 // crashes resumes, when it comes back, at the first event it had not
 // acknowledged.
 type Participant struct {
-	svc  *Service
-	opts ParticipantOptions
-	nc   *nats.Conn
-	js   jetstream.JetStream
-	cc   jetstream.ConsumeContext
-	sub  *nats.Subscription
+	svc       *shop.Service
+	opts      ParticipantOptions
+	reactions map[EventType]reaction
+	nc        *nats.Conn
+	js        jetstream.JetStream
+	dead      *deadletter.Queue
+	cc        jetstream.ConsumeContext
+	sub       *nats.Subscription
 	// ctx ends when the participant stops: an event being handled then
 	// is abandoned, as in a crash.
 	ctx    context.Context
 	cancel context.CancelFunc
 
 	mu          sync.Mutex
-	redelivered map[Key]bool
+	redelivered map[ledger.Key]bool
 }
 
 // StartParticipant connects svc to the choreography on the NATS server at
 // url: it creates (or finds) the service's durable consumer and starts
-// consuming. The stream must exist (EnsureStream).
-func StartParticipant(ctx context.Context, url string, svc *Service, o ParticipantOptions) (*Participant, error) {
+// consuming. The streams must exist (StartChoreography creates them).
+func StartParticipant(ctx context.Context, url string, svc *shop.Service, o ParticipantOptions) (*Participant, error) {
 	o.defaults()
 	nc, err := natsembed.Connect(url, "saga-"+svc.Name)
 	if err != nil {
 		return nil, err
 	}
-	p := &Participant{svc: svc, opts: o, nc: nc, redelivered: map[Key]bool{}}
+	p := &Participant{svc: svc, opts: o, reactions: o.reactionsOf(svc.Name), nc: nc, redelivered: map[ledger.Key]bool{}}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if err := p.start(ctx); err != nil {
 		p.Stop()
@@ -90,11 +135,19 @@ func (p *Participant) start(ctx context.Context) error {
 		return fmt.Errorf("%s: jetstream: %w", p.svc.Name, err)
 	}
 	p.js = js
-	var filters []string
-	for ev := range reactions[p.svc.Name] {
-		filters = append(filters, subject(p.opts.Prefix, ev))
+	if _, err := js.Stream(ctx, p.opts.DeadLetterStream); err != nil {
+		return fmt.Errorf("%s: dead-letter stream %s: %w", p.svc.Name, p.opts.DeadLetterStream, err)
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, streamName(p.opts.Prefix), jetstream.ConsumerConfig{
+	if p.dead, err = deadletter.Open(ctx, js, p.opts.DeadLetterStream, deadSubject(p.opts.Prefix)); err != nil {
+		return fmt.Errorf("%s: %w", p.svc.Name, err)
+	}
+	var filters []string
+	for _, ev := range eventOrder {
+		if _, ok := p.reactions[ev]; ok {
+			filters = append(filters, subject(p.opts.Prefix, ev))
+		}
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, p.opts.Stream, jetstream.ConsumerConfig{
 		Durable:        p.svc.Name,
 		FilterSubjects: filters,
 		AckPolicy:      jetstream.AckExplicitPolicy,
@@ -104,7 +157,7 @@ func (p *Participant) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: durable consumer: %w", p.svc.Name, err)
 	}
-	if p.sub, err = serveState(p.nc, p.opts.Prefix, p.svc); err != nil {
+	if p.sub, err = shop.ServeState(p.nc, p.opts.Prefix, p.svc); err != nil {
 		return err
 	}
 	p.cc, err = cons.Consume(func(m jetstream.Msg) { p.handle(p.ctx, m) })
@@ -134,29 +187,38 @@ func (p *Participant) Stop() {
 func (p *Participant) handle(ctx context.Context, m jetstream.Msg) {
 	var ev Event
 	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Order.ID == "" {
-		p.deadLetter(ctx, m, fmt.Sprintf("malformed event: %v", err))
+		p.deadLetter(ctx, m, "malformed", fmt.Sprintf("malformed event: %v", orMissing(err, "no order ID")))
 		return
 	}
-	r, ok := reactions[p.svc.Name][ev.Type]
-	if !ok {
-		p.deadLetter(ctx, m, fmt.Sprintf("%s does not react to %q", p.svc.Name, ev.Type))
+	r, ok := p.reactions[ev.Type]
+	if !ok || m.Subject() != subject(p.opts.Prefix, ev.Type) {
+		p.deadLetter(ctx, m, "foreign", fmt.Sprintf("%s does not react to %q on %s", p.svc.Name, ev.Type, m.Subject()))
 		return
 	}
-	key := Key{ev.Order.ID, r.step}
+	key := r.step.Key(ev.Order.ID)
 	res, err := p.svc.Do(r.step, ev.Order)
 	next := Event{Order: ev.Order, Reason: ev.Reason} // compensations carry the saga's reason on
-	var declined *DeclinedError
+	var declined *ledger.DeclinedError
 	switch {
 	case errors.As(err, &declined):
 		next.Type, next.Reason = r.onDeclined, declined.Reason
-	case errors.Is(err, ErrTransient) && r.onDeclined != "" && res.Attempt >= MaxForwardAttempts:
-		// The service knows the step did not apply: giving up is safe.
+	case errors.Is(err, ledger.ErrTransient) && !r.compensation() && res.Attempt >= shop.MaxForwardAttempts:
+		// The service knows the step did not apply: giving up is safe,
+		// once its key is settled so a late redelivery cannot apply it.
 		reason := fmt.Sprintf("gave up after %d attempts", res.Attempt)
-		if err := p.svc.Ledger.GiveUp(key, reason); err != nil {
+		e, err := p.svc.Ledger.Settle(key, reason)
+		switch {
+		case err != nil:
 			_ = m.NakWithDelay(p.opts.RetryDelay)
 			return
+		case e.Effect == ledger.Applied: // settled meanwhile by another delivery
+			next.Type = r.onApplied
+		default:
+			next.Type, next.Reason = r.onDeclined, e.Reason
 		}
-		next.Type, next.Reason = r.onDeclined, reason
+	case err != nil && r.compensation() && p.opts.Unsafe.NoCompensationRetries:
+		next.Type = CompensationFailed
+		next.Reason = fmt.Sprintf("%s; compensation %s gave up after 1 attempt(s)", ev.Reason, r.step)
 	case err != nil:
 		// Transient (or the store failed): deliver it again later.
 		// Compensations take this path until they succeed.
@@ -176,9 +238,16 @@ func (p *Participant) handle(ctx context.Context, m jetstream.Msg) {
 	_ = m.Ack()
 }
 
+func orMissing(err error, missing string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return missing
+}
+
 // loseAck reports whether the schedule loses the ack of this delivery, so
-// JetStream delivers the event again: once per key, after the step applied.
-func (p *Participant) loseAck(k Key, res Result) bool {
+// JetStream delivers the event again: once per key, after the step settled.
+func (p *Participant) loseAck(k ledger.Key, res ledger.Result) bool {
 	if p.opts.Plan == nil || res.Duplicate || !p.opts.Plan.Fault(k).Redeliver {
 		return false
 	}
@@ -188,6 +257,7 @@ func (p *Participant) loseAck(k Key, res Result) bool {
 		return false
 	}
 	p.redelivered[k] = true
+	p.svc.Ledger.Journal(k, NoteAckLost, res.Attempt, "the ack is lost: JetStream delivers the event again")
 	return true
 }
 
@@ -195,18 +265,15 @@ func (p *Participant) publish(ctx context.Context, ev Event) error {
 	return publishEvent(ctx, p.js, p.opts.Prefix, ev, p.opts.DuplicateEvents)
 }
 
-// deadLetter parks a message nobody can handle on "<prefix>.dead.<service>"
-// with the reason, and terminates it: it is kept, not lost, and not retried.
-func (p *Participant) deadLetter(ctx context.Context, m jetstream.Msg, reason string) {
-	msg := nats.NewMsg(deadSubject(p.opts.Prefix, p.svc.Name))
-	msg.Data = m.Data()
-	msg.Header.Set("Saga-Dead-Reason", reason)
-	msg.Header.Set("Saga-Dead-Subject", m.Subject())
-	if _, err := p.js.PublishMsg(ctx, msg); err != nil {
+// deadLetter stores a message nobody can handle in the dead-letter stream,
+// with the reason, its subject and its headers, and only then acknowledges
+// it: it is kept, not lost, and not retried.
+func (p *Participant) deadLetter(ctx context.Context, m jetstream.Msg, kind, reason string) {
+	if err := p.dead.Send(ctx, kind, deadletter.FromJetStream(m, reason)); err != nil {
 		_ = m.NakWithDelay(p.opts.RetryDelay)
 		return
 	}
-	_ = m.TermWithReason(reason)
+	_ = m.Ack()
 }
 
 // publishEvent publishes ev under a message ID made of the saga and the
@@ -229,13 +296,23 @@ func publishEvent(ctx context.Context, js jetstream.JetStream, prefix string, ev
 	return nil
 }
 
-// Subjects: events and dead letters are kept in the stream; the state and
-// step endpoints (request/reply) live outside it.
+// eventOrder lists the events in a fixed order, for consumer filters.
+var eventOrder = []EventType{OrderPlaced, StockReserved, StockRejected, PaymentCharged, PaymentDeclined,
+	ShipmentBooked, ShipmentFailed, PaymentRefunded, StockReleased, CompensationFailed}
+
+// Subject is where events of type ev are published.
+func Subject(prefix string, ev EventType) string { return subject(prefix, ev) }
+
 func subject(prefix string, ev EventType) string { return prefix + ".events." + string(ev) }
 
-func deadSubject(prefix, service string) string { return prefix + ".dead." + service }
+func deadSubject(prefix string) string { return prefix + ".dead" }
 
-func streamName(prefix string) string { return "SAGA_" + sanitize(prefix) }
+// StreamName is the default name of the events stream of prefix.
+func StreamName(prefix string) string { return "SAGA_" + sanitize(prefix) }
+
+// DeadLetterStreamName is the default name of the dead-letter stream of
+// prefix.
+func DeadLetterStreamName(prefix string) string { return "SAGA_" + sanitize(prefix) + "_DEAD" }
 
 func sanitize(s string) string {
 	b := []byte(s)

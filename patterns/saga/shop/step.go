@@ -1,23 +1,29 @@
-package saga
+package shop
 
-import "fmt"
+import "github.com/patternlab/patternlab/patterns/saga/ledger"
 
 // Step is one local transaction of the saga, forward (T1..T3) or
-// compensating (C1, C2). Shipping is the last step: once it is booked the
-// saga has succeeded, so it needs no compensation.
+// compensating (C1, C2). Shipping is the last step, the pivot: once it is
+// booked the saga has succeeded, so it has no compensation.
 type Step string
 
 // The steps, in the order they run.
 const (
 	Reserve Step = "reserve" // T1, inventory: available -> reserved
 	Charge  Step = "charge"  // T2, payment: take the money
-	Book    Step = "book"    // T3, shipping: book the shipment
+	Book    Step = "book"    // T3, shipping: book the shipment (the pivot)
 	Refund  Step = "refund"  // C2, payment: give the money back
 	Release Step = "release" // C1, inventory: reserved -> available
 )
 
 // Forward lists T1..Tn in order.
 var Forward = []Step{Reserve, Charge, Book}
+
+// Steps lists every step: T1..T3, then the compensations last first.
+var Steps = []Step{Reserve, Charge, Book, Refund, Release}
+
+// Key is the idempotency key of this step of saga.
+func (s Step) Key(saga string) ledger.Key { return ledger.Key{Saga: saga, Step: string(s)} }
 
 // Compensation returns the step that undoes s, if s has one.
 func (s Step) Compensation() (Step, bool) {
@@ -54,14 +60,14 @@ func (s Step) Service() string {
 	return "unknown"
 }
 
-// rank orders a saga's steps for its story: T1..T3, then C2, C1.
-func (s Step) rank() int {
-	for i, f := range []Step{Reserve, Charge, Book, Refund, Release} {
+// Rank orders a saga's steps for its story: T1..T3, then C2, C1.
+func (s Step) Rank() int {
+	for i, f := range Steps {
 		if s == f {
 			return i
 		}
 	}
-	return 99
+	return len(Steps)
 }
 
 // The services, each owning its own store.
@@ -73,12 +79,3 @@ const (
 
 // Services lists the three services in saga order.
 var Services = []string{Inventory, Payment, Shipping}
-
-// Key identifies one step of one saga. Every service keys its idempotency
-// records by it: a second delivery of the same key is absorbed, not applied.
-type Key struct {
-	Saga string `json:"saga"`
-	Step Step   `json:"step"`
-}
-
-func (k Key) String() string { return fmt.Sprintf("%s/%s", k.Saga, k.Step) }
