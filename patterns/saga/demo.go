@@ -80,9 +80,9 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 
 // scripted says which saga each scripted fault targets.
 func scripted(p *shop.Plan) string {
-	return fmt.Sprintf("%s's %s fails twice after a decline; %s crashes before %s's %s (choreography) and the worker is killed after %s's %s applied (dev server); "+
+	return fmt.Sprintf("%s's %s fails %s after a decline; %s crashes before %s's %s (choreography) and the worker is killed after %s's %s applied (dev server); "+
 		"%s's %s is delayed in the network while its customer cancels (orchestration); %s's %s, the pivot, fails %d times and its last answer is lost",
-		p.Failing.Saga, p.Failing.Step,
+		p.Failing.Saga, p.Failing.Step, times(p.Fault(p.Failing).Transient),
 		shop.Step(p.Crash.Step).Service(), p.Crash.Saga, p.Crash.Step, p.KillWorker.Saga, p.KillWorker.Step,
 		p.Cancel.Saga, p.Cancel.Step,
 		p.Pivot.Saga, p.Pivot.Step, shop.MaxForwardAttempts-1)
@@ -106,4 +106,14 @@ func (c Config) switchedOff() []string {
 		}
 	}
 	return out
+}
+
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }

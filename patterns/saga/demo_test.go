@@ -81,15 +81,3 @@ func TestDemoOnTheDevServer(t *testing.T) {
 	assert.Contains(t, out, "[payment] order-5 charged 195.00\n[payment] order-5 charge delivered again: absorbed by key order-5/charge, not applied twice\n")
 	assert.Contains(t, out, "[invariant] HELD: ")
 }
-
-// And without idempotency on the dev server: the charge Temporal retried
-// after the worker was killed is applied a second time.
-func TestDemoOnTheDevServerWithoutIdempotencyChargesTwice(t *testing.T) {
-	labtest.RequireTemporalCLI(t)
-	cfg := saga.DefaultConfig()
-	cfg.Idempotency = false
-	out, n := runDemo(t, cfg)
-	assert.False(t, n.Held())
-	assert.Contains(t, out, "[payment] order-5 charged 195.00 (attempt 2): APPLIED 2 TIMES\n")
-	assert.Contains(t, out, "orchestration: order-5/charge applied 2 times")
-}

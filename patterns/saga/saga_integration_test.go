@@ -18,6 +18,7 @@ import (
 
 	"github.com/patternlab/patternlab/kit/goimage"
 	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/patterns/saga"
 	"github.com/patternlab/patternlab/patterns/saga/choreography"
 	"github.com/patternlab/patternlab/patterns/saga/ledger"
 	"github.com/patternlab/patternlab/patterns/saga/orchestration"
@@ -171,4 +172,55 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 	require.NoError(t, err)
 	_, err = js.Stream(ctx, choreography.StreamName(prefix))
 	require.NoError(t, err)
+}
+
+// The demo against a separately started nats-server (a container) on which
+// streams of the demo's default names already exist: it must end HELD,
+// create only uniquely named streams, leave the existing ones exactly as
+// they were and delete its own.
+func TestIntegrationLeavesForeignStreamsAlone(t *testing.T) {
+	goimage.RequireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	url := goimage.NATS(t, ctx)
+	labtest.LeavesForeignStreamsAlone(t, url, saga.Command,
+		[]string{choreography.StreamName("chor"), choreography.DeadLetterStreamName("chor")},
+		"-temporal=memory")
+}
+
+// The invariant property on a real dev server (its worker in this
+// process), two seeds, ten sagas in flight.
+func TestIntegrationOrchestrationOnTheDevServerInvariantHoldsForEverySeed(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	url := natsURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	c := devServer(t, ctx)
+	for seed := uint64(1); seed <= 2; seed++ {
+		orders := shop.NewOrders(12, seed)
+		plan := shop.NewPlan(orders, seed, 0.35)
+		prefix := prefixFor("dev", seed)
+		svcs := orchestrationServices(t, url, prefix, shop.Options{Ledger: ledger.Options{Inject: plan}}, plan)
+		queue := orchestration.TaskQueue + "-" + prefix
+		w := orchestration.NewWorker(c, queue, &orchestration.Activities{NC: labtest.Conn(t, url), Prefix: prefix})
+		require.NoError(t, w.Start())
+		orch := &orchestration.TemporalOrchestrator{Client: c, TaskQueue: queue, IDPrefix: prefix}
+		outcomes, _, err := runOrchestrated(ctx, orch, orders, 10)
+		w.Stop()
+		require.NoError(t, err, "seed %d", seed)
+		r := shop.Verify(orders, outcomes, snapshots(svcs))
+		require.Empty(t, r.Violations, "seed %d", seed)
+	}
+}
+
+// And without idempotency on the dev server: the charge Temporal retried
+// after the worker was killed is applied a second time.
+func TestIntegrationDemoOnTheDevServerWithoutIdempotencyChargesTwice(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	cfg := saga.DefaultConfig()
+	cfg.Idempotency = false
+	out, n := runDemo(t, cfg)
+	assert.False(t, n.Held())
+	assert.Contains(t, out, "[payment] order-5 charged 195.00 (attempt 2): APPLIED 2 TIMES\n")
+	assert.Contains(t, out, "orchestration: order-5/charge applied 2 times")
 }

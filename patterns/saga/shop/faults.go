@@ -36,8 +36,9 @@ type Plan struct {
 	// holds, each on a saga that reaches the step it targets (zero Keys
 	// with fewer orders):
 	//
-	// Failing: a compensation that fails twice, transiently, after a
-	// decline: it must be retried until it succeeds.
+	// Failing: a compensation that fails transiently after a decline (an
+	// existing one, or one made to fail twice): it must be retried until
+	// it succeeds.
 	Failing ledger.Key
 	// Crash (choreography): the service owning this step crashes before
 	// the saga's event for it arrives, and restarts once it is waiting.
