@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/natsembed"
@@ -44,6 +45,14 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 		n.Step("lab", "NATS: an embedded nats-server with JetStream; only the lab's own user may publish on %s.> and %s.>", choreographyPrefix, orchestrationPrefix)
 	}
 	n.Measure("lab", "%s", target.Describe())
+	switch {
+	case cfg.Temporal == InMemory:
+		n.Step("lab", "Temporal: the SDK's in-memory test environment (-temporal=%s), no server", InMemory)
+	case os.Getenv(temporaldev.EnvAddress) != "":
+		n.Step("lab", "Temporal: a shared server from %s; this run's task queue and workflow IDs are unique, and its workflows are deleted on exit", temporaldev.EnvAddress)
+	default:
+		n.Step("lab", "Temporal: a dev server of its own (the cached Temporal CLI), started for act 2")
+	}
 
 	chor, err := runChoreography(ctx, n, target, orders, plan, cfg)
 	if err != nil {

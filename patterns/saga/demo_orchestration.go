@@ -132,11 +132,6 @@ func (o *orchestrated) startBackend(ctx context.Context, url, prefix string) (ba
 	if err != nil {
 		return backend{}, err
 	}
-	if tg.Embedded == nil {
-		o.n.Step("temporal", "a shared server from %s: this run's task queue and workflow IDs are unique, and its workflows are deleted on exit", temporaldev.EnvAddress)
-	} else {
-		o.n.Step("temporal", "a Temporal dev server of its own, with its Web UI")
-	}
 	o.n.Measure("temporal", "%s", tg.Describe())
 	if tg.Embedded != nil && tg.Embedded.UIURL() != "" {
 		o.n.Measure("temporal", "watch the workflows at %s/namespaces/%s/workflows", tg.Embedded.UIURL(), tg.Namespace)

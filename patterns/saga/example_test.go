@@ -25,6 +25,7 @@ func ExampleDemo() {
 	// [lab] fault schedule: 4 declined steps, 3 transient failures (1 of a compensation), 3 lost acks (choreography), 1 lost reply (orchestration)
 	// [lab] scripted: order-3's refund fails twice after a decline; shipping crashes before order-5's book (choreography) and the worker is killed after order-5's charge applied (dev server); order-6's charge is delayed in the network while its customer cancels (orchestration); order-7's book, the pivot, fails 4 times and its last answer is lost
 	// [lab] NATS: an embedded nats-server with JetStream; only the lab's own user may publish on chor.> and orch.>
+	// [lab] Temporal: the SDK's in-memory test environment (-temporal=memory), no server
 	// == act 1: choreography: each service reacts to events on NATS JetStream, nobody holds the saga ==
 	// [lab] streams SAGA_chor (events) and SAGA_chor_DEAD (dead letters) created; they are deleted when the act ends
 	// [guest] publishes a forged payment.charged for order-1 on chor.events.payment.charged
