@@ -38,7 +38,9 @@ func snapshots(svcs map[string]*shop.Service) map[string]ledger.Snapshot {
 func start(t *testing.T, ctx context.Context, url, prefix string, svcs map[string]*shop.Service, plan *shop.Plan, dups bool) *choreography.Choreography {
 	t.Helper()
 	c, err := choreography.Start(ctx, url, svcs, choreography.Options{ParticipantOptions: choreography.ParticipantOptions{
-		Prefix: prefix, Plan: plan, DuplicateEvents: dups, AckWait: 300 * time.Millisecond, RetryDelay: 5 * time.Millisecond,
+		// The default AckWait (5s): nothing crashes mid-message here, and a
+		// shorter one would redeliver slow handlers on a loaded machine.
+		Prefix: prefix, Plan: plan, DuplicateEvents: dups, RetryDelay: 5 * time.Millisecond,
 	}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
@@ -75,7 +77,7 @@ func TestDuplicateDeliveryOfEveryEventIsAbsorbed(t *testing.T) {
 		require.Empty(t, r.Violations, "seed %d", seed)
 		for _, s := range snapshots(svcs) {
 			for k, e := range s.Entries {
-				if e.Effect != "" && e.Reason == "" {
+				if e.Effect != "" {
 					assert.GreaterOrEqual(t, e.Duplicates, 1, "seed %d: %s saw its event once", seed, k)
 					types[k[strings.LastIndexByte(k, '/')+1:]] = true
 				}
