@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/natsembed"
@@ -17,6 +18,23 @@ const (
 	choreographyPrefix  = "chor"
 	orchestrationPrefix = "orch"
 )
+
+// ProtectedSubjects are the subjects only the lab's own user may publish
+// on: the embedded server enforces it, deploy/nats-server.conf shows the
+// same for a shared server.
+func ProtectedSubjects() []string {
+	return []string{choreographyPrefix + ".>", orchestrationPrefix + ".>"}
+}
+
+// uniquePrefix is base on the demo's own server and "base.<run id>" on a
+// shared one: unique, and still under base.>, which the shared server's
+// permissions protect.
+func uniquePrefix(target *natsembed.Target, base string) string {
+	if !target.External() {
+		return base
+	}
+	return base + "." + strings.TrimPrefix(target.Unique(base), base+"_")
+}
 
 // Demo runs the same orders through both styles under the same seeded
 // fault schedule, then checks the invariant on each style's real state.
@@ -34,7 +52,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	for _, off := range cfg.switchedOff() {
 		n.Step("lab", "SAFEGUARD OFF: %s (watch the invariant break)", off)
 	}
-	target, err := natsembed.FromEnv(natsembed.Options{Name: "saga", Protect: []string{choreographyPrefix + ".>", orchestrationPrefix + ".>"}})
+	target, err := natsembed.FromEnv(natsembed.Options{Name: "saga", Protect: ProtectedSubjects()})
 	if err != nil {
 		return fmt.Errorf("start nats: %w", err)
 	}

@@ -31,7 +31,7 @@ func runChoreography(ctx context.Context, n *narrate.Narrator, target *natsembed
 	if err != nil {
 		return shop.Report{}, err
 	}
-	prefix := target.Unique(choreographyPrefix)
+	prefix := uniquePrefix(target, choreographyPrefix)
 	c, err := choreography.Start(ctx, target.URL, services, choreography.Options{
 		ParticipantOptions: choreography.ParticipantOptions{Prefix: prefix, Plan: plan, Unsafe: choreography.Unsafe{
 			NoCompensation: !cfg.Compensation, NoCompensationRetries: !cfg.CompensationRetries,

@@ -71,7 +71,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 		return shop.Report{}, backend{}, err
 	}
 	defer nc.Close()
-	prefix := target.Unique(orchestrationPrefix)
+	prefix := uniquePrefix(target, orchestrationPrefix)
 	endpoints, err := shop.ServeEndpoints(nc, prefix, services, plan)
 	if err != nil {
 		return shop.Report{}, backend{}, err
