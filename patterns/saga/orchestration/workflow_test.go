@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
@@ -13,6 +14,7 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/patternlab/patternlab/patterns/saga/ledger"
 	"github.com/patternlab/patternlab/patterns/saga/orchestration"
@@ -64,6 +66,10 @@ func newEnv(t *testing.T, steps map[shop.Step]behavior) (*testsuite.TestWorkflow
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := suite.NewTestWorkflowEnvironment()
+	// The SDK fails a workflow task that runs over 1s as a deadlock; a
+	// loaded machine (-race, two cores, other tests) gets there without
+	// any deadlock: flake-hunt saw it.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.RegisterWorkflow(orchestration.OrderSaga)
 	env.RegisterActivity(&orchestration.Activities{})
 	var a *orchestration.Activities

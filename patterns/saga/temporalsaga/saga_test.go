@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/patternlab/patternlab/patterns/saga/ledger"
@@ -143,6 +144,10 @@ func run(t *testing.T, b *bank, unsafe temporalsaga.Unsafe, during func(env *tes
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := suite.NewTestWorkflowEnvironment()
+	// The SDK fails a workflow task that runs over 1s as a deadlock; a
+	// loaded machine (-race, two cores, other tests) gets there without
+	// any deadlock: flake-hunt saw it.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.RegisterWorkflow(TransferSaga)
 	env.RegisterActivity(b)
 	if during != nil {
