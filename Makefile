@@ -34,24 +34,18 @@ PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
 SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
 MERMAID  = node_modules/mermaid/dist/mermaid.min.js
 
-.PHONY: help demo test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \
-        temporal-cli envtest dockerd npm
+.PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \
+        temporal-cli envtest dockerd npm site-test translations-refresh
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: ## run every demo on embedded servers, one after another (P=<name> for one, ARGS='-flag=v')
-	@mods="$$(go run ./tools demos $(P))"; \
-	eval "$$(tools/servers/env.sh $$mods)"; \
-	failed=""; \
-	for m in $$mods; do \
-	  echo ">> make demo P=$${m##*/}: go run ./$$m/cmd/demo $(ARGS)"; \
-	  go run ./$$m/cmd/demo $(ARGS) || failed="$$failed $${m##*/}"; \
-	  echo; \
-	done; \
-	if [ -n "$$failed" ]; then echo ">> demos that did not hold:$$failed"; exit 1; fi; \
-	echo ">> every demo held its invariant: $$(echo $$mods | wc -w) run"
+demo: ## run every demo (ready ones first, then build missing servers, then the rest; P=<name> for one, ARGS='-flag=v')
+	@go run ./tools demo $(P) -- $(ARGS)
+
+doctor: ## what is present and missing on this machine, and the command that gets each
+	@go run ./tools doctor
 
 test: ## go test -race in every module, P=<name> for one (embedded servers only; RACE= without a C compiler; TESTFLAGS=-count=1)
 	@$(SERVERS); mkdir -p $(TESTLOGS); \
@@ -72,10 +66,18 @@ check: npm ## contract, chapter template, metadata, every Mermaid block parsed i
 	@go run ./tools check
 	@$(MAKE) --no-print-directory docs
 
-docs: npm ## build the site into site/ with mkdocs --strict
+docs: npm ## build the site into site/ (English) and site/zh/ (Chinese) with mkdocs --strict
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/
 	@mkdocs build --strict --quiet
-	@echo ">> site built in site/"
+	@mkdocs build --strict --quiet -f mkdocs.zh.yml
+	@echo ">> site built in site/ (English) and site/zh/ (Chinese)"
+
+site-test: ## load every nav page of the built site (both languages) in Chromium from 127.0.0.1 (after make docs)
+	@go run ./tools site-test
+
+translations-refresh: ## after reviewing a Chinese page against its source's change: FILE=docs-zh/<page>.md (several: FILE="a b")
+	@test -n "$(FILE)" || { echo "usage: make translations-refresh FILE=docs-zh/patterns/saga.md"; exit 2; }
+	@go run ./tools translations refresh $(FILE)
 
 docs-serve: npm ## serve the docs with live reload on http://127.0.0.1:8000
 	@mkdir -p docs/assets/vendor && cp $(MERMAID) docs/assets/vendor/

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/patternlab/patternlab/tools/internal/compare"
 	"github.com/patternlab/patternlab/tools/internal/contract"
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
 	"github.com/patternlab/patternlab/tools/internal/repo"
@@ -28,6 +29,10 @@ func runCheck(ctx context.Context, args []string) error {
 	for _, f := range findings {
 		bad = append(bad, f.String())
 	}
+	if err := appendCompare(r, &bad); err != nil {
+		return err
+	}
+	bad = append(bad, translationFindings(r)...)
 	if !*noBrowser {
 		blocks, err := mermaid.Collect(r)
 		if err != nil {
@@ -62,4 +67,17 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// appendCompare adds the Compare section's problems (compare/*.yaml and the
+// pages under docs/compare/ that render them).
+func appendCompare(r *repo.Repo, bad *[]string) error {
+	problems, err := compare.Check(r)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		*bad = append(*bad, p.String())
+	}
+	return nil
 }

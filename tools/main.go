@@ -5,6 +5,11 @@
 //	go run ./tools bench [NAME...]         run benchmarks into benchmarks/results/ (with the machine)
 //	go run ./tools benchtable              regenerate benchmarks/results/*.md from the *.txt runs
 //	go run ./tools demos                   list the demo modules, from go.work
+//	go run ./tools site-test               load the built site (both editions) in Chromium
+//	go run ./tools translations status     stale, missing and unrecorded Chinese pages
+//	go run ./tools translations refresh F  record that page F matches its English source again
+//	go run ./tools demo [NAME...] [-- ARGS] run the demos, ready ones first, building servers between
+//	go run ./tools doctor                  what is present and missing, and how to get each
 //	go run ./tools flake-hunt [-n 20] [-tier unit|integration] [MODULE...]
 package main
 
@@ -38,6 +43,14 @@ func main() {
 		err = runBenchTable(args)
 	case "demos":
 		err = runDemos(args)
+	case "site-test":
+		err = runSiteTest(ctx, args)
+	case "translations":
+		err = runTranslations(args)
+	case "demo":
+		err = runDemo(ctx, args)
+	case "doctor":
+		err = runDoctor(ctx)
 	case "flake-hunt":
 		err = runFlakeHunt(ctx, args)
 	case "burn":
@@ -62,6 +75,14 @@ commands:
   bench [NAME...]       run the benchmarks of the demo modules into benchmarks/results/
   benchtable            regenerate benchmarks/results/*.md from the committed *.txt runs
   demos [NAME]          list demo module directories from go.work (one, when NAME is given)
+  site-test             load every nav page of the built site/ (both languages) in Chromium
+  translations status   list stale, missing and unrecorded Chinese pages (also part of check)
+  translations refresh PAGE...
+                        record that each Chinese page matches its English source's current text
+  demo [NAME...] [-- ARGS]
+                        run the demos: those whose servers are ready first, then build the
+                        missing servers (a line per phase, go's output in a log), then the rest
+  doctor                list what is present and missing, with the command that gets each
   flake-hunt [-n N] [-tier unit|integration] [MODULE...]
                         run each module's tests N times with -race beside a CPU-bound process;
                         print per test how many runs failed and the first failure

@@ -29,7 +29,8 @@ func (f *PlannedFault) Fire(format string, args ...any) {
 	f.n.mu.Lock()
 	defer f.n.mu.Unlock()
 	f.fired++
-	f.n.writeLocked("[" + f.actor + "] FAULT: " + fmt.Sprintf(format, args...))
+	f.n.emitLocked(Event{Kind: KindFault, Actor: f.actor, Fields: map[string]any{"planned": f.what}},
+		"["+f.actor+"] FAULT: "+fmt.Sprintf(format, args...))
 }
 
 // Fired reports how many times the fault fired.

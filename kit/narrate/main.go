@@ -56,11 +56,31 @@ type Command func(args []string) (Demo, error)
 //
 // The context is cancelled on SIGINT or SIGTERM, so the demo cleans up what
 // it created before it exits.
+//
+// NARRATE_FORMAT=json writes JSON events instead of text (the lab reads
+// them); NARRATE_CONTROL=stdin then also takes "fault <name>" lines on stdin
+// to inject the faults the demo offers.
 func Main(cmd Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Exec(ctx, os.Args[1:], os.Stdout, os.Stderr, cmd)
+	var opts []Option
+	if os.Getenv(EnvFormat) == "json" {
+		opts = append(opts, JSON())
+		if os.Getenv(EnvControl) == "stdin" {
+			opts = append(opts, Control(os.Stdin))
+		}
+	}
+	return Exec(ctx, os.Args[1:], os.Stdout, os.Stderr, cmd, opts...)
 }
+
+// Environment variables Main reads.
+const (
+	EnvFormat  = "NARRATE_FORMAT"  // "json" for JSON-lines events
+	EnvControl = "NARRATE_CONTROL" // "stdin" to take control lines on stdin
+)
+
+// Control serves control lines from r while the demo runs.
+func Control(r io.Reader) Option { return func(n *Narrator) { n.control = r } }
 
 // Exec parses args with cmd and runs the demo with a Narrator on stdout. It
 // returns ExitUsage for bad flags (the message on stderr), 0 for -h, and
@@ -95,6 +115,10 @@ func usage(stderr io.Writer, err error) int {
 
 func run(ctx context.Context, stdout, stderr io.Writer, demo Demo, opts ...Option) int {
 	n := New(stdout, opts...)
+	if n.control != nil {
+		// the reader ends with its input; a demo process exits with it
+		go n.serveControl(n.control)
+	}
 	err := demo(ctx, n)
 	var ue *UsageError
 	switch {

@@ -19,10 +19,18 @@
 // given seed. An Example test builds its Narrator with HideMeasurements and
 // verifies the rest of the story with "// Output:".
 //
+// For the lab's browser view the same story can be written as JSON lines
+// (JSON, or NARRATE_FORMAT=json through Main): one Event per line, plus
+// Message events (a message crossing between actors) and Sample events (a
+// series over time) that text mode leaves out. A demo offers faults on
+// demand with Offer; control lines ("fault <name>", NARRATE_CONTROL=stdin)
+// inject them while it runs.
+//
 // A Narrator is safe for concurrent use; lines never interleave.
 package narrate
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -42,6 +50,9 @@ type Narrator struct {
 	// that states the current verdict.
 	verdictShown bool
 	lastHeld     bool
+	json         *json.Encoder    // JSON-lines mode when set
+	controls     map[string]*ctrl // faults offered on demand
+	control      io.Reader        // where control lines come from, if any
 }
 
 // Option configures a Narrator.
@@ -60,10 +71,10 @@ func New(w io.Writer, opts ...Option) *Narrator {
 	return n
 }
 
-func (n *Narrator) line(s string) {
+func (n *Narrator) event(e Event, text string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.writeLocked(s)
+	n.emitLocked(e, text)
 }
 
 func (n *Narrator) writeLocked(s string) {
@@ -73,12 +84,13 @@ func (n *Narrator) writeLocked(s string) {
 
 // Act opens a part of the demo: "== title ==".
 func (n *Narrator) Act(format string, args ...any) {
-	n.line("== " + fmt.Sprintf(format, args...) + " ==")
+	t := fmt.Sprintf(format, args...)
+	n.event(Event{Kind: KindAct, Fields: map[string]any{"title": t}}, "== "+t+" ==")
 }
 
 // Step narrates what an actor did: "[actor] what happened".
 func (n *Narrator) Step(actor, format string, args ...any) {
-	n.line("[" + actor + "] " + fmt.Sprintf(format, args...))
+	n.event(Event{Kind: KindStep, Actor: actor}, "["+actor+"] "+fmt.Sprintf(format, args...))
 }
 
 // Measure reports a measured value, which varies between runs:
@@ -87,14 +99,14 @@ func (n *Narrator) Measure(actor, format string, args ...any) {
 	if n.hideMeasures {
 		return
 	}
-	n.Step(actor, format, args...)
+	n.event(Event{Kind: KindMeasure, Actor: actor}, "["+actor+"] "+fmt.Sprintf(format, args...))
 }
 
 // Fault announces an injected failure: "[actor] FAULT: what was done to it".
 // Use Plan for a fault that is scheduled before it happens, so a fault that
 // never fired fails the verdict instead of passing silently.
 func (n *Narrator) Fault(actor, format string, args ...any) {
-	n.line("[" + actor + "] FAULT: " + fmt.Sprintf(format, args...))
+	n.event(Event{Kind: KindFault, Actor: actor}, "["+actor+"] FAULT: "+fmt.Sprintf(format, args...))
 }
 
 // Check narrates one measured condition on the way to the invariant and
@@ -107,7 +119,8 @@ func (n *Narrator) Check(name string, ok bool, format string, args ...any) bool 
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.writeLocked("[check] " + name + ": " + fmt.Sprintf(format, args...) + ": " + verdict)
+	n.emitLocked(Event{Kind: KindCheck, Actor: "check", OK: &ok, Fields: map[string]any{"name": name}},
+		"[check] "+name+": "+fmt.Sprintf(format, args...)+": "+verdict)
 	if !ok {
 		n.failed = append(n.failed, name)
 	}
@@ -129,12 +142,7 @@ func (n *Narrator) Invariant(statement string, violations ...string) bool {
 	}
 	causes := append([]string(nil), violations...)
 	causes = append(causes, n.othersLocked(statement)...)
-	if len(causes) == 0 {
-		n.writeLocked("[invariant] HELD: " + statement)
-	} else {
-		n.writeLocked("[invariant] VIOLATED: " + statement + ": " + strings.Join(causes, "; "))
-	}
-	n.verdictShown, n.lastHeld = true, len(causes) == 0
+	n.verdictLocked(statement, causes)
 	return len(causes) == 0
 }
 
@@ -204,11 +212,26 @@ func (n *Narrator) conclude(why string) bool {
 	causes = append(causes, n.othersLocked("\x00")...)
 	if len(causes) == 0 {
 		// held, but the verdict line is not last (a step came after it)
-		n.writeLocked("[invariant] HELD: every invariant stated above held")
-		n.verdictShown, n.lastHeld = true, true
+		n.verdictLocked("every invariant stated above held", nil)
 		return true
 	}
-	n.writeLocked("[invariant] VIOLATED: " + strings.Join(causes, "; "))
-	n.verdictShown, n.lastHeld = true, false
+	n.verdictLocked("", causes)
 	return false
+}
+
+// verdictLocked writes an invariant line: HELD when there are no causes.
+func (n *Narrator) verdictLocked(statement string, causes []string) {
+	held := len(causes) == 0
+	var text string
+	switch {
+	case held:
+		text = "[invariant] HELD: " + statement
+	case statement == "":
+		text = "[invariant] VIOLATED: " + strings.Join(causes, "; ")
+	default:
+		text = "[invariant] VIOLATED: " + statement + ": " + strings.Join(causes, "; ")
+	}
+	n.emitLocked(Event{Kind: KindInvariant, Actor: "invariant", OK: &held,
+		Fields: map[string]any{"statement": statement, "causes": causes}}, text)
+	n.verdictShown, n.lastHeld = true, held
 }

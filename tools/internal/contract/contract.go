@@ -241,6 +241,11 @@ func (c *checker) pages() error {
 	if err != nil {
 		return err
 	}
+	zh, err := c.r.Files("docs-zh", ".md") // the Chinese edition shows the *.zh.mmd diagrams
+	if err != nil {
+		return err
+	}
+	pages = append(pages, zh...)
 	used := map[string]bool{}
 	for _, p := range pages {
 		data, err := c.r.Read(p)
@@ -260,7 +265,7 @@ func (c *checker) pages() error {
 	}
 	for _, d := range diagrams {
 		if !used[d] {
-			c.add(d, 0, "not used by any page in docs/ (include it in a mermaid fence)")
+			c.add(d, 0, "not used by any page in docs/ or docs-zh/ (include it in a mermaid fence)")
 		}
 	}
 	return nil

@@ -1,5 +1,6 @@
 // Package mermaid finds every Mermaid diagram of the docs (blocks in
-// docs/**/*.md, files in diagrams/**/*.mmd) and parses them all with the real
+// docs/**/*.md and docs-zh/**/*.md, files in diagrams/**/*.mmd, the Chinese
+// *.zh.mmd among them) and parses them all with the real
 // Mermaid library in one headless Chromium, reporting file:line and the
 // parser's message for each bad one.
 package mermaid
@@ -39,7 +40,11 @@ func Collect(r *repo.Repo) ([]Block, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range pages {
+	zh, err := r.Files("docs-zh", ".md") // the Chinese edition
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range append(pages, zh...) {
 		data, err := r.Read(p)
 		if err != nil {
 			return nil, err

@@ -43,6 +43,22 @@ func FindChromium() (string, error) {
 	return "", ErrNoBrowser
 }
 
+// AllocatorOptions are the flags that make a headless Chromium quiet and
+// offline-safe on these machines, with a fresh profile directory.
+func AllocatorOptions(chromium, profile string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+}
+
 // Parse parses every block with the Mermaid library at mermaidJS (its
 // dist/mermaid.min.js) in one headless Chromium and returns the bad ones.
 func Parse(ctx context.Context, chromium, mermaidJS string, blocks []Block) ([]Problem, error) {
@@ -67,17 +83,7 @@ func Parse(ctx context.Context, chromium, mermaidJS string, blocks []Block) ([]P
 		return nil, err
 	}
 
-	// The flags that make Chromium quiet and offline-safe on these machines.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	opts := append(AllocatorOptions(chromium, profile),
 		chromedp.Flag("allow-file-access-from-files", true),
 	)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)

@@ -62,3 +62,16 @@ func TestParseReportsFileLineAndMessage(t *testing.T) {
 	assert.Equal(t, 10, problems[1].Line)
 	assert.Contains(t, problems[1].String(), "docs/page.md:10: mermaid: Parse error on line")
 }
+
+// The Chinese edition's pages and its *.zh.mmd diagrams are parsed too.
+func TestCollectIncludesTheChineseEdition(t *testing.T) {
+	r := testrepo.New(t)
+	testrepo.Write(t, r.Root, "diagrams/x/flow.zh.mmd", "flowchart LR\n  生产者 --> 消费者\n")
+	testrepo.Write(t, r.Root, "docs-zh/page.md", "# 页面\n\n```mermaid\n--8<-- \"diagrams/x/flow.zh.mmd\"\n```\n\n```mermaid\nflowchart LR\n  甲 --> 乙\n```\n")
+	blocks, err := mermaid.Collect(r)
+	require.NoError(t, err)
+	require.Len(t, blocks, 2)
+	assert.Equal(t, "diagrams/x/flow.zh.mmd", blocks[0].File)
+	assert.Equal(t, "docs-zh/page.md", blocks[1].File)
+	assert.Equal(t, 8, blocks[1].Line)
+}

@@ -140,6 +140,20 @@ type Pattern struct {
 	// Switches turn off, one each, the safeguards the invariant depends on:
 	// with one, the demo must end VIOLATED showing Evidence.
 	Switches []Switch `yaml:"switches"`
+	// Zh holds the Chinese edition's text of the facts above.
+	Zh PatternZh `yaml:"zh"`
+}
+
+// PatternZh holds the Chinese edition's text of a pattern's facts, beside
+// the English fields it translates: the catalog and the "At a glance" box
+// of the Chinese site, and the Chinese name its search must find.
+type PatternZh struct {
+	Title     string `yaml:"title"`
+	Summary   string `yaml:"summary"`
+	Invariant string `yaml:"invariant"`
+	// SourceHash is the hash of the English title, summary and invariant
+	// these translate, recorded by `make translations-refresh`.
+	SourceHash string `yaml:"source_hash"`
 }
 
 // Switch is a demo flag that turns off one safeguard.

@@ -18,6 +18,7 @@ import (
 	"text/template"
 
 	"github.com/patternlab/patternlab/tools/internal/repo"
+	"github.com/patternlab/patternlab/tools/internal/translation"
 )
 
 //go:embed templates
@@ -81,6 +82,10 @@ func Write(r *repo.Repo, name string) ([]string, error) {
 			plan[p] = "docs/patterns/" + name + ".md"
 		case rel == "docs/bench.md":
 			plan[p] = "benchmarks/results/" + name + ".md"
+		case rel == "docs-zh/summary.md":
+			if r.Exists(translation.Config) {
+				plan[p] = translation.SummaryPage(repo.Module{Kind: "patterns", Name: name})
+			}
 		default:
 			return fmt.Errorf("template %s has no destination", p)
 		}
@@ -107,7 +112,20 @@ func Write(r *repo.Repo, name string) ([]string, error) {
 	if err := AddNav(r, d.Title, "patterns/"+name+".md"); err != nil {
 		return written, fmt.Errorf("mkdocs.yml: %w", err)
 	}
-	return append(written, "go.work", "mkdocs.yml"), nil
+	written = append(written, "go.work", "mkdocs.yml")
+	if !r.Exists(translation.Config) {
+		return written, nil
+	}
+	// The Chinese edition: the summary's nav entry, and its record of the
+	// chapter it summarizes (the placeholder text marks what is untranslated).
+	if err := AddNavTo(r, translation.Config, "模式", d.Title, "patterns/"+name+".md"); err != nil {
+		return written, fmt.Errorf("%s: %w", translation.Config, err)
+	}
+	summary := translation.SummaryPage(repo.Module{Kind: "patterns", Name: name})
+	if _, err := translation.Refresh(r, []string{summary, dir + "/pattern.yaml"}); err != nil {
+		return written, err
+	}
+	return append(written, translation.Config), nil
 }
 
 func render(r *repo.Repo, src, dst string, d Data) error {
@@ -130,25 +148,30 @@ func render(r *repo.Repo, src, dst string, d Data) error {
 	return os.WriteFile(out, b.Bytes(), 0o644)
 }
 
-var patternsNav = regexp.MustCompile(`^(\s*)- Patterns:\s*$`)
-
 // AddNav adds "- Title: page" as the last entry of the nav's Patterns
 // section of mkdocs.yml, keeping the file's own formatting.
 func AddNav(r *repo.Repo, title, page string) error {
-	data, err := r.Read("mkdocs.yml")
+	return AddNavTo(r, "mkdocs.yml", "Patterns", title, page)
+}
+
+// AddNavTo adds "- Title: page" as the last entry of the nav section named
+// section of an MkDocs config, keeping the file's own formatting.
+func AddNavTo(r *repo.Repo, config, section, title, page string) error {
+	sectionNav := regexp.MustCompile(`^(\s*)- ` + regexp.QuoteMeta(section) + `:\s*$`)
+	data, err := r.Read(config)
 	if err != nil {
 		return err
 	}
 	lines := strings.Split(string(data), "\n")
 	at, indent := -1, ""
 	for i, l := range lines {
-		if m := patternsNav.FindStringSubmatch(l); m != nil {
+		if m := sectionNav.FindStringSubmatch(l); m != nil {
 			at, indent = i, m[1]
 			break
 		}
 	}
 	if at < 0 {
-		return errors.New("no `- Patterns:` section in nav")
+		return fmt.Errorf("no `- %s:` section in nav", section)
 	}
 	last := at
 	for i := at + 1; i < len(lines); i++ {
@@ -166,5 +189,5 @@ func AddNav(r *repo.Repo, title, page string) error {
 	}
 	entry := indent + "    - " + title + ": " + page
 	lines = append(lines[:last+1], append([]string{entry}, lines[last+1:]...)...)
-	return os.WriteFile(r.Path("mkdocs.yml"), []byte(strings.Join(lines, "\n")), 0o644)
+	return os.WriteFile(r.Path(config), []byte(strings.Join(lines, "\n")), 0o644)
 }
