@@ -3,6 +3,7 @@
 package saga_test
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -15,9 +16,14 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/patternlab/patternlab/kit/goimage"
 	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/temporaldev"
 	"github.com/patternlab/patternlab/patterns/saga"
 	"github.com/patternlab/patternlab/patterns/saga/choreography"
 	"github.com/patternlab/patternlab/patterns/saga/ledger"
@@ -223,4 +229,53 @@ func TestIntegrationDemoOnTheDevServerWithoutIdempotencyChargesTwice(t *testing.
 	assert.False(t, n.Held())
 	assert.Contains(t, out, "[payment] order-5 charged 195.00 (attempt 2): APPLIED 2 TIMES\n")
 	assert.Contains(t, out, "orchestration: order-5/charge applied 2 times")
+}
+
+// The demo against a Temporal server it did not start (TEMPORAL_ADDRESS),
+// on which someone else's OrderSaga waits under the demo's default task
+// queue and workflow ID: the demo must hold with its own unique names,
+// leave that workflow exactly as it was, and delete its own workflows.
+func TestIntegrationDemoOnASharedTemporalLeavesOthersAloneAndNothingBehind(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	tg := devTarget(t, ctx)
+	c := dial(t, ctx, tg)
+	foreign, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "saga-order-1", TaskQueue: orchestration.TaskQueue},
+		"OrderSaga", orchestration.Input{Order: shop.Order{ID: "order-1", SKU: "lamp", Qty: 1, Amount: 4000}})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = c.TerminateWorkflow(context.Background(), foreign.GetID(), foreign.GetRunID(), "test over")
+	})
+	before, err := c.DescribeWorkflowExecution(ctx, foreign.GetID(), foreign.GetRunID())
+	require.NoError(t, err)
+
+	t.Setenv(temporaldev.EnvAddress, tg.Address)
+	var out, errOut bytes.Buffer
+	code := narrate.Exec(ctx, nil, &out, &errOut, saga.Command)
+	require.Equal(t, narrate.ExitHeld, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), "[lab] Temporal: a shared server from TEMPORAL_ADDRESS")
+
+	after, err := c.DescribeWorkflowExecution(ctx, foreign.GetID(), foreign.GetRunID())
+	require.NoError(t, err)
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, after.GetWorkflowExecutionInfo().GetStatus(), "the foreign workflow still waits")
+	assert.Equal(t, before.GetWorkflowExecutionInfo().GetHistoryLength(), after.GetWorkflowExecutionInfo().GetHistoryLength(), "untouched")
+
+	// Deletion is asynchronous on the server: wait (a minute at most) until
+	// only the foreign workflow is listed.
+	var ids []string
+	deleted, cancelDeleted := context.WithTimeout(ctx, time.Minute)
+	defer cancelDeleted()
+	require.NoError(t, waitFor(deleted, func() bool {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: tg.Namespace})
+		if err != nil {
+			return false
+		}
+		ids = ids[:0]
+		for _, e := range resp.GetExecutions() {
+			ids = append(ids, e.GetExecution().GetWorkflowId())
+		}
+		return len(ids) == 1
+	}), "the demo's workflows are deleted; listed: %v", ids)
+	assert.Equal(t, []string{"saga-order-1"}, ids)
 }
