@@ -124,6 +124,10 @@ func sagaBudget() time.Duration {
 	attempt := orchestration.StepTimeout + time.Second
 	forward := time.Duration(len(shop.Forward)*shop.MaxForwardAttempts) * attempt
 	compensations := 2 * 4 * (orchestration.StepTimeout + 2*time.Second)
-	restart := 30 * time.Second
-	return 2 * (forward + compensations + attempt + restart)
+	return 2 * (forward + compensations + attempt + workerStartTimeout)
 }
+
+// workerStartTimeout bounds the start of a worker process, until it polls
+// its task queue: a process start, a Temporal client and a NATS connection,
+// on a machine that may be loaded.
+const workerStartTimeout = time.Minute

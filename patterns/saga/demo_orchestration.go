@@ -273,7 +273,7 @@ func (o *orchestrated) afterApply(r ledger.Result) {
 	pid := o.worker.PID()
 	o.worker.Kill()
 	o.n.Measure("worker", "pid %d killed", pid)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), workerStartTimeout)
 	defer cancel()
 	w, err := orchestration.StartWorkerProcess(ctx, o.wcfg)
 	if err != nil {
