@@ -247,7 +247,7 @@ func TestIntegrationDemoOnASharedTemporalLeavesOthersAloneAndNothingBehind(t *te
 	t.Cleanup(func() {
 		_ = c.TerminateWorkflow(context.Background(), foreign.GetID(), foreign.GetRunID(), "test over")
 	})
-	before, err := c.DescribeWorkflowExecution(ctx, foreign.GetID(), foreign.GetRunID())
+	before, err := c.DescribeWorkflow(ctx, foreign.GetID(), foreign.GetRunID())
 	require.NoError(t, err)
 
 	t.Setenv(temporaldev.EnvAddress, tg.Address)
@@ -256,10 +256,10 @@ func TestIntegrationDemoOnASharedTemporalLeavesOthersAloneAndNothingBehind(t *te
 	require.Equal(t, narrate.ExitHeld, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 	assert.Contains(t, out.String(), "[lab] Temporal: a shared server from TEMPORAL_ADDRESS")
 
-	after, err := c.DescribeWorkflowExecution(ctx, foreign.GetID(), foreign.GetRunID())
+	after, err := c.DescribeWorkflow(ctx, foreign.GetID(), foreign.GetRunID())
 	require.NoError(t, err)
-	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, after.GetWorkflowExecutionInfo().GetStatus(), "the foreign workflow still waits")
-	assert.Equal(t, before.GetWorkflowExecutionInfo().GetHistoryLength(), after.GetWorkflowExecutionInfo().GetHistoryLength(), "untouched")
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, after.RawResponse.GetWorkflowExecutionInfo().GetStatus(), "the foreign workflow still waits")
+	assert.Equal(t, before.RawResponse.GetWorkflowExecutionInfo().GetHistoryLength(), after.RawResponse.GetWorkflowExecutionInfo().GetHistoryLength(), "untouched")
 
 	// Deletion is asynchronous on the server: wait (a minute at most) until
 	// only the foreign workflow is listed.

@@ -62,11 +62,15 @@ func token(s string) error {
 		return errors.New("must be 1..64 characters")
 	}
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+		if !tokenRune(r) {
 			return fmt.Errorf("%q is not a subject token (letters, digits, - and _)", s)
 		}
 	}
 	return nil
+}
+
+func tokenRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
 }
 
 func main() {
