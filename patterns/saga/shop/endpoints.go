@@ -96,6 +96,13 @@ func ServeEndpoints(nc *nats.Conn, prefix string, services map[string]*Service, 
 		}
 		e.subs = append(e.subs, sub)
 	}
+	// The server must know the endpoints before anyone calls them: without
+	// the flush a request sent at once from another connection can find
+	// "no responders" (flake-hunt caught it).
+	if err := nc.Flush(); err != nil {
+		e.Stop()
+		return nil, fmt.Errorf("serve endpoints: %w", err)
+	}
 	return e, nil
 }
 
@@ -204,6 +211,10 @@ func ServeState(nc *nats.Conn, prefix string, svc *Service) (*nats.Subscription,
 		_ = m.Respond(data)
 	})
 	if err != nil {
+		return nil, fmt.Errorf("%s: serve state: %w", svc.Name, err)
+	}
+	if err := nc.Flush(); err != nil {
+		_ = sub.Unsubscribe()
 		return nil, fmt.Errorf("%s: serve state: %w", svc.Name, err)
 	}
 	return sub, nil
