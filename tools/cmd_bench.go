@@ -28,6 +28,9 @@ func runBench(ctx context.Context, names []string) error {
 	if err != nil {
 		return err
 	}
+	if r.Exists("languages/go.mod") { // Go beside Java and Rust, in the same run
+		mods = append(mods, "languages")
+	}
 	header := machineHeader(ctx, r)
 	for _, m := range mods {
 		name := filepath.Base(m)
@@ -35,7 +38,10 @@ func runBench(ctx context.Context, names []string) error {
 			continue
 		}
 		fmt.Printf(">> bench %s (go test -bench, a minute or two per module)\n", m)
-		args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem"}
+		args := []string{"test", "-run", "^$", "-bench", "."}
+		if m != "languages" { // languages measures other processes: Go's allocation counters say nothing there
+			args = append(args, "-benchmem")
+		}
 		args = append(args, strings.Fields(os.Getenv("BENCHFLAGS"))...)
 		args = append(args, "./"+m+"/...")
 		cmd := exec.CommandContext(ctx, "go", args...)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,7 +23,7 @@ func runFlakeHunt(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("flake-hunt", flag.ExitOnError)
 	n := fs.Int("n", 20, "runs per module")
 	tier := fs.String("tier", "unit", "unit (make test) or integration (make test-integration)")
-	burn := fs.Bool("burn", true, "keep every core busy with a CPU-bound process while the tests run")
+	burn := fs.String("burn", "auto", "keep every core busy with a CPU-bound process while the tests run: on, off, or auto (on unless the machine is already loaded: load average >= cores)")
 	logs := fs.String("logs", filepath.Join(os.TempDir(), "patternlab-flakehunt"), "where failed runs' logs go")
 	race := fs.Bool("race", true, "run with -race")
 	_ = fs.Parse(args)
@@ -37,13 +38,15 @@ func runFlakeHunt(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *burn {
+	if *burn == "on" || (*burn == "auto" && loadAverage() < float64(runtime.NumCPU())) {
 		stop, err := startBurner(ctx)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		fmt.Printf(">> a CPU-bound process keeps %d cores busy while the tests run\n", runtime.NumCPU())
+	} else {
+		fmt.Printf(">> no CPU burner: load average %.1f on %d cores is contention enough\n", loadAverage(), runtime.NumCPU())
 	}
 	failed := 0
 	for _, m := range mods {
@@ -114,6 +117,16 @@ func selectModules(r *repo.Repo, names []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// loadAverage is the 1-minute load average (0 where /proc/loadavg is missing).
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(data))[0], 64)
+	return f
 }
 
 // startBurner re-executes this program as "burn": one process whose
