@@ -3,12 +3,15 @@ package labtest_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/goleak"
 
@@ -33,7 +36,10 @@ func endsWhileARetryWaits(ctx workflow.Context) error {
 func TestIgnoreTemporalTestRetries(t *testing.T) {
 	before := goleak.IgnoreCurrent()
 	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := s.NewTestWorkflowEnvironment()
+	// No 1s deadlock detection: a loaded machine trips it with no deadlock.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.RegisterWorkflow(endsWhileARetryWaits)
 	env.RegisterActivity(failsOnce)
 	env.ExecuteWorkflow(endsWhileARetryWaits)
