@@ -11,10 +11,8 @@ import (
 
 func Example() {
 	n := narrate.New(os.Stdout, narrate.HideMeasurements())
-	_ = federatedlearning.Demo(context.Background(), n, federatedlearning.Config{Jobs: 5, FailJob: 2, Retry: true})
+	if err := federatedlearning.Demo(context.Background(), n, federatedlearning.DefaultConfig()); err != nil {
+		n.Step("demo", "error: %v", err)
+	}
 	// Output:
-	// [producer] submits 5 jobs
-	// [handler] FAULT: job 2 fails on its first attempt
-	// [handler] 5 jobs handled in 6 attempts
-	// [invariant] HELD: every job is handled exactly once, even when a handler fails
 }
