@@ -115,13 +115,13 @@ func DataStayedLocal(w Wire, names Names, sites []Site, shards map[string]int, b
 // or twice by one, and that each commit's model is what its aggregator
 // makes of exactly the updates it lists, as the tap saw them.
 func CountedOnce(w Wire) []string {
-	var violations []string
+	var violations, outOfRound []string
 	where := map[string][]int{}
 	for _, c := range w.Commits {
 		for _, k := range c.Msg.Counted {
 			where[k.Digest] = append(where[k.Digest], c.Msg.Round)
 			if k.Round != c.Msg.Round {
-				violations = append(violations, fmt.Sprintf("%s's round-%d update counted in round %d", k.Site, k.Round, c.Msg.Round))
+				outOfRound = append(outOfRound, fmt.Sprintf("%s's round-%d update counted in round %d", k.Site, k.Round, c.Msg.Round))
 			}
 		}
 		var cs []Contribution
@@ -143,6 +143,7 @@ func CountedOnce(w Wire) []string {
 			violations = append(violations, fmt.Sprintf("round %d's committed model is not the %s of the updates it lists", c.Msg.Round, c.Msg.Aggregator))
 		}
 	}
+	var twice []string
 	digests := make([]string, 0, len(where))
 	for d := range where {
 		digests = append(digests, d)
@@ -151,10 +152,10 @@ func CountedOnce(w Wire) []string {
 	for _, d := range digests {
 		if rounds := where[d]; len(rounds) > 1 {
 			u := w.Updates[d].Msg
-			violations = append(violations, fmt.Sprintf("%s's round-%d update counted twice (in rounds %s)", u.Site, u.Round, joinInts(rounds)))
+			twice = append(twice, fmt.Sprintf("%s's round-%d update counted twice (in rounds %s)", u.Site, u.Round, joinInts(rounds)))
 		}
 	}
-	return violations
+	return append(append(capped(twice, 3), capped(outOfRound, 3)...), violations...)
 }
 
 // RoundTimes is, per committed round, the time from its broadcast to its
@@ -207,6 +208,14 @@ func describeWeights(w []float64) string {
 		}
 	}
 	return "scratch"
+}
+
+// capped keeps the first n findings and says how many more there were.
+func capped(findings []string, n int) []string {
+	if len(findings) <= n {
+		return findings
+	}
+	return append(findings[:n:n], fmt.Sprintf("and %d more like these", len(findings)-n))
 }
 
 func closeTo(a, b []float64, tol float64) bool {

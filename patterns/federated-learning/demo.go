@@ -58,6 +58,7 @@ type demo struct {
 	poison, straggle, drop, replay, letters, crash *narrate.PlannedFault
 	release                                        chan struct{}
 	late                                           chan struct{}
+	lateOnce, releaseOnce                          sync.Once
 	siteRuns                                       sync.WaitGroup
 	siteErrs                                       chan error
 }
@@ -278,7 +279,7 @@ func (d *demo) siteFault(site, fault, detail string) {
 	case "straggle":
 		d.straggle.Fire("%s", detail)
 	case "late":
-		close(d.late)
+		d.lateOnce.Do(func() { close(d.late) })
 	case "drop":
 		d.drop.Fire("%s", detail)
 	case "leak":
@@ -393,7 +394,7 @@ func (d *demo) beforeRound(ctx, siteCtx context.Context, round int) error {
 		}
 	case s.ReplayRound:
 		if d.straggle.Fired() > 0 {
-			close(d.release)
+			d.releaseOnce.Do(func() { close(d.release) })
 			select {
 			case <-d.late:
 			case <-ctx.Done():

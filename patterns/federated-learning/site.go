@@ -33,12 +33,12 @@ type AgentFaults struct {
 	// Poison(global, local, PoisonScale) instead of its model.
 	PoisonScale float64
 	// StraggleRound: in that round the site's update leaves only after
-	// Release is closed or StraggleFor has passed (a slow uplink).
+	// Release is closed or StraggleFor has passed (a slow uplink). Once.
 	StraggleRound int
 	Release       <-chan struct{}
 	StraggleFor   time.Duration
 	// DropRound: in that round the site receives the model and drops off
-	// the network before it answers (Run returns ErrDropped).
+	// the network before it answers (Run returns ErrDropped). Once.
 	DropRound int
 	// LeakRaw: the site also uploads its raw shard (the -data-local=false
 	// switch: what federated learning exists to avoid).
@@ -111,6 +111,7 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 	}
 	f := a.Faults
 	if f.DropRound == rs.Round {
+		a.Faults.DropRound = 0 // once
 		a.tell("drop", rs.Round, "received the round-%d model, drops off the network before answering", rs.Round)
 		return ErrDropped
 	}
@@ -134,7 +135,9 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 		}
 		a.tell("leak", rs.Round, "uploads its raw shard (%d samples, %d B) to the hub", len(a.Shard), len(raw))
 	}
-	if f.StraggleRound == rs.Round {
+	straggled := f.StraggleRound == rs.Round
+	if straggled {
+		a.Faults.StraggleRound = 0 // once
 		a.tell("straggle", rs.Round, "trained round %d but its uplink is slow: the update leaves late", rs.Round)
 		t := time.NewTimer(f.StraggleFor)
 		select {
@@ -150,7 +153,7 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 		}
 		return fmt.Errorf("%s: publish round-%d update: %w", a.Site.Name, rs.Round, err)
 	}
-	if f.StraggleRound == rs.Round {
+	if straggled {
 		a.tell("late", rs.Round, "its round-%d update is stored, late", rs.Round)
 	}
 	return nil
