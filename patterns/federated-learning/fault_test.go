@@ -31,7 +31,7 @@ func TestPlainMeanFailsTheBoundAndTrimmedMeanHoldsIt(t *testing.T) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			sim := federatedlearning.Simulation{Seed: seed, Sites: cfg.Sites, Samples: cfg.Samples, Rounds: cfg.Rounds,
 				Training: federatedlearning.Training{Epochs: cfg.Epochs, LearningRate: cfg.LR, Batch: cfg.Batch},
-				Trim: cfg.Trim, Poisoned: 1, PoisonScale: cfg.PoisonScale, TestSize: cfg.TestSize}
+				Trim:     cfg.Trim, Poisoned: 1, PoisonScale: cfg.PoisonScale, TestSize: cfg.TestSize}
 			final := map[string]float64{}
 			var central float64
 			for _, agg := range []string{federatedlearning.Mean, federatedlearning.TrimmedMean} {
