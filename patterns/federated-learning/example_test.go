@@ -71,7 +71,7 @@ func Example() {
 	// [coordinator-2] round 30: 8 of 8 updates, every selected site answered; trimmed-mean committed as revision 30
 	// == audit: from the wire tap and the servers, not from the coordinator ==
 	// [check] tap: the tap dropped 0 messages: ok
-	// [auditor] sites published 486 messages, every one an update of 8 weights (largest 214 B, bound 266 B); the smallest shard is 39603 B
+	// [auditor] every message on a site's subjects was model-sized: the largest 214 B, within the 266 B of the largest possible update; the smallest shard is 39603 B
 	// [auditor] 30 commits on the wire; each recomputed from the updates it lists, as the tap saw them: 0 problems
 	// [auditor] after the crash: coordinator-2 opened round 16 with round 15's committed model
 	// [auditor] dead-letter stream FL_DLQ holds 4 letters: foreign: "site-99" is not an enrolled site (1); foreign: update signed "site-1" on site-2's subject (1); malformed: unexpected end of JSON input (1); shape: 3 weights, want 8 (1)

@@ -40,6 +40,8 @@ type AgentFaults struct {
 	// DropRound: in that round the site receives the model and drops off
 	// the network before it answers (Run returns ErrDropped). Once.
 	DropRound int
+	// Delay holds every update this long (a site that is always slow).
+	Delay time.Duration
 	// LeakRaw: the site also uploads its raw shard (the -data-local=false
 	// switch: what federated learning exists to avoid).
 	LeakRaw bool
@@ -134,6 +136,14 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 			return err
 		}
 		a.tell("leak", rs.Round, "uploads its raw shard (%d samples, %d B) to the hub", len(a.Shard), len(raw))
+	}
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
 	}
 	straggled := f.StraggleRound == rs.Round
 	if straggled {
