@@ -38,7 +38,7 @@ TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \
-        temporal-cli envtest dockerd npm site-test translations-refresh languages
+        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -95,6 +95,9 @@ lint: ## golangci-lint in every module (first run builds it)
 new-pattern: ## scaffold patterns/NAME (module, diagrams, chapter, go.work, nav) that passes check
 	@test -n "$(NAME)" || { echo "usage: make new-pattern NAME=circuit-breaker"; exit 2; }
 	@go run ./tools new-pattern $(NAME)
+
+quiz: ## the interview bank in the terminal (PATTERN=saga LEVEL=advanced N=10 QUIZ_LANG=zh)
+	@go run ./tools quiz -pattern "$(PATTERN)" -level "$(LEVEL)" -n "$(or $(N),10)" -lang "$(or $(QUIZ_LANG),en)"
 
 ci: ## what CI runs (.ci/run): install, start engines, test, check, docs, integration
 	@.ci/run

@@ -9,6 +9,7 @@ import (
 
 	"github.com/patternlab/patternlab/tools/internal/compare"
 	"github.com/patternlab/patternlab/tools/internal/contract"
+	"github.com/patternlab/patternlab/tools/internal/learn"
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
 	"github.com/patternlab/patternlab/tools/internal/otherlang"
 	"github.com/patternlab/patternlab/tools/internal/repo"
@@ -39,10 +40,18 @@ func runCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	bad = append(bad, translationFindings(r)...)
+	learnBad, learnDiagrams, err := learn.CheckRepo(ctx, r)
+	if err != nil {
+		return err
+	}
+	bad = append(bad, learnBad...)
 	if !*noBrowser {
 		blocks, err := mermaid.Collect(r)
 		if err != nil {
 			return err
+		}
+		for _, d := range learnDiagrams {
+			blocks = append(blocks, mermaid.Block{File: d[0], Line: 1, Text: d[1]})
 		}
 		chromium, err := mermaid.FindChromium()
 		if err != nil {

@@ -11,6 +11,8 @@
 //	go run ./tools demo [NAME...] [-- ARGS] run the demos, ready ones first, building servers between
 //	go run ./tools doctor                  what is present and missing, and how to get each
 //	go run ./tools flake-hunt [-n 20] [-tier unit|integration] [MODULE...]
+//	go run ./tools learn export -lang en   the learning layer's pages, as JSON for the MkDocs hook
+//	go run ./tools quiz [-pattern P] [-level L] [-n N]   the interview bank in the terminal
 package main
 
 import (
@@ -55,6 +57,10 @@ func main() {
 		err = runFlakeHunt(ctx, args)
 	case "burn":
 		runBurn()
+	case "learn":
+		err = runLearn(ctx, args)
+	case "quiz":
+		err = runQuiz(args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -86,5 +92,10 @@ commands:
   flake-hunt [-n N] [-tier unit|integration] [MODULE...]
                         run each module's tests N times with -race beside a CPU-bound process;
                         print per test how many runs failed and the first failure
+  learn check           the learning layer's rules only (make check runs them too)
+  learn export -lang L  the learning layer's generated pages as JSON (read by tools/mkdocs/learn.py)
+  learn messages        every user-facing error message the troubleshooting page lists
+  learn flags DIR       the flags of DIR's demo, read from its -h
+  quiz [-pattern P] [-level L] [-n N] [-lang zh]   the interview bank in the terminal (make quiz)
 `)
 }

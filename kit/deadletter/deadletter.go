@@ -26,6 +26,9 @@ import (
 const (
 	HeaderReason  = "Lab-Dead-Reason"
 	HeaderSubject = "Lab-Dead-Original-Subject"
+	// HeaderOriginalMsgID keeps the original's Nats-Msg-Id when a Letter.ID
+	// takes its place.
+	HeaderOriginalMsgID = "Lab-Dead-Original-Msg-Id"
 )
 
 // Letter is one refused message.
@@ -34,6 +37,10 @@ type Letter struct {
 	Header  nats.Header // its headers (copied)
 	Data    []byte
 	Reason  string // why it was refused: "malformed JSON: ...", "unknown currency XYZ"
+	// ID, when set, is the letter's Nats-Msg-Id, so the stream keeps one
+	// letter per ID (within its duplicate window) however many consumers
+	// refuse the same message: e.g. "<stream>.<sequence>" of the original.
+	ID string
 }
 
 // FromJetStream builds a letter from a JetStream message.
@@ -80,7 +87,9 @@ func (q *Queue) Stream() string { return q.stream }
 // Send stores a letter under subject.<kind> and waits for the stream's
 // acknowledgement: only then may the caller acknowledge the original. The
 // original headers travel with it, Nats-Msg-Id included, so a bad message
-// that is redelivered is dead-lettered once (the stream's duplicate window).
+// that is redelivered is dead-lettered once (the stream's duplicate window);
+// Letter.ID does the same for a message without one, or one that several
+// consumers refuse.
 func (q *Queue) Send(ctx context.Context, kind string, l Letter) error {
 	if l.Reason == "" {
 		return ErrNoReason
@@ -90,6 +99,12 @@ func (q *Queue) Send(ctx context.Context, kind string, l Letter) error {
 		for _, v := range vs {
 			m.Header.Add(k, v)
 		}
+	}
+	if l.ID != "" {
+		if orig := m.Header.Get(jetstream.MsgIDHeader); orig != "" {
+			m.Header.Set(HeaderOriginalMsgID, orig)
+		}
+		m.Header.Set(jetstream.MsgIDHeader, l.ID)
 	}
 	m.Header.Set(HeaderReason, l.Reason)
 	m.Header.Set(HeaderSubject, l.Subject)

@@ -40,3 +40,32 @@ func TestSendKeepsReasonSubjectAndHeaders(t *testing.T) {
 	assert.Equal(t, []byte("{not json"), letters[0].Data)
 	assert.Equal(t, []deadletter.ReasonCount{{"zero amount", 2}, {"malformed JSON", 1}}, deadletter.CountByReason(letters))
 }
+
+// Two consumers refuse the same stored message: with its ID set, the stream
+// keeps one letter, and the original's own Nats-Msg-Id is not lost.
+func TestSendWithIDStoresOneLetterPerMessage(t *testing.T) {
+	s := labtest.NATS(t)
+	js := labtest.JetStream(t, s.ClientURL())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q, err := deadletter.Open(ctx, js, "TOY_DLQ", "toy.dlq")
+	require.NoError(t, err)
+	orig := nats.NewMsg("toy.ledger")
+	orig.Header.Set("Nats-Msg-Id", "client-1")
+	orig.Data = []byte("{not json")
+	for range 2 {
+		l := deadletter.FromMsg(orig, "malformed JSON")
+		l.ID = "TOY.42"
+		require.NoError(t, q.Send(ctx, "malformed", l))
+	}
+	other := deadletter.FromMsg(orig, "malformed JSON")
+	other.ID = "TOY.43"
+	require.NoError(t, q.Send(ctx, "malformed", other))
+
+	letters, err := deadletter.Read(ctx, js, q.Stream())
+	require.NoError(t, err)
+	require.Len(t, letters, 2, "one letter per ID")
+	assert.Equal(t, "TOY.42", letters[0].Header.Get("Nats-Msg-Id"))
+	assert.Equal(t, "client-1", letters[0].Header.Get(deadletter.HeaderOriginalMsgID))
+	assert.Equal(t, "TOY.43", letters[1].Header.Get("Nats-Msg-Id"))
+}

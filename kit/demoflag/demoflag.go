@@ -6,7 +6,7 @@
 //		s := demoflag.New("saga")
 //		s.Int(&cfg.Orders, "orders", 1, 10_000, "orders to place")
 //		s.Float(&cfg.DeclineRate, "decline", 0, 1, "share of payments declined")
-//		s.Check(cfg.Validate) // combinations, deadlines derived from the flags
+//		s.Check(func() error { return cfg.Validate() }) // combinations, deadlines derived from the flags
 //		return s
 //	}
 //
@@ -241,6 +241,8 @@ func printable(x string) error {
 // Check adds a rule that spans flags (a combination that makes a derived
 // deadline too short, a product that would overflow). It runs after every
 // flag parsed; an error that is not a *narrate.UsageError becomes one.
+// Pass a closure: with a value receiver, s.Check(cfg.Validate) binds a copy
+// of cfg as it is before parsing, so the rule would only see the defaults.
 func (s *Set) Check(f func() error) { s.checks = append(s.checks, f) }
 
 // Parse parses args: every flag, then no arguments left, then the checks.

@@ -124,3 +124,21 @@ func TestProduct(t *testing.T) {
 	assert.True(t, ok)
 	assert.Zero(t, p)
 }
+
+// A rule that spans flags sees the parsed values when it is a closure; the
+// method value of a value receiver would see a copy of the defaults.
+func TestCheckSeesParsedValues(t *testing.T) {
+	type cfg struct{ a, b int }
+	validate := func(c cfg) error {
+		if c.a >= c.b {
+			return errors.New("-a must be less than -b")
+		}
+		return nil
+	}
+	c := cfg{a: 1, b: 2}
+	s := New("t")
+	s.Int(&c.a, "a", 0, 10, "a")
+	s.Int(&c.b, "b", 0, 10, "b")
+	s.Check(func() error { return validate(c) })
+	require.Error(t, s.Parse([]string{"-a=5", "-b=3"}))
+}

@@ -63,14 +63,7 @@ type Command func(args []string) (Demo, error)
 func Main(cmd Command) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var opts []Option
-	if os.Getenv(EnvFormat) == "json" {
-		opts = append(opts, JSON())
-		if os.Getenv(EnvControl) == "stdin" {
-			opts = append(opts, Control(os.Stdin))
-		}
-	}
-	return Exec(ctx, os.Args[1:], os.Stdout, os.Stderr, cmd, opts...)
+	return Exec(ctx, os.Args[1:], os.Stdout, os.Stderr, cmd, envOptions()...)
 }
 
 // Environment variables Main reads.
@@ -104,7 +97,19 @@ func Exec(ctx context.Context, args []string, stdout, stderr io.Writer, cmd Comm
 func Run(demo func(ctx context.Context, n *Narrator) error) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, os.Stdout, os.Stderr, demo)
+	return run(ctx, os.Stdout, os.Stderr, demo, envOptions()...)
+}
+
+// envOptions are the options NARRATE_FORMAT and NARRATE_CONTROL ask for.
+func envOptions() []Option {
+	var opts []Option
+	if os.Getenv(EnvFormat) == "json" {
+		opts = append(opts, JSON())
+		if os.Getenv(EnvControl) == "stdin" {
+			opts = append(opts, Control(os.Stdin))
+		}
+	}
+	return opts
 }
 
 func usage(stderr io.Writer, err error) int {

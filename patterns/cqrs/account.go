@@ -69,8 +69,8 @@ func (a *Account) Applied(commandID uuid.UUID) bool {
 
 // HandleCommand implements eventhorizon.Aggregate: decide, then record the
 // decision as an event. Nothing here changes state; ApplyEvent does.
-func (a *Account) HandleCommand(_ context.Context, cmd eh.Command) error {
-	if c, ok := cmd.(eh.CommandIDer); ok && a.Applied(c.CommandID()) {
+func (a *Account) HandleCommand(ctx context.Context, cmd eh.Command) error {
+	if c, ok := cmd.(eh.CommandIDer); ok && a.Applied(c.CommandID()) && !dedupeOff(ctx) {
 		return nil // sent again: already in the history, nothing new to record
 	}
 	now := time.Now().UTC()

@@ -2,6 +2,7 @@ package cqrs
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	eh "github.com/looplab/eventhorizon"
@@ -15,20 +16,29 @@ type Audit struct {
 	Events     int
 	Total      int64
 	perCommand map[uuid.UUID]int
+	firstSeq   map[uuid.UUID]uint64 // where each command's first event is
+	anonymous  []uint64             // events that name no command
 }
 
 // NewAudit is an audit before its first event.
-func NewAudit() *Audit { return &Audit{perCommand: map[uuid.UUID]int{}} }
+func NewAudit() *Audit {
+	return &Audit{perCommand: map[uuid.UUID]int{}, firstSeq: map[uuid.UUID]uint64{}}
+}
 
 // HandlerType implements eventhorizon.EventHandler.
 func (a *Audit) HandlerType() eh.EventHandlerType { return "audit" }
 
 // HandleEvent implements eventhorizon.EventHandler.
-func (a *Audit) HandleEvent(_ context.Context, e eh.Event) error {
+func (a *Audit) HandleEvent(ctx context.Context, e eh.Event) error {
 	a.Events++
 	a.Total += signedAmount(e)
-	if id, ok := commandIDOf(e); ok {
-		a.perCommand[id]++
+	id, ok := commandIDOf(e)
+	if !ok {
+		a.anonymous = append(a.anonymous, LogSequence(ctx))
+		return nil
+	}
+	if a.perCommand[id]++; a.perCommand[id] == 1 {
+		a.firstSeq[id] = LogSequence(ctx)
 	}
 	return nil
 }
@@ -52,3 +62,17 @@ func (a *Audit) AppliedTwice() []uuid.UUID {
 
 // EventsFor is how many events the command produced.
 func (a *Audit) EventsFor(commandID uuid.UUID) int { return a.perCommand[commandID] }
+
+// NotSentBy lists, in log order, the log sequences of events whose command
+// is not one that sent reports having sent, or that name no command at all:
+// events nobody asked for.
+func (a *Audit) NotSentBy(sent func(uuid.UUID) bool) []uint64 {
+	out := append([]uint64(nil), a.anonymous...)
+	for id, seq := range a.firstSeq {
+		if !sent(id) {
+			out = append(out, seq)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -150,7 +150,7 @@ func BenchmarkProjection(b *testing.B) {
 				b.StopTimer()
 				require.NoError(b, p.stop())
 			case "replay":
-				_, _, err := store.Replay(ctx, models)
+				_, err := store.Replay(ctx, models)
 				require.NoError(b, err)
 			}
 			b.ReportMetric(float64(max(b.N, len(accounts)))/b.Elapsed().Seconds(), "events/s")

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	eh "github.com/looplab/eventhorizon"
 	"github.com/looplab/eventhorizon/middleware/eventhandler/ephemeral"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/deadletter"
 )
 
 // EventBus is an eventhorizon.EventBus on the nats.go jetstream API whose
@@ -22,7 +26,9 @@ import (
 // so buses with the same app ID share the work, and a handler that restarts
 // resumes where it last acknowledged. A consumer holds at most one
 // unacknowledged event, which keeps every aggregate's events in order for
-// eventhorizon's projector, at the price of one round trip per event.
+// eventhorizon's projector, at the price of one round trip per event. A
+// message that is not an event goes to the log's dead-letter stream with
+// its reason before it is acknowledged.
 type EventBus struct {
 	js      jetstream.JetStream
 	stream  jetstream.Stream
@@ -31,6 +37,11 @@ type EventBus struct {
 	appID   string
 	ackWait time.Duration
 	deliver jetstream.DeliverPolicy
+	dlq     *deadletter.Queue
+
+	// termUndecodable is the demo's -dead-letters=false: terminate an
+	// undecodable message without storing it anywhere, as this bus once did.
+	termUndecodable bool
 
 	ctx    context.Context //nolint:containedctx // the bus's lifetime, cancelled by Close
 	cancel context.CancelFunc
@@ -61,8 +72,9 @@ const DefaultAckWait = 5 * time.Second
 
 var _ eh.EventBus = (*EventBus)(nil)
 
-// NewEventBus ensures the log's stream exists and returns a bus on it for
-// application appID. The caller owns the connection behind js.
+// NewEventBus ensures the log's stream and its dead-letter stream exist and
+// returns a bus on them for application appID. The caller owns the
+// connection behind js.
 func NewEventBus(ctx context.Context, js jetstream.JetStream, l Log, appID string, opts ...BusOption) (*EventBus, error) {
 	if err := checkToken(appID); err != nil {
 		return nil, fmt.Errorf("app id %q: %w", appID, err)
@@ -71,9 +83,13 @@ func NewEventBus(ctx context.Context, js jetstream.JetStream, l Log, appID strin
 	if err != nil {
 		return nil, err
 	}
+	dlq, err := deadletter.Open(ctx, js, l.DeadLetterStream(), l.DeadLetterSubject())
+	if err != nil {
+		return nil, err
+	}
 	bctx, cancel := context.WithCancel(context.Background())
 	b := &EventBus{
-		js: js, stream: stream, log: l, codec: newCodec(l), appID: appID,
+		js: js, stream: stream, log: l, codec: newCodec(l), appID: appID, dlq: dlq,
 		ackWait: DefaultAckWait, deliver: jetstream.DeliverNewPolicy,
 		ctx: bctx, cancel: cancel, errs: make(chan error, 100),
 		registered: map[eh.EventHandlerType]struct{}{},
@@ -176,10 +192,7 @@ func (b *EventBus) deliverTo(it jetstream.MessagesContext, m eh.EventMatcher, h 
 func (b *EventBus) deliver1(msg jetstream.Msg, m eh.EventMatcher, h eh.EventHandler) {
 	e, ctx, err := b.codec.decode(b.ctx, msg.Subject(), msg.Headers(), msg.Data())
 	if err != nil {
-		// A message that cannot be decoded never will be: report and drop it
-		// rather than block the consumer forever.
-		b.report(&eh.EventBusError{Err: fmt.Errorf("could not decode event for %s: %w", h.HandlerType(), err), Ctx: b.ctx})
-		_ = msg.Term()
+		b.refuse(msg, h, err)
 		return
 	}
 	if !m.Match(e) {
@@ -196,6 +209,58 @@ func (b *EventBus) deliver1(msg jetstream.Msg, m eh.EventMatcher, h eh.EventHand
 		return
 	}
 	_ = msg.Ack()
+}
+
+// HeaderLogSequence, on a dead letter, is the stream sequence of the
+// message it refused.
+const HeaderLogSequence = "Eh-Log-Sequence"
+
+// refuse handles a message that is not an event and never will be: it is
+// stored as a dead letter (with the reason, its subject and headers) and
+// only then acknowledged, so the consumer moves on and nothing is lost. The
+// letter's ID is the message's place in the log, so the several handlers
+// that each refuse it leave one letter. If the letter cannot be stored,
+// the message is redelivered later rather than acknowledged.
+func (b *EventBus) refuse(msg jetstream.Msg, h eh.EventHandler, reason error) {
+	b.report(&eh.EventBusError{Err: fmt.Errorf("could not decode event for %s: %w", h.HandlerType(), reason), Ctx: b.ctx})
+	if b.termUndecodable {
+		_ = msg.Term()
+		return
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	hdr := nats.Header{}
+	for k, vs := range msg.Headers() {
+		hdr[k] = append([]string(nil), vs...)
+	}
+	hdr.Set(HeaderLogSequence, strconv.FormatUint(md.Sequence.Stream, 10))
+	letter := deadletter.Letter{
+		Subject: msg.Subject(), Header: hdr, Data: msg.Data(), Reason: reason.Error(),
+		ID: fmt.Sprintf("%s.%d", b.log.Stream, md.Sequence.Stream),
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if err := b.dlq.Send(ctx, "undecodable", letter); err != nil {
+		b.report(&eh.EventBusError{Err: fmt.Errorf("dead-letter for %s: %w", h.HandlerType(), err), Ctx: b.ctx})
+		_ = msg.NakWithDelay(retryDelay(int(md.NumDelivered)))
+		return
+	}
+	_ = msg.Ack()
+}
+
+// DeadLetters reads back every dead letter of the log, as the server holds
+// them.
+func DeadLetters(ctx context.Context, js jetstream.JetStream, l Log) ([]deadletter.Letter, error) {
+	return deadletter.Read(ctx, js, l.DeadLetterStream())
+}
+
+// LetterSequence is the log sequence a dead letter refused (0 if it names none).
+func LetterSequence(l deadletter.Letter) uint64 {
+	seq, _ := strconv.ParseUint(l.Header.Get(HeaderLogSequence), 10, 64)
+	return seq
 }
 
 // retryDelay backs off a failing handler: 100ms, 200ms, ... up to 5s.

@@ -201,7 +201,7 @@ func TestIntegrationClusterLeaderLoss(t *testing.T) {
 
 	audit := NewAudit()
 	rebuilt := NewReadModels()
-	_, _, err = store.Replay(ctx, audit, rebuilt)
+	_, err = store.Replay(ctx, audit, rebuilt)
 	require.NoError(t, err)
 	mu.Lock()
 	defer mu.Unlock()

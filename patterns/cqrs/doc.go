@@ -13,4 +13,11 @@
 // crashed projector resumes where it last acknowledged. Replaying the stream
 // into empty read models rebuilds them; Demo checks that the rebuild equals
 // the live models and that both add up to what the senders were told.
+//
+// The log is append-only (delete and purge are denied), so a message on its
+// subjects that is not an event stays there for good. Every reader applies
+// one history rule (history.go) and leaves such a message out, the bus
+// dead-letters it with its reason, and only the ledger's own user may
+// publish on the log's subjects (Log.Subjects). EventStore, EventBus and Log
+// know nothing of accounts: another domain uses them on a log of its own.
 package cqrs

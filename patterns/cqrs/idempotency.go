@@ -1,6 +1,8 @@
 package cqrs
 
 import (
+	"context"
+
 	eh "github.com/looplab/eventhorizon"
 	"github.com/looplab/eventhorizon/uuid"
 )
@@ -24,3 +26,13 @@ func commandIDOf(e eh.Event) (uuid.UUID, bool) {
 	id, err := uuid.Parse(s)
 	return id, err == nil
 }
+
+// noDedupe marks a context whose commands the account decides as if it had
+// never seen their IDs: the demo's -dedupe=false, and nothing else.
+type noDedupe struct{}
+
+func withoutDedupe(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noDedupe{}, true)
+}
+
+func dedupeOff(ctx context.Context) bool { off, _ := ctx.Value(noDedupe{}).(bool); return off }

@@ -26,6 +26,7 @@ type Ledger struct {
 	aggregates *events.AggregateStore
 	handler    *aggregate.CommandHandler
 	conflicts  atomic.Int64
+	noDedupe   bool // the demo's -dedupe=false
 }
 
 var _ eh.CommandHandler = (*Ledger)(nil)
@@ -58,6 +59,9 @@ func (l *Ledger) Account(ctx context.Context, id uuid.UUID) (*Account, error) {
 
 // HandleCommand implements eventhorizon.CommandHandler.
 func (l *Ledger) HandleCommand(ctx context.Context, cmd eh.Command) error {
+	if l.noDedupe {
+		ctx = withoutDedupe(ctx)
+	}
 	for attempt := 1; ; attempt++ {
 		err := l.handler.HandleCommand(ctx, cmd)
 		if err == nil || !IsConflict(err) || attempt == MaxAttempts {

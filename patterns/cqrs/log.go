@@ -54,6 +54,21 @@ func (l Log) typeFilter(t eh.AggregateType) string { return l.Prefix + "." + str
 // all matches every event in the log.
 func (l Log) all() string { return l.Prefix + ".>" }
 
+// DeadLetterStream is the stream where the log's consumers put the messages
+// they cannot decode: "<Stream>_DLQ".
+func (l Log) DeadLetterStream() string { return l.Stream + "_DLQ" }
+
+// DeadLetterSubject is the subject prefix of the dead letters,
+// "<Prefix>-dlq": outside the log's own subjects, so a dead letter is never
+// read back as an event.
+func (l Log) DeadLetterSubject() string { return l.Prefix + "-dlq" }
+
+// Subjects are the subjects the log owns: its events and its dead letters.
+// Only the module's own user may publish on them; on an embedded server
+// that is natsembed.Options.Protect, on a real one the user permissions the
+// chapter shows.
+func (l Log) Subjects() []string { return []string{l.all(), l.DeadLetterSubject() + ".>"} }
+
 // parseSubject splits "<prefix>.<type>.<id>" back into its parts.
 func (l Log) parseSubject(subject string) (eh.AggregateType, uuid.UUID, error) {
 	rest, ok := strings.CutPrefix(subject, l.Prefix+".")

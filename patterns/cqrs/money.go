@@ -13,3 +13,11 @@ func (c Cents) String() string {
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
 }
+
+// Signed formats a movement: "+12.00", "-3.50".
+func (c Cents) Signed() string {
+	if c >= 0 {
+		return "+" + c.String()
+	}
+	return c.String()
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	eh "github.com/looplab/eventhorizon"
 	"github.com/looplab/eventhorizon/eventhandler/projector"
@@ -22,12 +21,15 @@ type ReadModels struct {
 	handlers   []*projection
 }
 
-// projection is one projector's event handler, counting the redelivered
-// events its version check skipped.
+// projection is one projector's event handler. eventhorizon's
+// projector.EventHandler guards it: an event at or below the row's version
+// is skipped, which is what makes a redelivered event harmless.
 type projection struct {
 	eh.EventHandler
-	repo    eh.ReadRepo
-	skipped atomic.Int64
+	projector projector.Projector
+	repo      *memory.Repo
+	model     func() eh.Entity
+	unguarded bool // the demo's -version-guard=false
 }
 
 // NewReadModels returns empty read models.
@@ -44,20 +46,34 @@ func newProjection(p projector.Projector, repo *memory.Repo, model func() eh.Ent
 	repo.SetEntityFactory(model)
 	h := projector.NewEventHandler(p, repo)
 	h.SetEntityFactory(model)
-	return &projection{EventHandler: h, repo: repo}
+	return &projection{EventHandler: h, projector: p, repo: repo, model: model}
 }
 
-// HandleEvent counts a redelivered event that the model already reflects,
-// then hands it to the projector (which skips it by version).
-func (p *projection) HandleEvent(ctx context.Context, e eh.Event) error {
-	if DeliveryAttempt(ctx) > 1 {
-		if m, err := p.repo.Find(ctx, e.AggregateID()); err == nil {
-			if v, ok := m.(eh.Versionable); ok && v.AggregateVersion() >= e.Version() {
-				p.skipped.Add(1)
-			}
-		}
+// withoutVersionGuard makes every projection apply whatever it is handed,
+// as a projector that keeps no version (or checkpoint) would: the demo's
+// -version-guard=false.
+func (r *ReadModels) withoutVersionGuard() {
+	for _, h := range r.handlers {
+		h.unguarded = true
 	}
-	return p.EventHandler.HandleEvent(ctx, e)
+}
+
+// HandleEvent projects one event, through eventhorizon's guarded handler.
+func (p *projection) HandleEvent(ctx context.Context, e eh.Event) error {
+	if !p.unguarded {
+		return p.EventHandler.HandleEvent(ctx, e)
+	}
+	m, err := p.repo.Find(ctx, e.AggregateID())
+	if errors.Is(err, eh.ErrEntityNotFound) {
+		m, err = p.model(), nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.projector.ProjectorType(), err)
+	}
+	if m, err = p.projector.Project(ctx, e, m); err != nil {
+		return err
+	}
+	return p.repo.Save(ctx, m)
 }
 
 // InnerHandler implements eventhorizon.EventHandlerChain.
@@ -95,10 +111,6 @@ func (r *ReadModels) HandleEvent(ctx context.Context, e eh.Event) error {
 	}
 	return nil
 }
-
-// SkippedRedeliveries is how many redelivered events the balances projector
-// found already applied and skipped.
-func (r *ReadModels) SkippedRedeliveries() int64 { return r.handlers[0].skipped.Load() }
 
 // Balances reads the whole balances model.
 func (r *ReadModels) Balances(ctx context.Context) (map[uuid.UUID]Balance, error) {

@@ -25,11 +25,16 @@ type EventStore struct {
 	codec  codec
 
 	mu    sync.Mutex
-	heads map[uuid.UUID]head
+	heads map[string]head // by subject
+
+	// The demo's switches turn these safeguards off; nothing else does.
+	skipVersionCheck bool // append without an expected sequence
+	failOnForeign    bool // fail a read at a message outside the history
 }
 
 // head is the last event of an aggregate as this store last saw it: the
-// version the caller knows, and the stream sequence the server checks.
+// version the caller knows, and the last stream sequence on its subject,
+// which the server checks.
 type head struct {
 	version int
 	seq     uint64
@@ -54,7 +59,7 @@ func NewEventStore(ctx context.Context, js jetstream.JetStream, l Log) (*EventSt
 		stream: stream,
 		log:    l,
 		codec:  newCodec(l),
-		heads:  map[uuid.UUID]head{},
+		heads:  map[string]head{},
 	}, nil
 }
 
@@ -83,19 +88,23 @@ func (s *EventStore) Save(ctx context.Context, events []eh.Event, originalVersio
 		}
 		msgs[i] = m
 	}
-	expected, err := s.expectedSequence(ctx, msgs[0].Subject, first.AggregateID(), originalVersion)
-	if err != nil {
-		return fail(err)
+	subject := msgs[0].Subject
+	expected := uint64(0)
+	if !s.skipVersionCheck {
+		var err error
+		if expected, err = s.expectedSequence(ctx, subject, first.AggregateID(), originalVersion); err != nil {
+			return fail(err)
+		}
 	}
-	seq, err := s.append(ctx, msgs, expected)
+	seq, err := s.append(ctx, msgs, expected, !s.skipVersionCheck)
 	if err != nil {
-		s.forget(first.AggregateID())
+		s.distrust(subject)
 		if isWrongLastSequence(err) {
 			return fail(eh.ErrEventConflictFromOtherSave)
 		}
 		return fail(err)
 	}
-	s.remember(first.AggregateID(), head{version: last.Version(), seq: seq})
+	s.remember(subject, head{version: last.Version(), seq: seq})
 	return nil
 }
 
@@ -127,57 +136,55 @@ func checkBatch(events []eh.Event, originalVersion int) error {
 	return nil
 }
 
-// expectedSequence is the stream sequence the aggregate's last event must
-// still have for this append to be accepted: 0 for a new aggregate, the cached
-// head when the caller's version matches it, else the last message on the
-// subject. Reading it is not a race: the server re-checks it atomically.
+// expectedSequence is the stream sequence the subject's last message must
+// still have for this append to be accepted: the cached head when the
+// caller's version matches it (loading the aggregate fills it), 0 for a new
+// aggregate this store knows nothing of, else (a distrusted head included)
+// the head read back by the history rule. Reading it is not a race: the server re-checks it
+// atomically, and refuses the append if anything landed on the subject since.
 func (s *EventStore) expectedSequence(ctx context.Context, subject string, id uuid.UUID, originalVersion int) (uint64, error) {
-	if originalVersion == 0 {
-		return 0, nil
-	}
 	s.mu.Lock()
-	h, ok := s.heads[id]
+	h, ok := s.heads[subject]
 	s.mu.Unlock()
-	if ok && h.version == originalVersion {
+	switch {
+	case ok && h.version == originalVersion:
 		return h.seq, nil
+	case !ok && originalVersion == 0:
+		return 0, nil // if the subject is not empty after all, the server says so
 	}
-	last, err := s.stream.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return 0, eh.ErrIncorrectEventVersion
-	}
+	v, last, err := s.history(ctx, id, func(eh.Event) {})
 	if err != nil {
-		return 0, fmt.Errorf("last event on %s: %w", subject, err)
+		return 0, fmt.Errorf("head of %s: %w", subject, err)
 	}
-	e, _, err := s.codec.decode(ctx, subject, last.Header, last.Data)
-	if err != nil {
-		return 0, err
-	}
-	v := e.Version()
-	s.remember(id, head{version: v, seq: last.Sequence})
+	s.remember(subject, head{version: v, seq: last[subject]})
 	switch {
 	case v > originalVersion:
 		return 0, eh.ErrEventConflictFromOtherSave
 	case v < originalVersion:
 		return 0, eh.ErrIncorrectEventVersion
 	}
-	return last.Sequence, nil
+	return last[subject], nil
 }
 
-func (s *EventStore) remember(id uuid.UUID, h head) {
+func (s *EventStore) remember(subject string, h head) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.heads) >= maxHeads {
 		clear(s.heads)
 	}
-	if old, ok := s.heads[id]; !ok || old.seq < h.seq {
-		s.heads[id] = h
+	if old, ok := s.heads[subject]; !ok || old.version < 0 || old.seq < h.seq {
+		s.heads[subject] = h
 	}
 }
 
-func (s *EventStore) forget(id uuid.UUID) {
+// distrust marks the subject's head as unknown after a failed append (a
+// conflict, or an append whose outcome is unknown), so the next append reads
+// it back instead of taking a cached or assumed one: without it, a new
+// aggregate whose subject a stranger wrote first would expect 0 forever.
+func (s *EventStore) distrust(subject string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.heads, id)
+	s.heads[subject] = head{version: -1}
 }
 
 // isWrongLastSequence reports the server's "wrong last sequence" refusal:

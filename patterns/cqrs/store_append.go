@@ -24,9 +24,15 @@ const (
 // is still expected, and returns the sequence of the last message written.
 // One message is a plain publish; several are one atomic batch whose first
 // message carries the expectation, so a command's events are never split.
-func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint64) (uint64, error) {
+// Without check (the demo's -expected-version=false) the server stores
+// whatever comes, which is how updates get lost.
+func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint64, check bool) (uint64, error) {
 	if len(msgs) == 1 {
-		ack, err := s.js.PublishMsg(ctx, msgs[0], jetstream.WithExpectLastSequencePerSubject(expected))
+		var opts []jetstream.PublishOpt
+		if check {
+			opts = append(opts, jetstream.WithExpectLastSequencePerSubject(expected))
+		}
+		ack, err := s.js.PublishMsg(ctx, msgs[0], opts...)
 		if err != nil {
 			return 0, fmt.Errorf("append to %s: %w", msgs[0].Subject, err)
 		}
@@ -38,7 +44,9 @@ func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint
 		m.Header.Set(headerBatchID, batch)
 		m.Header.Set(headerBatchSeq, strconv.Itoa(i+1))
 	}
-	msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
+	if check {
+		msgs[0].Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
+	}
 	last := msgs[len(msgs)-1]
 	for _, m := range msgs[:len(msgs)-1] {
 		if err := s.nc.PublishMsg(m); err != nil {

@@ -17,14 +17,16 @@ type customer struct {
 	id   uuid.UUID
 }
 
-// workload sends seeded commands to a ledger and keeps the sender's books:
-// the money its acknowledged commands moved in and out of the bank. The
-// demo's invariant compares the log and the read side with these books.
+// workload sends seeded commands to a ledger and keeps the senders' books:
+// the money their acknowledged commands moved in and out of the bank, and
+// the ID of every command they sent. The demo's invariant compares the log
+// and the read side with these books.
 type workload struct {
 	ledger    *Ledger
 	rng       *rand.Rand
 	customers []customer
 	expected  int64
+	sent      map[uuid.UUID]struct{}
 	latencies []time.Duration
 	tally     tally
 }
@@ -39,7 +41,7 @@ type tally struct {
 var names = []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"}
 
 func newWorkload(l *Ledger, seed uint64, accounts int) *workload {
-	w := &workload{ledger: l, rng: rand.New(rand.NewPCG(seed, seed^0x5eed))}
+	w := &workload{ledger: l, rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), sent: map[uuid.UUID]struct{}{}}
 	for _, name := range names[:accounts] {
 		w.customers = append(w.customers, customer{name: name, id: w.newID()})
 	}
@@ -57,8 +59,17 @@ func (w *workload) newID() uuid.UUID {
 	return uuid.UUID(b)
 }
 
+// note books a command ID as sent (by this sender or on its behalf).
+func (w *workload) note(id uuid.UUID) { w.sent[id] = struct{}{} }
+
+// wasSent reports whether a command ID is in the senders' books.
+func (w *workload) wasSent(id uuid.UUID) bool { _, ok := w.sent[id]; return ok }
+
 // send runs one command and records its latency.
 func (w *workload) send(ctx context.Context, cmd eh.Command) error {
+	if c, ok := cmd.(eh.CommandIDer); ok {
+		w.note(c.CommandID())
+	}
 	start := time.Now()
 	err := w.ledger.HandleCommand(ctx, cmd)
 	w.latencies = append(w.latencies, time.Since(start))
@@ -91,6 +102,9 @@ func (w *workload) single(ctx context.Context, cmd eh.Command, delta int64) (str
 
 func (w *workload) transferOp(from, to customer, amount int64) op {
 	id := w.newID()
+	for _, leg := range []string{"debit", "credit", "refund"} {
+		w.note(legID(id, leg))
+	}
 	return func(ctx context.Context) (string, int64, error) {
 		start := time.Now()
 		outcome, err := w.ledger.Transfer(ctx, id, from.id, to.id, amount)

@@ -142,6 +142,12 @@ type Pattern struct {
 	Switches []Switch `yaml:"switches"`
 	// Zh holds the Chinese edition's text of the facts above.
 	Zh PatternZh `yaml:"zh"`
+	// Composes names the modules (patterns/ or industries/) this one is
+	// built from: it imports them, it does not copy them.
+	Composes []string `yaml:"composes"`
+	// Contrasts names the patterns that are alternatives to this one for the
+	// same problem (an operator's reconcile loop against a workflow's steps).
+	Contrasts []string `yaml:"contrasts"`
 }
 
 // PatternZh holds the Chinese edition's text of a pattern's facts, beside
