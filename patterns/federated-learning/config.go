@@ -62,7 +62,7 @@ func Flags(cfg *Config) *demoflag.Set {
 	s.Bool(&cfg.RoundDeadline, "round-deadline", "close a round at its deadline (false: wait for every site; the demo must end VIOLATED)")
 	s.Bool(&cfg.Resume, "resume", "a restarted coordinator resumes from the committed model (false: the demo must end VIOLATED)")
 	s.Bool(&cfg.DataLocal, "data-local", "sites send model updates only (false: they upload their raw shards; the demo must end VIOLATED)")
-	s.Check(cfg.Validate)
+	s.Check(func() error { return cfg.Validate() }) // a closure: cfg.Validate would bind a copy of the defaults
 	return s
 }
 

@@ -23,5 +23,5 @@ func TestIntegrationLeavesForeignStreamsAlone(t *testing.T) {
 	defer cancel()
 	url := goimage.NATS(t, ctx)
 	labtest.LeavesForeignStreamsAlone(t, url, fl.Command,
-		[]string{fl.DefaultStream, fl.DefaultDLQ, "KV_" + fl.DefaultBucket}, "-rounds=12")
+		[]string{fl.DefaultStream, fl.DefaultDLQ, "KV_" + fl.DefaultBucket})
 }
