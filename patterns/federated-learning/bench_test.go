@@ -139,7 +139,7 @@ func BenchmarkAccuracy(b *testing.B) {
 	cfg := fl.DefaultConfig()
 	base := fl.Simulation{Seed: 1, Sites: cfg.Sites, Samples: cfg.Samples, Rounds: cfg.Rounds,
 		Training: fl.Training{Epochs: cfg.Epochs, LearningRate: cfg.LR, Batch: cfg.Batch},
-		Trim: cfg.Trim, PoisonScale: cfg.PoisonScale, TestSize: cfg.TestSize}
+		Trim:     cfg.Trim, PoisonScale: cfg.PoisonScale, TestSize: cfg.TestSize}
 	for _, c := range []struct {
 		name     string
 		agg      string
@@ -183,7 +183,7 @@ func BenchmarkStragglerBias(b *testing.B) {
 	for _, slow := range []int{0, 1, 2, 4} {
 		b.Run(fmt.Sprintf("slow=%d%%", slow*100/cfg.Sites), func(b *testing.B) {
 			s := fl.Simulation{Seed: 1, Sites: cfg.Sites, Samples: cfg.Samples, Rounds: cfg.Rounds,
-				Training: fl.Training{Epochs: cfg.Epochs, LearningRate: cfg.LR, Batch: cfg.Batch},
+				Training:   fl.Training{Epochs: cfg.Epochs, LearningRate: cfg.LR, Batch: cfg.Batch},
 				Aggregator: fl.TrimmedMean, Trim: cfg.Trim, Stragglers: slow, TestSize: cfg.TestSize}
 			var res fl.SimResult
 			for b.Loop() {
