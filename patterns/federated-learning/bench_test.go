@@ -24,7 +24,7 @@ type federation struct {
 	stop  func()
 }
 
-func newFederation(b *testing.B, sites, samples int, slow int, delay time.Duration) *federation {
+func newFederation(b testing.TB, sites, samples int, slow int, delay time.Duration) *federation {
 	b.Helper()
 	ctx := context.Background()
 	srv := labtest.NATS(b)
@@ -69,7 +69,7 @@ func (f *federation) coordinator(sites, rounds int, deadline time.Duration) *fl.
 	return c
 }
 
-func (f *federation) bytes(b *testing.B) (all, updates int) {
+func (f *federation) bytes(b testing.TB) (all, updates int) {
 	b.Helper()
 	if err := f.tap.Sync(context.Background()); err != nil {
 		b.Fatal(err)

@@ -36,7 +36,7 @@ type Config struct {
 // DefaultConfig is what `make demo P=federated-learning` runs.
 func DefaultConfig() Config {
 	return Config{Sites: 8, PerRound: 8, Rounds: 30, Samples: 400, Epochs: 2, LR: 1, Batch: 32, Seed: 1,
-		Aggregator: TrimmedMean, Trim: 1, Quorum: 5, Deadline: time.Second, Epsilon: 0.05, PoisonScale: 10,
+		Aggregator: TrimmedMean, Trim: 1, Quorum: 5, Deadline: 2 * time.Second, Epsilon: 0.05, PoisonScale: 10,
 		TestSize: 2000, Dedupe: true, RoundDeadline: true, Resume: true, DataLocal: true}
 }
 

@@ -12,10 +12,10 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 
 	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/natsembed"
-	"github.com/patternlab/patternlab/kit/poll"
 )
 
 // Coordinator runs federated averaging: round after round it broadcasts the
@@ -72,10 +72,6 @@ type RoundReport struct {
 	Took      time.Duration
 }
 
-// PullExpiry is how long one of the coordinator's pull requests lives on
-// the server: a crashed coordinator's requests are gone this long after it.
-const PullExpiry = 2 * time.Second
-
 // ErrStalled says a round without a deadline waited GiveUpAfter in vain.
 var ErrStalled = errors.New("round stalled")
 
@@ -111,31 +107,18 @@ func (c *Coordinator) Run(ctx context.Context) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("updates stream %s: %w", c.Names.Stream, err)
 	}
-	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: Durable, AckPolicy: jetstream.AckExplicitPolicy, AckWait: c.AckWait,
-		FilterSubject: c.Names.Updates(), MaxAckPending: 1024,
-	})
+	cons, floor, err := c.takeOver(ctx, stream)
 	if err != nil {
-		return Report{}, fmt.Errorf("coordinator consumer: %w", err)
+		return Report{}, err
 	}
-	// A crashed predecessor's pull requests outlive it on the server until
-	// they expire, and updates delivered to them come back only after
-	// AckWait: wait them out before opening a round.
-	var ci *jetstream.ConsumerInfo
-	if err := poll.Within(ctx, 5*PullExpiry, 20*time.Millisecond, func() (bool, error) {
-		ci, err = cons.Info(ctx)
-		return err == nil && ci.NumWaiting == 0, err
-	}); err != nil {
-		return Report{}, fmt.Errorf("coordinator consumer: wait for the pull requests of a predecessor to expire: %w", err)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(64), jetstream.PullExpiry(PullExpiry))
+	it, err := cons.Messages(jetstream.PullMaxMessages(64))
 	if err != nil {
 		return Report{}, err
 	}
 	defer it.Stop()
 
 	// Updates up to the ack floor were handled by a predecessor.
-	r := &run{c: c, stream: stream, it: it, dlq: dlq, counted: map[string]int{}, global: NewModel(), lastSeq: ci.AckFloor.Stream}
+	r := &run{c: c, stream: stream, it: it, dlq: dlq, counted: map[string]int{}, global: NewModel(), lastSeq: floor}
 	last, rev, err := store.Load(ctx)
 	switch {
 	case errors.Is(err, ErrNoCommit):
@@ -181,6 +164,55 @@ func (c *Coordinator) Run(ctx context.Context) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// takeOver creates this coordinator incarnation's own durable consumer on the updates
+// stream, starting after the last update its predecessors acknowledged, and
+// deletes theirs. A crashed predecessor's pull requests outlive it on the
+// server (until they expire, or until the server notices its connection is
+// gone), and updates delivered to them would come back only after AckWait;
+// deleting its consumer ends them at once. It returns the consumer and the
+// predecessors' ack floor.
+func (c *Coordinator) takeOver(ctx context.Context, stream jetstream.Stream) (jetstream.Consumer, uint64, error) {
+	var floor uint64
+	var old []string
+	infos := stream.ListConsumers(ctx)
+	for ci := range infos.Info() {
+		if strings.HasPrefix(ci.Name, Durable+"_") {
+			old = append(old, ci.Name)
+			floor = max(floor, ci.AckFloor.Stream)
+		}
+	}
+	if err := infos.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list the coordinators' consumers: %w", err)
+	}
+	cfg := jetstream.ConsumerConfig{
+		Durable: Durable + "_" + consumerToken(c.Name) + "_" + strings.ToLower(nuid.Next()[16:]), AckPolicy: jetstream.AckExplicitPolicy, AckWait: c.AckWait,
+		FilterSubject: c.Names.Updates(), MaxAckPending: 1024, DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	if floor > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, floor+1
+	}
+	for _, name := range old {
+		if err := stream.DeleteConsumer(ctx, name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil, 0, fmt.Errorf("take over from consumer %s: %w", name, err)
+		}
+	}
+	cons, err := stream.CreateOrUpdateConsumer(ctx, cfg)
+	if err != nil {
+		return nil, 0, fmt.Errorf("coordinator consumer %s: %w", cfg.Durable, err)
+	}
+	return cons, floor, nil
+}
+
+// consumerToken makes a coordinator's name usable in a consumer name.
+func consumerToken(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
 }
 
 // run is one coordinator's state between rounds.
@@ -276,7 +308,7 @@ func (r *run) play(ctx context.Context, nc *nats.Conn, round int) (RoundReport, 
 		if err != nil {
 			if collect.Err() != nil && ctx.Err() == nil {
 				if c.Deadline == 0 {
-					return rr, Model{}, fmt.Errorf("round %d still open %s after its broadcast, waiting for %s: %w",
+					return rr, Model{}, fmt.Errorf("round %d still open %s after its broadcast, waiting for %s: past its deadline: %w",
 						round, c.GiveUpAfter, strings.Join(r.missing(), ", "), ErrStalled)
 				}
 				rr.TimedOut = true

@@ -68,7 +68,7 @@ func (d *demo) audit(ctx context.Context) error {
 			slowest = r
 		}
 		if times[r] > c.roundBound() {
-			d.violate("round %d closed %s after its broadcast, past its %s deadline", r, times[r].Round(1e6), c.Deadline)
+			d.violate("round %d closed %s after its broadcast: past its deadline of %s", r, times[r].Round(1e6), c.Deadline)
 		}
 	}
 	if slowest > 0 {

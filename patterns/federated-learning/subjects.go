@@ -20,7 +20,8 @@ const (
 	DefaultDLQ    = "FL_DLQ"
 	// ModelKey is the key of the last committed global model.
 	ModelKey = "global"
-	// Durable is the coordinator's durable consumer on the updates stream.
+	// Durable prefixes the durable consumer each coordinator incarnation
+	// creates on the updates stream (coordinator_<name>_<id>).
 	Durable = "coordinator"
 )
 
