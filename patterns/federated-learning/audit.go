@@ -152,7 +152,11 @@ func CountedOnce(w Wire) []string {
 	for _, d := range digests {
 		if rounds := where[d]; len(rounds) > 1 {
 			u := w.Updates[d].Msg
-			twice = append(twice, fmt.Sprintf("%s's round-%d update counted twice (in rounds %s)", u.Site, u.Round, joinInts(rounds)))
+			in := "in rounds " + joinInts(rounds)
+			if slices.Min(rounds) == slices.Max(rounds) {
+				in = fmt.Sprintf("by %d commits of round %d", len(rounds), rounds[0]) // a coordinator that started over
+			}
+			twice = append(twice, fmt.Sprintf("%s's round-%d update counted twice (%s)", u.Site, u.Round, in))
 		}
 	}
 	return append(append(capped(twice, 3), capped(outOfRound, 3)...), violations...)

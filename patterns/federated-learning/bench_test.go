@@ -53,7 +53,8 @@ func newFederation(b testing.TB, sites, samples int, slow int, delay time.Durati
 		go func() { defer wg.Done(); _ = run(runCtx) }()
 	}
 	f := &federation{url: srv.ClientURL(), names: names, tap: tap}
-	f.stop = func() { cancel(); wg.Wait(); tap.Close() }
+	var once sync.Once
+	f.stop = func() { once.Do(func() { cancel(); wg.Wait(); tap.Close() }) }
 	b.Cleanup(f.stop)
 	return f
 }

@@ -59,6 +59,7 @@ type demo struct {
 	release                                        chan struct{}
 	late                                           chan struct{}
 	lateOnce, releaseOnce                          sync.Once
+	rejoined                                       bool // the dropper rejoined (beforeRound runs on the coordinator's goroutine)
 	siteRuns                                       sync.WaitGroup
 	siteErrs                                       chan error
 }
@@ -404,25 +405,28 @@ func (d *demo) beforeRound(ctx, siteCtx context.Context, round int) error {
 		if d.replay.Fired() == 0 {
 			return d.replayUpdate(ctx)
 		}
-	case s.DropRound + 1:
-		if d.drop.Fired() > 0 {
-			for _, site := range d.sites {
-				if site.Name == s.Dropper {
-					a := d.agent(site)
-					a.Faults.DropRound = 0
-					run, err := a.Join(siteCtx)
-					if err != nil {
-						return err
-					}
-					d.siteRuns.Add(1)
-					go func() {
-						defer d.siteRuns.Done()
-						if err := run(siteCtx); err != nil {
-							d.siteErrs <- err
-						}
-					}()
-					d.n.Step(site.Name, "rejoins: reconnects and waits for the next round")
+	}
+	// The dropper rejoins for the first round that opens after its dropout
+	// fired: usually DropRound+1, later when DropRound closed before the
+	// dropout was reported (without dedupe, a stale message can complete it).
+	if round > s.DropRound && d.drop.Fired() > 0 && !d.rejoined {
+		d.rejoined = true
+		for _, site := range d.sites {
+			if site.Name == s.Dropper {
+				a := d.agent(site)
+				a.Faults.DropRound = 0
+				run, err := a.Join(siteCtx)
+				if err != nil {
+					return err
 				}
+				d.siteRuns.Add(1)
+				go func() {
+					defer d.siteRuns.Done()
+					if err := run(siteCtx); err != nil {
+						d.siteErrs <- err
+					}
+				}()
+				d.n.Step(site.Name, "rejoins: reconnects and waits for the next round")
 			}
 		}
 	}

@@ -24,7 +24,7 @@ func Example() {
 	// [data] non-IID: site-5 runs at 5 °C with 18% faulty machines, site-1 at 38 °C with 44%
 	// [reference] a model trained centrally on the pooled readings (only the lab can pool them: it plays every plant) scores 0.876 on 2000 held-out readings
 	// [sites] 8 gateways joined: each trains on its own shard and publishes only its model (8 weights)
-	// == training: 30 rounds, trimmed-mean aggregation, 1s deadline ==
+	// == training: 30 rounds, trimmed-mean aggregation, 2s deadline ==
 	// [site-8] FAULT: compromised: sends its round-1 update sign-flipped and scaled ×10, and every round after
 	// [coordinator-1] round 1: 8 of 8 updates, every selected site answered; trimmed-mean committed as revision 1
 	// [lab] FAULT: publishes 4 bad updates: truncated JSON, one from site-99 (not enrolled), one signed site-1 on site-2's subject, one with 3 weights
@@ -34,7 +34,7 @@ func Example() {
 	// [coordinator-1] dead-letters a message on fl.update.site-1: shape: 3 weights, want 8
 	// [coordinator-1] round 2: 8 of 8 updates, every selected site answered; trimmed-mean committed as revision 2
 	// [site-1] FAULT: trained round 3 but its uplink is slow: the update leaves late
-	// [coordinator-1] round 3: 7 of 8 updates, closed at the 1s deadline without site-1; trimmed-mean committed as revision 3
+	// [coordinator-1] round 3: 7 of 8 updates, closed at the 2s deadline without site-1; trimmed-mean committed as revision 3
 	// [network] FAULT: replays site-2's round-3 update, byte for byte (a retry after a lost acknowledgement)
 	// [coordinator-1] ignores site-1's round-3 update: late: round 3 closed without it
 	// [coordinator-1] ignores site-2's round-3 update: replay: already counted in round 3
@@ -54,7 +54,7 @@ func Example() {
 	// [coordinator-2] starts: resumes from round 15's model, committed by coordinator-1 (bucket FL_MODEL, revision 15)
 	// [coordinator-2] round 16: 8 of 8 updates, every selected site answered; trimmed-mean committed as revision 16
 	// [site-2] FAULT: received the round-17 model, drops off the network before answering
-	// [coordinator-2] round 17: 7 of 8 updates, closed at the 1s deadline without site-2; trimmed-mean committed as revision 17
+	// [coordinator-2] round 17: 7 of 8 updates, closed at the 2s deadline without site-2; trimmed-mean committed as revision 17
 	// [site-2] rejoins: reconnects and waits for the next round
 	// [coordinator-2] round 18: 8 of 8 updates, every selected site answered; trimmed-mean committed as revision 18
 	// [coordinator-2] round 19: 8 of 8 updates, every selected site answered; trimmed-mean committed as revision 19
