@@ -12,13 +12,6 @@ import (
 	federatedlearning "github.com/patternlab/patternlab/patterns/federated-learning"
 )
 
-// Every switch in pattern.yaml turns a safeguard off, and the demo must then
-// end VIOLATED with the evidence. The defaults are the attack: a poisoned
-// site in every round, a straggler, a replay, a crash, a dropout.
-func TestSwitchesMakeTheDemoFail(t *testing.T) {
-	labtest.Switches(t, federatedlearning.Command)
-}
-
 // Hostile flag values get a usage error naming the flag, never a panic.
 func FuzzFlags(f *testing.F) { labtest.FuzzFlags(f, federatedlearning.Command) }
 
