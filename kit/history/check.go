@@ -1,6 +1,7 @@
 package history
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,7 +38,8 @@ type Verdict struct {
 	Operations int
 	Lost       int // operations whose outcome was unknown
 	// Visualization is the path of porcupine's HTML page of the history,
-	// written only when the result is not Ok.
+	// written only when the result is not Ok, beside the operations as JSON
+	// lines (the same path ending in .jsonl).
 	Visualization string
 }
 
@@ -59,12 +61,38 @@ func Check(model porcupine.Model, ops []porcupine.Operation, timeout time.Durati
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return v, fmt.Errorf("visualisation directory: %w", err)
 	}
-	path := filepath.Join(dir, fileName(name)+".html")
-	if err := porcupine.VisualizePath(model, info, path); err != nil {
+	base := filepath.Join(dir, fileName(name))
+	if err := porcupine.VisualizePath(model, info, base+".html"); err != nil {
 		return v, fmt.Errorf("write visualisation: %w", err)
 	}
-	v.Visualization = path
+	v.Visualization = base + ".html"
+	// The operations themselves, for a reader who wants to replay the check
+	// or grep for an event: one JSON object a line.
+	if err := writeOperations(base+".jsonl", ops); err != nil {
+		return v, err
+	}
 	return v, nil
+}
+
+func writeOperations(path string, ops []porcupine.Operation) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write operations: %w", err)
+	}
+	enc := json.NewEncoder(f)
+	for _, op := range ops {
+		if err := enc.Encode(struct {
+			Client       int
+			Call, Return int64
+			Input        any
+			Output       any
+			Note         any `json:",omitempty"`
+		}{op.ClientId, op.Call, op.Return, op.Input, op.Output, op.Metadata}); err != nil {
+			_ = f.Close()
+			return fmt.Errorf("write operations: %w", err)
+		}
+	}
+	return f.Close()
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -78,7 +106,14 @@ func fileName(name string) string {
 // naming the visualisation's path, unless it is linearizable.
 func Require(t testing.TB, model porcupine.Model, r *Recorder) Verdict {
 	t.Helper()
-	v, err := Check(model, r.Operations(), DefaultTimeout, Dir(), t.Name())
+	return RequireOperations(t, model, r.Operations())
+}
+
+// RequireOperations is Require for a history already taken from its
+// recorder (and perhaps resolved: see Resolve).
+func RequireOperations(t testing.TB, model porcupine.Model, ops []porcupine.Operation) Verdict {
+	t.Helper()
+	v, err := Check(model, ops, DefaultTimeout, Dir(), t.Name())
 	if err != nil {
 		t.Fatalf("check history: %v", err)
 	}

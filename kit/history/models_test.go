@@ -92,6 +92,49 @@ func TestVersionedLog(t *testing.T) {
 	}
 }
 
+// TestVersionedLogStaleReads: the weaker model lets a load lag, and still
+// catches every wrong append and every load that is not a prefix of whole
+// appends.
+func TestVersionedLogStaleReads(t *testing.T) {
+	cases := []struct {
+		name    string
+		history []porcupine.Operation
+		want    porcupine.CheckResult
+	}{
+		{"a stale load (a lagging replica)", []porcupine.Operation{
+			appendOp(0, 0, 10, "acct", 0, OK, "a"),
+			appendOp(0, 20, 30, "acct", 1, OK, "b1", "b2"),
+			loadOp(1, 40, 50, "acct", "a"),
+			loadOp(1, 60, 70, "acct"),
+		}, porcupine.Ok},
+		{"half of a batch", []porcupine.Operation{
+			appendOp(0, 0, 10, "acct", 0, OK, "a"),
+			appendOp(0, 20, 30, "acct", 1, OK, "b1", "b2"),
+			loadOp(1, 40, 50, "acct", "a", "b1"),
+		}, porcupine.Illegal},
+		{"a phantom event", []porcupine.Operation{
+			appendOp(0, 0, 10, "acct", 0, OK, "a"),
+			loadOp(1, 20, 30, "acct", "a", "x"),
+		}, porcupine.Illegal},
+		{"events out of order", []porcupine.Operation{
+			appendOp(0, 0, 10, "acct", 0, OK, "a"),
+			appendOp(0, 20, 30, "acct", 1, OK, "b"),
+			loadOp(1, 40, 50, "acct", "b", "a"),
+		}, porcupine.Illegal},
+		{"lost update", []porcupine.Operation{
+			appendOp(0, 0, 10, "acct", 0, OK, "a"),
+			appendOp(1, 20, 30, "acct", 0, OK, "b"),
+		}, porcupine.Illegal},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, porcupine.CheckOperationsTimeout(VersionedLogStaleReads, c.history, 10*time.Second))
+		})
+	}
+	stale := cases[0].history
+	assert.Equal(t, porcupine.Illegal, porcupine.CheckOperationsTimeout(VersionedLog, stale, 10*time.Second), "the strict model refuses the stale load")
+}
+
 func readingOp(client int, call, ret int64, device, id string, out Outcome) porcupine.Operation {
 	return op(client, call, ret, ReadingInput{Device: device, ID: id}, ReadingOutput{Outcome: out})
 }
@@ -183,6 +226,7 @@ func TestCheckWritesVisualization(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.Contains(string(page), "append acct @v0 [b]"), "the page describes the operations")
 
+	v0 := v.Visualization
 	good := bad[:1]
 	v, err = Check(VersionedLog, good, 10*time.Second, dir, "TestX/fine")
 	require.NoError(t, err)
@@ -190,5 +234,6 @@ func TestCheckWritesVisualization(t *testing.T) {
 	assert.Empty(t, v.Visualization)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	assert.Len(t, entries, 1, "only the violation left a page")
+	assert.Len(t, entries, 2, "only the violation left a page and its operations")
+	assert.FileExists(t, strings.TrimSuffix(v0, ".html")+".jsonl")
 }

@@ -11,6 +11,7 @@
 package history
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -42,8 +43,14 @@ type Call struct {
 	client int
 	input  any
 	call   int64
+	note   string
 	once   sync.Once
 }
+
+// Note attaches what the client knows about the call beyond its output (an
+// error's text, the node that answered); the visualisation shows it when
+// the operation is hovered. Call it before End or Lost.
+func (c *Call) Note(format string, args ...any) { c.note = fmt.Sprintf(format, args...) }
 
 // Begin records that client (numbered from 0) calls the system with input,
 // now. End or Lost records its outcome; a call left without either counts as
@@ -65,7 +72,7 @@ func (c *Call) finish(output any, ret int64) {
 		c.r.mu.Lock()
 		defer c.r.mu.Unlock()
 		c.r.ops = append(c.r.ops, porcupine.Operation{
-			ClientId: c.client, Input: c.input, Call: c.call, Output: output, Return: ret,
+			ClientId: c.client, Input: c.input, Call: c.call, Output: output, Return: ret, Metadata: c.note,
 		})
 	})
 }
@@ -89,4 +96,36 @@ func (r *Recorder) Len() (total, lost int) {
 		}
 	}
 	return len(r.ops), lost
+}
+
+// Settled is what was learned about a lost operation after the run.
+type Settled struct {
+	Output any
+	// NoEffect: the operation is proven to have done nothing, so its
+	// return is closed at its call (when it did nothing does not matter).
+	NoEffect bool
+}
+
+// Resolve settles lost operations with what was learned after the run: for
+// each operation whose return is open, settle returns what the system's
+// final state proves (ok true), or ok false to leave it as it was. For an
+// append-only log read in full after the faults healed, an append whose
+// events are absent never took effect (Failed, NoEffect) and one whose
+// events are there did (OK, its return still open: when is unknown). Each
+// settled operation leaves the checker fewer branches to explore.
+func Resolve(ops []porcupine.Operation, settle func(op porcupine.Operation) (Settled, bool)) []porcupine.Operation {
+	out := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
+		out[i] = op
+		if op.Return != Open {
+			continue
+		}
+		if s, ok := settle(op); ok {
+			out[i].Output = s.Output
+			if s.NoEffect {
+				out[i].Return = op.Call
+			}
+		}
+	}
+	return out
 }

@@ -90,13 +90,37 @@ func TestRecorderCatchesStaleReads(t *testing.T) {
 func TestLostCallStaysOpen(t *testing.T) {
 	r := NewRecorder()
 	c := r.Begin(3, LogInput{Aggregate: "a"})
+	c.Note("timeout after %s", "2s")
 	c.Lost(LogOutput{Outcome: Unknown})
 	c.End(LogOutput{Outcome: OK}) // a second outcome is ignored
 	ops := r.Operations()
 	require.Len(t, ops, 1)
 	assert.Equal(t, Open, ops[0].Return)
 	assert.Equal(t, 3, ops[0].ClientId)
+	assert.Equal(t, "timeout after 2s", ops[0].Metadata)
 	assert.Equal(t, Unknown, ops[0].Output.(LogOutput).Outcome)
 	_, lost := r.Len()
 	assert.Equal(t, 1, lost)
+}
+
+func TestResolve(t *testing.T) {
+	ops := []porcupine.Operation{
+		appendOp(0, 0, 10, "acct", 0, OK, "a"),
+		appendOp(1, 20, Open, "acct", 1, Unknown, "b"),
+		appendOp(2, 30, Open, "acct", 1, Unknown, "c"),
+	}
+	final := map[string]bool{"a": true, "b": true}
+	got := Resolve(ops, func(op porcupine.Operation) (Settled, bool) {
+		if final[op.Input.(LogInput).Events[0]] {
+			return Settled{Output: LogOutput{Outcome: OK}}, true
+		}
+		return Settled{Output: LogOutput{Outcome: Failed}, NoEffect: true}, true
+	})
+	assert.Equal(t, ops[0], got[0], "a returned operation is left alone")
+	assert.Equal(t, OK, got[1].Output.(LogOutput).Outcome)
+	assert.Equal(t, Open, got[1].Return, "it took effect, when is still unknown")
+	assert.Equal(t, Failed, got[2].Output.(LogOutput).Outcome)
+	assert.Equal(t, int64(30), got[2].Return, "closed at its call")
+	assert.Equal(t, Unknown, ops[1].Output.(LogOutput).Outcome, "the input is not changed")
+	assert.True(t, porcupine.CheckOperations(VersionedLog, got), "b landed after a, c never did")
 }

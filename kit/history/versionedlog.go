@@ -39,50 +39,103 @@ type LogOutput struct {
 //   - a Failed operation changed nothing; an Unknown one took effect if it
 //     could (the open return lets the checker put it last when it did not).
 //
-// The state is the aggregate's events; its version is their count.
-var VersionedLog = porcupine.Model{
-	Partition: partitionBy(func(in any) string { return in.(LogInput).Aggregate }),
-	Init:      func() any { return []string(nil) },
-	Step: func(state, input, output any) (bool, any) {
-		events, in, out := state.([]string), input.(LogInput), output.(LogOutput)
-		if in.Load {
-			if out.Outcome != OK {
-				return true, events // a failed read tells nothing
-			}
-			return slices.Equal(events, out.Events), events
+// The state is the aggregate's appends; its version is their events' count.
+var VersionedLog = versionedLog(false)
+
+// VersionedLogStaleReads is VersionedLog with weaker loads: a load may
+// return any prefix of the log that ends between two appends (never half
+// of one), as a replica that lags behind would. Appends are checked as
+// strictly as in VersionedLog, so a lost update, a torn batch, a phantom
+// event or one out of order is still caught; a stale read is not.
+var VersionedLogStaleReads = versionedLog(true)
+
+// logState is an aggregate's appends, each one's events joined by a unit
+// separator, and their total count of events (the version).
+type logState struct {
+	appends []string
+	version int
+}
+
+const unitSep = "\x1f"
+
+func (s logState) events() []string {
+	var out []string
+	for _, a := range s.appends {
+		out = append(out, strings.Split(a, unitSep)...)
+	}
+	return out
+}
+
+// loadable reports whether events is what a load may return in state s:
+// the whole log, or with stale reads, any prefix of whole appends.
+func (s logState) loadable(events []string, stale bool) bool {
+	if !stale {
+		return len(events) == s.version && slices.Equal(s.events(), events)
+	}
+	n := 0
+	for _, a := range s.appends {
+		if n == len(events) {
+			return true
 		}
-		fits := len(events) == in.Expected
-		switch out.Outcome {
-		case OK:
-			return fits, appended(events, in.Events)
-		case Conflict:
-			return !fits, events
-		case Failed:
-			return true, events
-		case Unknown:
-			if fits {
-				return true, appended(events, in.Events)
+		for _, e := range strings.Split(a, unitSep) {
+			if n >= len(events) || events[n] != e {
+				return false
 			}
-			return true, events
+			n++
 		}
-		return false, events
-	},
-	Equal: func(a, b any) bool { return slices.Equal(a.([]string), b.([]string)) },
-	Hash:  func(state any) uint64 { return hashStrings(state.([]string)) },
-	DescribeOperation: func(input, output any) string {
-		in, out := input.(LogInput), output.(LogOutput)
-		if in.Load {
-			if out.Outcome != OK {
-				return fmt.Sprintf("load %s -> %s", in.Aggregate, out.Outcome)
+	}
+	return n == len(events)
+}
+
+func (s logState) with(events []string) logState {
+	return logState{appends: append(slices.Clip(s.appends), strings.Join(events, unitSep)), version: s.version + len(events)}
+}
+
+func versionedLog(staleReads bool) porcupine.Model {
+	return porcupine.Model{
+		Partition: partitionBy(func(in any) string { return in.(LogInput).Aggregate }),
+		Init:      func() any { return logState{} },
+		Step: func(state, input, output any) (bool, any) {
+			st, in, out := state.(logState), input.(LogInput), output.(LogOutput)
+			if in.Load {
+				if out.Outcome != OK {
+					return true, st // a failed read tells nothing
+				}
+				return st.loadable(out.Events, staleReads), st
 			}
-			return fmt.Sprintf("load %s -> v%d %s", in.Aggregate, len(out.Events), describe(out.Events))
-		}
-		return fmt.Sprintf("append %s @v%d %s -> %s", in.Aggregate, in.Expected, describe(in.Events), out.Outcome)
-	},
-	DescribeState: func(state any) string {
-		events := state.([]string)
-		return fmt.Sprintf("v%d %s", len(events), describe(events))
-	},
+			fits := st.version == in.Expected
+			switch out.Outcome {
+			case OK:
+				return fits, st.with(in.Events)
+			case Conflict:
+				return !fits, st
+			case Failed:
+				return true, st
+			case Unknown:
+				if fits {
+					return true, st.with(in.Events)
+				}
+				return true, st
+			}
+			return false, st
+		},
+		Equal: func(a, b any) bool { return slices.Equal(a.(logState).appends, b.(logState).appends) },
+		Hash:  func(state any) uint64 { return hashStrings(state.(logState).appends) },
+		DescribeOperation: func(input, output any) string {
+			in, out := input.(LogInput), output.(LogOutput)
+			if in.Load {
+				if out.Outcome != OK {
+					return fmt.Sprintf("load %s -> %s", in.Aggregate, out.Outcome)
+				}
+				return fmt.Sprintf("load %s -> v%d %s", in.Aggregate, len(out.Events), describe(out.Events))
+			}
+			return fmt.Sprintf("append %s @v%d %s -> %s", in.Aggregate, in.Expected, describe(in.Events), out.Outcome)
+		},
+		DescribeState: func(state any) string {
+			st := state.(logState)
+			return fmt.Sprintf("v%d %s", st.version, describe(st.events()))
+		},
+	}
 }
 
 // appended is events followed by more, in a new slice: a step must not
