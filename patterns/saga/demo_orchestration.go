@@ -33,14 +33,15 @@ type orchestrated struct {
 	// saga's workflow has ended.
 	release chan struct{}
 
-	// answered is, in JSON mode, each applied step's effect until its
-	// answer leaves (lab.go).
+	// answered is, in JSON mode, each applied step's effect, which its
+	// answer says when it leaves (lab.go).
 	answered sync.Map
 
-	mu     sync.Mutex
-	worker *orchestration.WorkerProcess
-	killed bool
-	abort  context.CancelCauseFunc // of the saga in flight
+	mu      sync.Mutex
+	worker  *orchestration.WorkerProcess
+	killed  bool
+	abort   context.CancelCauseFunc // of the saga in flight
+	running string                  // the saga in flight (or the last one)
 }
 
 // backend is what act 2 leaves running: the Temporal side, stopped by stop,
@@ -202,7 +203,7 @@ func (o *orchestrated) runOne(ctx context.Context, order shop.Order) (shop.Outco
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	o.mu.Lock()
-	o.abort = abort
+	o.abort, o.running = abort, order.ID
 	o.mu.Unlock()
 	o.n.Step("orchestrator", "%s workflow started: %s", order.ID, order.What())
 	out, err := o.orch.Run(ctx, order)

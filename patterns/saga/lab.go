@@ -104,7 +104,11 @@ func (o *orchestrated) offerKill() (withdraw func()) {
 		if o.worker == nil {
 			return errors.New("no worker process is running now")
 		}
-		o.n.Fault("worker", "SIGKILL the worker process (requested): whatever activity it runs, it dies before it hears back")
+		when := "before the first saga starts"
+		if o.running != "" {
+			when = "while " + o.running + " runs"
+		}
+		o.n.Fault("worker", "SIGKILL the worker process (requested) %s: whatever activity or workflow task it holds, it dies before it reports back", when)
 		if err := o.replaceWorkerLocked(); err != nil {
 			return err
 		}

@@ -92,6 +92,7 @@ func TestDemoKillWorkerOnDemand(t *testing.T) {
 			withdrawn++
 		case ev.Kind == narrate.KindFault && strings.Contains(ev.Text, "SIGKILL the worker process (requested)"):
 			requested++
+			assert.Regexp(t, `\(requested\) while order-\d+ runs: `, ev.Text, "an activity was in flight")
 			afterRequest = i
 		case ev.Kind == narrate.KindFault && strings.Contains(ev.Text, "SIGKILL the worker process: order-5's charge has applied at payment"):
 			scheduled++
