@@ -3,13 +3,43 @@ package saga
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/patterns/saga/choreography"
 	"github.com/patternlab/patternlab/patterns/saga/ledger"
 	"github.com/patternlab/patternlab/patterns/saga/orchestration"
 	"github.com/patternlab/patternlab/patterns/saga/shop"
 )
+
+// What act 1 shows in `make lab` (JSON mode only): each delivery of an
+// event to the service that reacts to it, as a message from the service
+// that emitted it, drawn from the services' journals as they are written;
+// a redelivered event is the same message again.
+func traceDelivery(n *narrate.Narrator) func(ledger.Note) {
+	return func(note ledger.Note) {
+		k, step := note.Key, shop.Step(note.Key.Step)
+		switch note.Kind {
+		case ledger.NoteApplied, ledger.NoteNothingToUndo, ledger.NoteDeclined, ledger.NoteTransient, ledger.NoteDuplicate:
+		default:
+			return
+		}
+		triggers := choreography.Triggers(step)
+		if len(triggers) == 0 {
+			return
+		}
+		var events []string
+		for _, t := range triggers {
+			events = append(events, string(t.Event))
+		}
+		what := fmt.Sprintf("%s %s: %s", k.Saga, strings.Join(events, " or "), note.Kind)
+		if note.Kind == ledger.NoteDuplicate {
+			what = fmt.Sprintf("%s %s: redelivery, absorbed by its key", k.Saga, strings.Join(events, " or "))
+		}
+		n.Message(triggers[0].From, note.Service, what, k.String()+" event")
+	}
+}
 
 // What act 2 shows in `make lab` beyond its text story (the message and
 // sample events exist only in JSON mode, the offer writes nothing in text

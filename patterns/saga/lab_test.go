@@ -123,7 +123,8 @@ func TestDemoKillWorkerOnDemand(t *testing.T) {
 // from the journals: with the SDK's test environment (no worker process,
 // so nothing on offer), every step's request has an answer on the way back
 // but the lost one, a retried step is the same message again, and the
-// sagas' ends are charted.
+// sagas' ends are charted. Act 1 draws each event delivered to the service
+// that reacts to it, from the one that emitted it.
 func TestDemoDrawsTheActivitiesMessages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -136,11 +137,16 @@ func TestDemoDrawsTheActivitiesMessages(t *testing.T) {
 
 	requests := map[string]int{}
 	answers := map[string]int{}
+	deliveries := map[string][]string{}
 	var samples []float64
 	for _, ev := range w.list() {
 		switch ev.Kind {
 		case narrate.KindMessage:
 			id, _ := ev.Fields["id"].(string)
+			if strings.HasSuffix(id, " event") { // act 1
+				deliveries[id] = append(deliveries[id], ev.Fields["from"].(string)+" -> "+ev.Fields["to"].(string)+": "+ev.Fields["what"].(string))
+				continue
+			}
 			if ev.Fields["from"] == "worker" {
 				requests[id]++
 			} else {
@@ -162,4 +168,7 @@ func TestDemoDrawsTheActivitiesMessages(t *testing.T) {
 	assert.Equal(t, 3, requests["order-3/refund"], "order-3's refund fails twice, then applies")
 	assert.Equal(t, 3, answers["order-3/refund answer"], "each attempt is answered")
 	assert.Len(t, samples, saga.DefaultConfig().Orders, "a sample after each saga")
+	assert.Equal(t, []string{"inventory -> payment: order-2 stock.reserved: applied"}, deliveries["order-2/charge event"], "act 1: who told payment to charge")
+	assert.Equal(t, []string{"orders -> inventory: order-7 order.placed: applied", "orders -> inventory: order-7 order.placed: redelivery, absorbed by its key"},
+		deliveries["order-7/reserve event"], "act 1: order-7's reserve is delivered again (its ack is lost)")
 }
