@@ -2,6 +2,7 @@ package edgeiot
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,12 +66,14 @@ func TestDispatcherDeadLettersMalformedAcks(t *testing.T) {
 	letters := lettersOn(t, ctx, p.topo, ackSubject(device), len(garbage), 20*time.Second)
 	require.Len(t, letters, len(garbage))
 	for i, dl := range letters {
+		t.Logf("%s %s: %s", dl.Kind, dl.Topic, dl.Reason)
 		assert.Equal(t, garbage[i], dl.Payload)
-		assert.Equal(t, Outcome("malformed-ack"), dl.Kind)
+		assert.Equal(t, OutcomeMalformedAck, dl.Kind)
 		assert.Equal(t, device, dl.Device)
 		assert.NotEmpty(t, dl.Reason)
 	}
 	assert.Contains(t, letters[2].Reason, "cnc-77")
+	assert.Equal(t, len(garbage), d.DeadLettered())
 }
 
 // A device hears whatever arrives on its command topic. A payload that is
@@ -83,8 +86,15 @@ func TestDeviceDeadLettersNonCommands(t *testing.T) {
 	o.devices, o.malformed = 1, 0
 	p := startPlant(t, ctx, o)
 	device := p.fleet.Devices()[0].ID
-	// Only the module's own clients may publish on commands.> at the edge
-	// (a guest is refused), so this is a module client with a bug.
+	// A guest may not publish on commands.> at the edge: nats-server
+	// PUBACKs its QoS 1 publish and drops it, so the device never sees it
+	// (were it delivered, it would come before the owner's and be the
+	// first letter).
+	guest, err := connectGuestDevice(ctx, p.topo.Edge.MQTTURL(), guestDevice)
+	require.NoError(t, err)
+	defer guest.Disconnect(100)
+	require.NoError(t, wait(ctx, guest.Publish(fmt.Sprintf(topicCommands, device), 1, false, "from a guest")))
+	// Only the module's own clients may, so this is a module client with a bug.
 	nc, err := natsembed.Connect(p.topo.Edge.ClientURL(), "edge-script")
 	require.NoError(t, err)
 	defer nc.Close()
@@ -96,10 +106,11 @@ func TestDeviceDeadLettersNonCommands(t *testing.T) {
 	letters := lettersOn(t, ctx, p.topo, commandSubject(device), len(garbage), 20*time.Second)
 	require.Len(t, letters, len(garbage))
 	for i, dl := range letters {
+		t.Logf("%s %s: %s", dl.Kind, dl.Topic, dl.Reason)
 		assert.Equal(t, garbage[i], dl.Payload)
-		assert.Equal(t, Outcome("not-a-command"), dl.Kind)
+		assert.Equal(t, OutcomeNotCommand, dl.Kind)
 		assert.Equal(t, device, dl.Device)
 		assert.NotEmpty(t, dl.Reason)
 	}
-
+	assert.Equal(t, len(garbage), p.fleet.Devices()[0].Rejected())
 }
