@@ -701,6 +701,7 @@ func diff(after, before LedgerStats) LedgerStats {
 		Late:       after.Late - before.Late,
 		Malformed:  after.Malformed - before.Malformed,
 		Dropped:    after.Dropped - before.Dropped,
+		Rejections: after.Rejections - before.Rejections,
 		Alerts:     after.Alerts - before.Alerts,
 		Reflexes:   after.Reflexes - before.Reflexes,
 		Aggregates: after.Aggregates - before.Aggregates,
