@@ -4,87 +4,147 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
-	"github.com/patternlab/patternlab/kit/demoflag"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/patternlab/patternlab/industries/fintech/bank"
+	"github.com/patternlab/patternlab/industries/fintech/clearing"
+	"github.com/patternlab/patternlab/industries/fintech/risk"
+	"github.com/patternlab/patternlab/industries/fintech/traffic"
+	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/kit/temporaldev"
 )
 
-// Invariant is the sentence the demo's last line states (pattern.yaml holds
-// the same).
-const Invariant = "every job is handled exactly once, even when a handler fails"
+// Invariant is the sentence the demo's last line states (pattern.yaml
+// holds the same).
+const Invariant = "the books balance and the net positions sum to zero; no payment applied twice; " +
+	"every rejected or compensated payment has its reason; the settlement file equals an independent recomputation from the raw event log"
 
-// Config is the demo's knobs.
-type Config struct {
-	Jobs    int  // how many jobs to handle
-	FailJob int  // the job whose first attempt fails (the injected fault)
-	Retry   bool // the safeguard: retry a failed job (switch: -retry=false)
-}
-
-// DefaultConfig is what `make demo P=fintech` runs.
-func DefaultConfig() Config { return Config{Jobs: 10, FailJob: 3, Retry: true} }
-
-// Flags binds the demo's flags, with their ranges, to cfg.
-func Flags(cfg *Config) *demoflag.Set {
-	s := demoflag.New("fintech")
-	s.Int(&cfg.Jobs, "jobs", 1, 100_000, "how many jobs to handle")
-	s.Int(&cfg.FailJob, "fail-job", 0, 100_000, "the job whose first attempt fails")
-	s.Bool(&cfg.Retry, "retry", "retry a failed job (false turns the safeguard off: the demo must end VIOLATED)")
-	s.Check(cfg.Validate)
-	return s
-}
-
-// Validate rejects combinations the demo cannot run with.
-func (c Config) Validate() error {
-	if c.FailJob >= c.Jobs {
-		return narrate.FlagError("fail-job", "must be below -jobs (%d), got %d", c.Jobs, c.FailJob)
-	}
-	return nil
-}
-
-// Command parses the demo's arguments: cmd/demo, the switch test and the
-// flag fuzz test all go through it.
-func Command(args []string) (narrate.Demo, error) {
-	cfg := DefaultConfig()
-	if err := Flags(&cfg).Parse(args); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, n *narrate.Narrator) error { return Demo(ctx, n, cfg) }, nil
-}
-
-// Demo runs the narrated demo.
+// Demo runs a day of a payment clearing system end to end against real
+// servers, injects the day's faults, clears the day (killing the clearing
+// process mid-run) and checks the books, the payments and the settlement
+// file from the servers' own records.
 func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	jobs := make([]int, cfg.Jobs)
-	for i := range jobs {
-		jobs[i] = i
+	d := &demo{n: n, cfg: cfg}
+	defer d.tearDown()
+	if err := d.setUp(ctx); err != nil {
+		return err
 	}
-	attempts := 3
-	if !cfg.Retry {
-		n.Step("lab", "SWITCH -retry=false: a failed job is not tried again")
-		attempts = 1
-	}
-	n.Step("producer", "submits %d jobs", len(jobs))
-	fault := n.Plan("handler", fmt.Sprintf("job %d fails on its first attempt", cfg.FailJob))
-	r, err := Process(ctx, jobs, attempts, func(_ context.Context, job int) error {
-		if job == cfg.FailJob && fault.Fired() == 0 {
-			fault.Fire("job %d fails on its first attempt", job)
-			return errors.New("injected failure")
+	for _, act := range []func(context.Context) error{d.business, d.guest, d.endOfDay} {
+		if err := act(ctx); err != nil {
+			return err
 		}
-		return nil
+	}
+	return d.verdict(ctx)
+}
+
+// demo holds the moving parts the acts share, and what they observed.
+type demo struct {
+	n     *narrate.Narrator
+	cfg   Config
+	names names
+	day   traffic.Day
+
+	nats     *natsembed.Target
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	dlq      *deadletter.Queue
+	books    map[string]*bank.Books
+	risk     *risk.Service
+	temporal *temporaldev.Target
+	tc       client.Client
+	worker   worker.Worker
+	faults   *faults
+
+	opening  int64              // what the accounts held at the start of the day
+	office   *office            // the intake's records
+	started  []string           // workflow IDs this run started (deleted on a shared server)
+	cutoff   map[string]uint64  // the clearing cycle's cut-off per bank
+	job      clearing.Job       // the killed and resumed run
+	file     []byte             // its settlement file
+	straight []byte             // the uninterrupted run's file
+	forged   *forgery           // the guest's forged deposit, if it got in
+	elapsed  map[string]time.Duration
+}
+
+func (d *demo) tearDown() {
+	if d.worker != nil {
+		d.worker.Stop()
+	}
+	if d.tc != nil {
+		if d.temporal != nil && d.temporal.Embedded == nil {
+			d.deleteWorkflows()
+		}
+		d.tc.Close()
+	}
+	if d.temporal != nil {
+		d.temporal.Close()
+	}
+	if d.risk != nil {
+		_ = d.risk.Stop()
+	}
+	if d.nats != nil {
+		d.nats.Close() // the cleanups first (they use d.js), then an embedded server
+	}
+	if d.nc != nil {
+		d.nc.Close()
+	}
+}
+
+// deleteStreams removes, on a shared server, the streams this run created
+// under its own unique names, and nothing else.
+func (d *demo) deleteStreams() {
+	if d.js == nil {
+		return
+	}
+	streams := []string{d.names.payments, d.names.deadLetters, d.names.risk}
+	for _, b := range d.cfg.banks() {
+		streams = append(streams, bank.LogOf(b, d.names.ledger, d.names.books()).Stream)
+	}
+	for _, name := range streams {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := d.js.DeleteStream(ctx, name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			d.n.Step("nats", "could not delete stream %s: %v", name, err)
+		}
+		cancel()
+	}
+}
+
+// deleteWorkflows removes, on a shared Temporal, the workflows this run
+// started.
+func (d *demo) deleteWorkflows() {
+	for _, id := range d.started {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = deleteWorkflow(ctx, d.tc, d.temporal.Namespace, id)
+		cancel()
+	}
+}
+
+func cents(c int64) string { return clearing.Cents(c) }
+
+// plural is "1 payment", "2 payments".
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// deleteWorkflow deletes one workflow execution this run started.
+func deleteWorkflow(ctx context.Context, c client.Client, namespace, id string) error {
+	_, err := c.WorkflowService().DeleteWorkflowExecution(ctx, &workflowservice.DeleteWorkflowExecutionRequest{
+		Namespace: namespace, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: id},
 	})
-	if err != nil {
-		n.Step("handler", "gave up: %v", err)
-	}
-	n.Step("handler", "%d jobs handled in %d attempts", len(r.Handled), r.Attempts)
-	// The audit counts from the handler's side, not from Process's report.
-	var violations []string
-	for _, j := range jobs {
-		if r.Handled[j] != 1 {
-			violations = append(violations, fmt.Sprintf("job %d handled %d times", j, r.Handled[j]))
-		}
-	}
-	n.Invariant(Invariant, violations...)
-	return nil
+	return err
 }

@@ -95,7 +95,7 @@ func (b *Books) OpenAccount(ctx context.Context, name string, opening int64) err
 	if opening == 0 {
 		return nil
 	}
-	err := b.Ledger.HandleCommand(ctx, &cqrs.Deposit{AccountID: id, ID: CommandID(name, "opening"), Amount: opening, Ref: "opening balance"})
+	err := b.Ledger.HandleCommand(ctx, &cqrs.Deposit{AccountID: id, ID: CommandID(name, "opening"), Amount: opening, Ref: OpeningRef})
 	if err != nil {
 		return fmt.Errorf("opening balance of %s: %w", name, err)
 	}

@@ -32,6 +32,16 @@ func ParseRef(ref string) (leg, payment, counterparty string, ok bool) {
 	return f[0], f[1], f[2], true
 }
 
+// Internal reports a movement the bank makes on its own books, which the
+// clearing ignores: an opening balance, a transfer between two of its
+// accounts (the sweep of a closed account), its refund.
+func Internal(ref string) bool {
+	return ref == OpeningRef || strings.HasPrefix(ref, "transfer ") || strings.HasPrefix(ref, "refund of transfer ")
+}
+
+// OpeningRef is the reference of an opening balance.
+const OpeningRef = "opening balance"
+
 // Refused is a leg the account refused by a business rule: the step did
 // not apply and trying again will not change that.
 type Refused struct{ Reason string }

@@ -28,6 +28,9 @@ type Witness struct {
 	Payments map[string]*Legs
 	// Skipped lists the messages the books leave out: "bank seq N: why".
 	Skipped []string
+	// Unexplained lists the movements that are no payment's leg, no
+	// opening balance and no internal transfer: money nobody sent.
+	Unexplained []string
 }
 
 // Legs is what one payment did to the books.
@@ -96,6 +99,10 @@ func (w *Witness) book(bankName string, e wireEvent) {
 	}
 	leg, payment, counterparty, ok := bank.ParseRef(e.Data.Ref)
 	if !ok {
+		if !bank.Internal(e.Data.Ref) {
+			w.Unexplained = append(w.Unexplained, fmt.Sprintf("%s: %s of %s (%q) on account %s v%d",
+				bankName, e.EventType, Cents(e.Data.Amount), e.Data.Ref, e.AggregateID, e.Version))
+		}
 		return
 	}
 	p := w.Payments[payment]
