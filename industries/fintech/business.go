@@ -45,6 +45,7 @@ func (d *demo) business(ctx context.Context) error {
 		return err
 	}
 	elapsed := time.Since(start)
+	d.faults.announce()
 	d.summary(elapsed)
 	return nil
 }
@@ -173,9 +174,10 @@ func (d *demo) paymentID(instruction string) string {
 
 // reasonKind is the first words of a reason, for the tally.
 func reasonKind(reason string) string {
-	for _, k := range []string{"risk-unavailable", "currency", "amount above", "sanctions", "already sent", "insufficient funds", "account closed"} {
-		if strings.Contains(reason, k) {
-			return k
+	for _, k := range [][2]string{{"risk-unavailable", "risk unavailable"}, {"currency", "currency"}, {"amount above", "above the limit"},
+		{"sanctions", "sanctions"}, {"already sent", "velocity"}, {"insufficient funds", "insufficient funds"}, {"account closed", "account closed"}} {
+		if strings.Contains(reason, k[0]) {
+			return k[1]
 		}
 	}
 	return reason

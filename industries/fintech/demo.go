@@ -67,14 +67,14 @@ type demo struct {
 	worker   worker.Worker
 	faults   *faults
 
-	opening  int64              // what the accounts held at the start of the day
-	office   *office            // the intake's records
-	started  []string           // workflow IDs this run started (deleted on a shared server)
-	cutoff   map[string]uint64  // the clearing cycle's cut-off per bank
-	job      clearing.Job       // the killed and resumed run
-	file     []byte             // its settlement file
-	straight []byte             // the uninterrupted run's file
-	forged   *forgery           // the guest's forged deposit, if it got in
+	opening  int64             // what the accounts held at the start of the day
+	office   *office           // the intake's records
+	started  []string          // workflow IDs this run started (deleted on a shared server)
+	cutoff   map[string]uint64 // the clearing cycle's cut-off per bank
+	job      clearing.Job      // the killed and resumed run
+	file     []byte            // its settlement file
+	straight []byte            // the uninterrupted run's file
+	forged   *forgery          // the guest's forged deposit, if it got in
 	elapsed  map[string]time.Duration
 }
 

@@ -84,7 +84,7 @@ func (d *demo) endOfDay(ctx context.Context) error {
 			payees++
 		}
 	}
-	d.n.Step("clearing", "settlement file: %d bilateral obligations netted into %d positions; %d banks pay the settlement agent, %d are paid",
+	d.n.Step("clearing", "settlement file: %d bilateral obligations netted into %d positions; the settlement agent debits %d banks and credits %d",
 		len(st.Obligations), len(st.Positions), payers, payees)
 	d.n.Measure("clearing", "settlement file sha256 %x (%d bytes)", sha256.Sum256(d.file), len(d.file))
 	d.n.Check("resumed-equals-uninterrupted", bytes.Equal(d.file, d.straight),

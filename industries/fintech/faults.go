@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,12 +44,18 @@ type faults struct {
 	closed    bool
 	loaded    map[string]bool // the racing debits that loaded the payer
 	raced     bool
+	// struck holds what the sagas' faults did, by fault: they strike in the
+	// worker, concurrently with the office's story, and are announced once
+	// the sagas have ended, in a fixed order, so the story reads the same
+	// on every run.
+	struck map[*narrate.PlannedFault]string
 	released  chan struct{}
 }
 
 func newFaults(d *demo) *faults {
 	p := d.day.Planted
-	f := &faults{d: d, seen: map[string]int{}, loaded: map[string]bool{}, released: make(chan struct{})}
+	f := &faults{d: d, seen: map[string]int{}, loaded: map[string]bool{}, released: make(chan struct{}),
+		struck: map[*narrate.PlannedFault]string{}}
 	n := d.n
 	if len(p.Duplicated) > 0 {
 		f.resend = n.Plan("banks", "instructions delivered two or three times")
@@ -69,7 +76,7 @@ func (f *faults) arrived(in traffic.Instruction) {
 	copies, first := f.seen[in.ID], f.resend != nil && f.resend.Fired() == 0
 	f.mu.Unlock()
 	if copies == 2 && first {
-		f.resend.Fire("%s delivered again, as a bank that timed out waiting for the ack resends it (%s are resent today, two or three times)",
+		f.resend.Fire("%s delivered again, as a bank that timed out waiting for the ack resends it (resent today: %s, two or three times each)",
 			in.ID, plural(len(f.d.day.Planted.Duplicated), "instruction"))
 	}
 }
@@ -150,13 +157,40 @@ func (f *faults) close(ctx context.Context, next traffic.Instruction) error {
 	return nil
 }
 
+// strike records what a saga's fault did, for announce.
+func (f *faults) strike(pf *narrate.PlannedFault, format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.struck[pf]; !ok {
+		f.struck[pf] = fmt.Sprintf(format, args...)
+	}
+}
+
+// announce fires the sagas' faults that struck, in the schedule's order.
+func (f *faults) announce() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, pf := range []*narrate.PlannedFault{f.latePivot, f.lostDebit, f.race} {
+		if what, ok := f.struck[pf]; ok {
+			pf.Fire("%s", what)
+		}
+	}
+}
+
+// endToEnd is the instruction ID a payment ID carries: the payment ID
+// itself, or with -idempotency=false the part before ".<message>".
+func endToEnd(payment string) string {
+	e2e, _, _ := strings.Cut(payment, ".")
+	return e2e
+}
+
 // errLost is the answer a leg's caller gets when the answer was lost.
 var errLost = errors.New("the answer was lost on its way back")
 
 // Before implements payment.Faults: the late pivot's first four attempts
 // fail before they reach the payee's books.
 func (f *faults) Before(k ledger.Key, attempt int32) error {
-	if k.Saga == f.d.day.Planted.LatePivot && k.Step == bank.Credit && attempt < 5 {
+	if endToEnd(k.Saga) == f.d.day.Planted.LatePivot && k.Step == bank.Credit && attempt < 5 {
 		return fmt.Errorf("attempt %d: the payee's bank is unavailable", attempt)
 	}
 	return nil
@@ -167,11 +201,11 @@ func (f *faults) Before(k ledger.Key, attempt int32) error {
 func (f *faults) After(k ledger.Key, attempt int32) error {
 	p := f.d.day.Planted
 	switch {
-	case k.Saga == p.LostDebit && k.Step == bank.Debit && attempt == 1:
-		f.lostDebit.Fire("%s's debit applied at %s, and its answer was lost: Temporal tries the debit again", k.Saga, traffic.Bank(f.d.day.Planted.Corporate))
+	case endToEnd(k.Saga) == p.LostDebit && k.Step == bank.Debit && attempt == 1:
+		f.strike(f.lostDebit, "%s's debit applied at %s, and its answer was lost: Temporal tried the debit again", k.Saga, traffic.Bank(p.Corporate))
 		return errLost
-	case k.Saga == p.LatePivot && k.Step == bank.Credit && attempt == 5:
-		f.latePivot.Fire("%s's credit: four attempts failed (the payee's bank was unavailable), the fifth applied and its answer was lost", k.Saga)
+	case endToEnd(k.Saga) == p.LatePivot && k.Step == bank.Credit && attempt == 5:
+		f.strike(f.latePivot, "%s's credit: four attempts failed (the payee's bank was unavailable), the fifth applied and its answer was lost", k.Saga)
 		return errLost
 	}
 	return nil
@@ -191,7 +225,8 @@ type racingStore struct {
 func (r *racingStore) racing(ctx context.Context) (string, bool) {
 	leg, ok := bank.LegOf(ctx)
 	race := r.f.d.day.Planted.Race
-	return leg.Payment, ok && leg.Leg == bank.Debit && (leg.Payment == race[0] || leg.Payment == race[1])
+	e2e := endToEnd(leg.Payment)
+	return e2e, ok && leg.Leg == bank.Debit && (e2e == race[0] || e2e == race[1])
 }
 
 func (r *racingStore) LoadFrom(ctx context.Context, id uuid.UUID, version int) ([]eh.Event, error) {
@@ -206,7 +241,7 @@ func (r *racingStore) LoadFrom(ctx context.Context, id uuid.UUID, version int) (
 		r.f.mu.Unlock()
 		if both {
 			race := r.f.d.day.Planted.Race
-			r.f.race.Fire("%s and %s both debit %s; both loaded the same version of the account before either appended",
+			r.f.strike(r.f.race, "%s and %s both debited %s, both decided on the same version of the account",
 				race[0], race[1], r.f.d.day.Planted.Corporate)
 			close(r.f.released)
 		}

@@ -93,4 +93,3 @@ func (d *demo) guest(ctx context.Context) error {
 	d.n.Step("guest", "the server took it: %s's log grew to seq %d", traffic.Bank(victim), stored)
 	return nil
 }
-

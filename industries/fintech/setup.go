@@ -211,4 +211,3 @@ func (d *demo) startTemporal(ctx context.Context) error {
 	}
 	return nil
 }
-

@@ -175,8 +175,7 @@ func (d *demo) checkOnce(a *audited) []string {
 			twice = append(twice, fmt.Sprintf("%s applied twice (%d debits, %d credits, %d credit-backs)", id, l.Debits, l.Credits, l.Backs))
 		}
 		if l.Credits > 0 {
-			e2e, _, _ := strings.Cut(id, ".")
-			paid[e2e] = append(paid[e2e], id)
+			paid[endToEnd(id)] = append(paid[endToEnd(id)], id)
 		}
 		if l.Credits > 0 && l.Backs > 0 {
 			both = append(both, fmt.Sprintf("%s credited to the payee and credited back to the payer", id))
@@ -188,7 +187,7 @@ func (d *demo) checkOnce(a *audited) []string {
 	for e2e, ids := range paid {
 		if len(ids) > 1 {
 			slices.Sort(ids)
-			twice = append(twice, fmt.Sprintf("%s applied twice: paid %d times (%s)", e2e, len(ids), strings.Join(ids, ", ")))
+			twice = append(twice, fmt.Sprintf("%s applied twice or more: paid %d times (%s)", e2e, len(ids), strings.Join(ids, ", ")))
 		}
 	}
 	for _, id := range d.office.order {

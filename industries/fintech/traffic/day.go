@@ -39,25 +39,25 @@ func (a Account) Bank() string { return Bank(a.Name) }
 // Planted are the instructions and accounts the day holds on purpose, so
 // that every rule and every fault of the demo meets a case it exists for.
 type Planted struct {
-	Corporate    string   // a large account that sends the planted payments
-	Broke        string   // an account that tries to pay more than it holds
-	Burst        string   // an account that sends more payments in a row than the velocity limit allows
-	Blocked      string   // an account on the sanctions list
-	Closing      string   // an account its bank closes mid-day
-	CloseAt      time.Time
-	OutageAt     time.Time // the risk service goes down at the first payment after this
-	Overdraft    string    // Broke's payment
-	BurstIDs     []string  // Burst's payments, in order
-	ToBlocked    string    // a payment to Blocked, screened normally
-	OverLimit    string    // a payment above the clearing limit, screened normally
-	Foreign      string    // a payment in a currency this system does not clear
-	InOutage     []string  // a payment to Blocked and one above the limit, sent while the risk service is down
-	AfterClose   []string  // payments to Closing after it closed
-	LostDebit    string    // its debit applies, and its answer is lost
-	LatePivot    string    // its credit fails four times; the fifth applies and its answer is lost
-	Race         [2]string // two payments from one account at the same instant
-	Duplicated   []string  // instructions delivered more than once
-	MalformedAt  []int     // indexes in Messages of the malformed messages
+	Corporate   string // a large account that sends the planted payments
+	Broke       string // an account that tries to pay more than it holds
+	Burst       string // an account that sends more payments in a row than the velocity limit allows
+	Blocked     string // an account on the sanctions list
+	Closing     string // an account its bank closes mid-day
+	CloseAt     time.Time
+	OutageAt    time.Time // the risk service goes down at the first payment after this
+	Overdraft   string    // Broke's payment
+	BurstIDs    []string  // Burst's payments, in order
+	ToBlocked   string    // a payment to Blocked, screened normally
+	OverLimit   string    // a payment above the clearing limit, screened normally
+	Foreign     string    // a payment in a currency this system does not clear
+	InOutage    []string  // a payment to Blocked and one above the limit, sent while the risk service is down
+	AfterClose  []string  // payments to Closing after it closed
+	LostDebit   string    // its debit applies, and its answer is lost
+	LatePivot   string    // its credit fails four times; the fifth applies and its answer is lost
+	Race        [2]string // two payments from one account at the same instant
+	Duplicated  []string  // instructions delivered more than once
+	MalformedAt []int     // indexes in Messages of the malformed messages
 }
 
 // Day is one business day of traffic.
@@ -110,7 +110,9 @@ type gen struct {
 
 func (g *gen) accounts() {
 	g.special = map[string]bool{}
-	g.at = func(h, m, s int) time.Time { return CycleDate.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
+	g.at = func(h, m, s int) time.Time {
+		return CycleDate.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second)
+	}
 	for bi, b := range g.cfg.Banks {
 		for i := 1; i <= g.cfg.Accounts; i++ {
 			a := Account{Name: fmt.Sprintf("%s-%04d", b, i)}
