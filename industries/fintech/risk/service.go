@@ -67,6 +67,11 @@ func (r *Service) Start() error {
 		return fmt.Errorf("start risk service: %w", err)
 	}
 	r.svc = svc
+	// The subscription must reach the server before Start returns, or the
+	// first request after it finds no responder.
+	if err := r.nc.Flush(); err != nil {
+		return fmt.Errorf("start risk service: %w", err)
+	}
 	return nil
 }
 

@@ -95,7 +95,8 @@ func Parse(data []byte) (Instruction, error) {
 	case in.Amount <= 0:
 		return in, malformed("amount", "%s: amount %d is not positive", in.ID, in.Amount)
 	}
-	if _, err := currency.ParseISO(in.Currency); err != nil || len(in.Currency) != 3 {
+	// ISO 4217 codes are three capital letters; ParseISO also takes "eur".
+	if _, err := currency.ParseISO(in.Currency); err != nil || len(in.Currency) != 3 || strings.ToUpper(in.Currency) != in.Currency {
 		return in, malformed("currency", "%s: unknown currency %q", in.ID, in.Currency)
 	}
 	if in.Payer == in.Payee {
