@@ -11,6 +11,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 KUBE_VERSION         := v1.37.2
 ETCD_VERSION         := v3.7.3
 GOLANGCI_LINT        := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+WORKFLOWCHECK        := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 # go test with a summary and the whole output of every failed test, never cut
 GOTESTSUM            := go run gotest.tools/gotestsum@v1.13.0 --format pkgname-and-test-fails --format-hide-empty-pkg
 export TEMPORAL_CLI_VERSION KUBE_VERSION ETCD_VERSION
@@ -37,7 +38,7 @@ MERMAID  = node_modules/mermaid/dist/mermaid.min.js
 TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$HOME/.cargo/bin/$$t" ] || \
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
-.PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint new-pattern ci \
+.PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint lint-workflows new-pattern ci \
         temporal-cli envtest dockerd npm site-test translations-refresh languages quiz
 
 help: ## list the targets
@@ -91,6 +92,12 @@ docs-serve: npm ## serve the docs with live reload on http://127.0.0.1:8000
 
 lint: ## golangci-lint in every module (first run builds it)
 	@for m in $(MODULES); do echo ">> lint $$m"; (cd $$m && go run $(GOLANGCI_LINT) run ./...); done
+
+lint-workflows: ## Temporal's workflowcheck on every package that defines workflows (imports go.temporal.io/sdk/workflow)
+	@pkgs="$$(go list -f '{{.ImportPath}} {{join .Imports " "}}' $(PKGS) | awk '{for (i = 2; i <= NF; i++) if ($$i == "go.temporal.io/sdk/workflow") print $$1}')"; \
+	test -n "$$pkgs" || { echo "lint-workflows: no package imports go.temporal.io/sdk/workflow"; exit 1; }; \
+	echo ">> workflowcheck $$(echo $$pkgs | tr '\n' ' ')"; \
+	go run $(WORKFLOWCHECK) -show-pos $$pkgs && echo ">> every workflow is deterministic as far as workflowcheck can tell"
 
 new-pattern: ## scaffold patterns/NAME (module, diagrams, chapter, go.work, nav) that passes check
 	@test -n "$(NAME)" || { echo "usage: make new-pattern NAME=circuit-breaker"; exit 2; }

@@ -8,12 +8,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/temporaldev"
-	"github.com/patternlab/patternlab/patterns/workflow"
+	"github.com/patternlab/patternlab/patterns/workflow/durable"
+	"github.com/patternlab/patternlab/patterns/workflow/durable/workflows"
+	"github.com/patternlab/patternlab/patterns/workflow/goroutines"
+	"github.com/patternlab/patternlab/patterns/workflow/pipeline"
+	"github.com/patternlab/patternlab/patterns/workflow/pipeline/pipelinetest"
+	"github.com/patternlab/patternlab/patterns/workflow/workqueue"
 )
 
-// BenchmarkPipeline runs the same 1000 lines through the three
-// implementations, one whole batch per iteration, with the same fan-out of
+// BenchmarkPipeline runs the same 1000 lines through the three engines, one whole batch per iteration, with the same fan-out of
 // analyze (4) and a scoring service that answers at once: what is measured
 // is what each way of wiring the stages costs, not the stages. Workers run
 // in the benchmark's process (no process start-up is timed); the NATS server
@@ -24,8 +29,8 @@ import (
 // what durability costs.
 func BenchmarkPipeline(b *testing.B) {
 	const records = 1000
-	f := newFixture(b, 61, records)
-	f.stage.PoisonKeys = nil // retries with backoff would dominate the numbers
+	f := pipelinetest.New(b, 61, records)
+	f.Stage.PoisonKeys = nil // retries with backoff would dominate the numbers
 	var reference float64    // µs per record of the in-process pipeline
 
 	report := func(b *testing.B, name string) {
@@ -41,28 +46,29 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 
 	b.Run("goroutines", func(b *testing.B) {
-		sink, err := workflow.OpenSink(f.sinkPath("bench-goroutines"), 0)
+		sink, err := pipeline.OpenSink(f.SinkPath("bench-goroutines"), pipeline.SinkOptions{})
 		require.NoError(b, err)
 		defer sink.Close()
-		p := workflow.InProcess{FanOut: 4, Stage: f.stage}
+		p := goroutines.Pipeline{FanOut: 4, Stage: f.Stage}
 		for b.Loop() {
-			require.NoError(b, p.Run(context.Background(), f.source, sink))
+			_, err := p.Run(context.Background(), f.Source, sink)
+			require.NoError(b, err)
 		}
 		report(b, "goroutines")
 	})
 
 	b.Run("nats", func(b *testing.B) {
 		ctx := context.Background()
-		url, js := natsFor(b)
-		m := workflow.MessageDriven{URL: url, JS: js, Launch: workflow.Goroutines, Stage: f.stage,
-			Sink: f.sinkPath("bench-nats"), AnalyzeWorkers: 2, Concurrency: 2}
+		srv := labtest.NATS(b)
+		m := workqueue.Pipeline{URL: srv.ClientURL(), JS: labtest.JetStream(b, srv.ClientURL()), Launch: workqueue.Goroutines(),
+			Stage: f.Stage, Sink: f.SinkPath("bench-nats"), AnalyzeConsumers: 2, Concurrency: 2}
 		mr, err := m.Start(ctx)
 		require.NoError(b, err)
 		defer mr.Stop() //nolint:errcheck
 		i := 0
 		for b.Loop() {
 			i++
-			_, err := mr.Publish(ctx, fmt.Sprintf("bench-%d", i), f.source)
+			_, err := mr.Publish(ctx, fmt.Sprintf("bench-%d", i), f.Source)
 			require.NoError(b, err)
 			require.NoError(b, mr.Wait(ctx))
 		}
@@ -84,15 +90,15 @@ func BenchmarkPipeline(b *testing.B) {
 		c, err := tg.Dial(ctx)
 		require.NoError(b, err)
 		defer c.Close()
-		w, err := workflow.Goroutines(ctx, workflow.WorkerSpec{Name: "bench", Engine: workflow.EngineTemporal, Config: f.stage,
-			Sink: f.sinkPath("bench-temporal"), TemporalAddress: tg.Address, TemporalNamespace: tg.Namespace})
+		w, err := durable.Goroutines()(ctx, "bench", durable.WorkerSpec{Name: "bench", Address: tg.Address, Namespace: tg.Namespace,
+			TaskQueue: durable.DefaultTaskQueue, Config: f.Stage, Sink: f.SinkPath("bench-temporal")})
 		require.NoError(b, err)
 		defer w.Stop() //nolint:errcheck
 		i := 0
 		for b.Loop() {
 			i++
-			run, err := workflow.StartBatch(ctx, c, workflow.BatchInput{BatchID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i),
-				Source: f.source, Lines: records, Partitions: 4, HeartbeatTimeout: 10 * time.Second})
+			run, err := durable.StartBatch(ctx, c, durable.DefaultTaskQueue, workflows.BatchInput{BatchID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i),
+				Source: f.Source, Lines: records, Partitions: 4, HeartbeatTimeout: 10 * time.Second})
 			require.NoError(b, err)
 			require.NoError(b, run.Get(ctx, nil))
 		}
@@ -103,19 +109,19 @@ func BenchmarkPipeline(b *testing.B) {
 // BenchmarkStages prices the stage code every implementation shares, per
 // record, to set against the wiring costs above.
 func BenchmarkStages(b *testing.B) {
-	f := newFixture(b, 67, 1000)
+	f := pipelinetest.New(b, 67, 1000)
 	b.Run("clean", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
-			workflow.CleanLine(f.data.Lines[i%len(f.data.Lines)])
+			pipeline.CleanLine(f.Data.Lines[i%len(f.Data.Lines)])
 		}
 	})
 	b.Run("store-upsert", func(b *testing.B) {
-		sink, err := workflow.OpenSink(f.sinkPath("bench-stages"), 0)
+		sink, err := pipeline.OpenSink(f.SinkPath("bench-stages"), pipeline.SinkOptions{})
 		require.NoError(b, err)
 		defer sink.Close()
 		ctx := context.Background()
 		const batch = 128
-		results := f.want.Results[:batch]
+		results := f.Want.Results[:batch]
 		for b.Loop() {
 			require.NoError(b, sink.Save(ctx, results, nil))
 		}

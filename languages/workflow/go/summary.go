@@ -1,8 +1,8 @@
 // Package goworkflow is the Go column of the cross-language pipeline
-// comparison: patterns/workflow's own generator (Generate), in-process
-// pipeline (InProcess: goroutines and bounded channels), SQLite sink and
-// tally (Count), run on the export the Java and Rust programs read, with the
-// summary they print.
+// comparison: patterns/workflow's own generator (pipeline.Generate),
+// in-process engine (goroutines.Pipeline: goroutines and bounded hand-offs),
+// SQLite sink and tally (pipeline.Count), run on the export the Java and
+// Rust programs read, with the summary they print.
 package goworkflow
 
 import (
@@ -11,44 +11,45 @@ import (
 	"hash/fnv"
 	"path/filepath"
 
-	"github.com/patternlab/patternlab/patterns/workflow"
+	"github.com/patternlab/patternlab/patterns/workflow/goroutines"
+	"github.com/patternlab/patternlab/patterns/workflow/pipeline"
 )
 
 // Records is how many lines the demos' default export holds (the Go demo's default).
 const Records = 1200
 
-// WriteDataset writes the export workflow.Generate makes from seed.
+// WriteDataset writes the export pipeline.Generate makes from seed.
 func WriteDataset(seed uint64, n int, path string) error {
-	return workflow.Generate(seed, n).WriteFile(path)
+	return pipeline.Generate(seed, n).WriteFile(path)
 }
 
 // Summary runs the Go module's in-process pipeline on the export at source
 // (into a SQLite sink in dir) and returns the deterministic summary.
 func Summary(ctx context.Context, source, dir string, poison int) ([]string, error) {
-	lines, err := workflow.ReadSource(source, 0, -1)
+	lines, err := pipeline.ReadSource(source, 0, -1)
 	if err != nil {
 		return nil, err
 	}
-	keys := workflow.Dataset{Lines: lines}.PoisonKeys(poison)
-	sink, err := workflow.OpenSink(filepath.Join(dir, "sink.db"), 0)
+	keys := pipeline.Dataset{Lines: lines}.PoisonKeys(poison)
+	sink, err := pipeline.OpenSink(filepath.Join(dir, "sink.db"), pipeline.SinkOptions{})
 	if err != nil {
 		return nil, err
 	}
 	defer sink.Close()
-	p := workflow.InProcess{Stage: workflow.StageConfig{MaxAttempts: workflow.DefaultMaxAttempts, PoisonKeys: keys}}
-	if err := p.Run(ctx, source, sink); err != nil {
+	p := goroutines.Pipeline{Stage: pipeline.StageConfig{MaxAttempts: pipeline.DefaultMaxAttempts, PoisonKeys: keys}}
+	if _, err := p.Run(ctx, source, sink); err != nil {
 		return nil, err
 	}
 	snap, err := sink.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t := workflow.Count(lines, snap)
-	out := []string{fmt.Sprintf("workflow lines=%d poison=%d attempts=%d upsert=true", len(lines), poison, workflow.DefaultMaxAttempts)}
+	t := pipeline.Count(lines, snap)
+	out := []string{fmt.Sprintf("workflow lines=%d poison=%d attempts=%d upsert=true", len(lines), poison, pipeline.DefaultMaxAttempts)}
 	for _, k := range keys {
 		out = append(out, "poison "+k)
 	}
-	levels := map[workflow.Level]int{}
+	levels := map[pipeline.Level]int{}
 	h := fnv.New64a()
 	for _, r := range snap.Results {
 		levels[r.Level]++
@@ -58,10 +59,10 @@ func Summary(ctx context.Context, source, dir string, poison int) ([]string, err
 		fmt.Fprintf(h, "reject %s %s %s\n", r.LineID, r.Stage, r.Kind)
 	}
 	out = append(out, "tally "+t.String(), "reasons "+t.Reasons(),
-		fmt.Sprintf("levels ok=%d warn=%d trip=%d", levels[workflow.LevelOK], levels[workflow.LevelWarn], levels[workflow.LevelTrip]),
+		fmt.Sprintf("levels ok=%d warn=%d trip=%d", levels[pipeline.LevelOK], levels[pipeline.LevelWarn], levels[pipeline.LevelTrip]),
 		fmt.Sprintf("store rows=%d writes=%d fnv1a=%016x", len(snap.Results)+len(snap.Rejects), snap.Writes, h.Sum64()))
 	var violations []string
-	if v := workflow.Audit(lines, snap); len(v) > 0 {
+	if v := pipeline.Audit(lines, snap); len(v) > 0 {
 		violations = append(violations, v...)
 	}
 	for _, v := range violations {

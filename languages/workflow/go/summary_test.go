@@ -12,7 +12,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite languages/workflow/testdata/readings.csv")
 
-// The export the Java and Rust demos read by default is workflow.Generate's,
+// The export the Java and Rust demos read by default is pipeline.Generate's,
 // byte for byte: regenerate it with `go test ./languages/workflow/go -update`.
 func TestDefaultExportIsGenerated(t *testing.T) {
 	path := filepath.Join("..", "testdata", "readings.csv")
@@ -34,7 +34,7 @@ func TestDefaultExportIsGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is not workflow.Generate(1, %d): run go test ./languages/workflow/go -update", path, Records)
+		t.Fatalf("%s is not pipeline.Generate(1, %d): run go test ./languages/workflow/go -update", path, Records)
 	}
 }
 
