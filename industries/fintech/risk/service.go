@@ -84,7 +84,16 @@ func (r *Service) Stop() error {
 	}
 	err := r.svc.Stop()
 	r.svc = nil
-	return err
+	if err != nil {
+		return fmt.Errorf("stop risk service: %w", err)
+	}
+	// Stop drains the endpoint's subscription, which sends its UNSUB
+	// without waiting: a request published after Stop returns could still
+	// be answered. The flush's round trip means the server has it.
+	if err := r.nc.Flush(); err != nil {
+		return fmt.Errorf("stop risk service: %w", err)
+	}
+	return nil
 }
 
 // Up reports whether the service is serving.
