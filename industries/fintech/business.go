@@ -133,6 +133,7 @@ func (d *demo) summary(elapsed time.Duration) {
 	}
 	d.n.Step("saga", "%s's burst of %d payments in 2m20s: %s", p.Burst, len(p.BurstIDs), strings.Join(burst, ", "))
 	slices.Sort(lat)
+	d.stats.Payments, d.stats.Elapsed, d.stats.Latency = len(o.order), elapsed, lat
 	if len(lat) > 0 {
 		d.n.Measure("office", "the day in %s: %.0f payments/s end to end; instruction to settled p50 %s, p99 %s",
 			elapsed.Round(time.Millisecond), float64(len(o.order))/elapsed.Seconds(),

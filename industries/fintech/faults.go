@@ -48,8 +48,8 @@ type faults struct {
 	// worker, concurrently with the office's story, and are announced once
 	// the sagas have ended, in a fixed order, so the story reads the same
 	// on every run.
-	struck map[*narrate.PlannedFault]string
-	released  chan struct{}
+	struck   map[*narrate.PlannedFault]string
+	released chan struct{}
 }
 
 func newFaults(d *demo) *faults {
