@@ -2,6 +2,7 @@ package traffic
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -110,4 +111,17 @@ func TestGenerateIsSeededAndKeepsItsPromises(t *testing.T) {
 		assert.Contains(t, []int{2, 3}, copies[id], id)
 	}
 	assert.Equal(t, len(a.Instructions)+len(p.MalformedAt), len(copies)+len(p.MalformedAt))
+
+	// Long-tailed amounts: most payments are small, a few are large, and
+	// the mean sits far above the median.
+	var amounts []int64
+	var total int64
+	for _, in := range a.Instructions {
+		amounts = append(amounts, in.Amount)
+		total += in.Amount
+	}
+	slices.Sort(amounts)
+	median, p99 := amounts[len(amounts)/2], amounts[len(amounts)*99/100]
+	assert.Greater(t, total/int64(len(amounts)), 2*median, "the mean is pulled up by the tail")
+	assert.Greater(t, p99, 20*median, "the 99th percentile is far out")
 }
