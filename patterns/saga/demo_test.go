@@ -3,6 +3,7 @@ package saga_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,38 @@ func FuzzFlags(f *testing.F) { labtest.FuzzFlags(f, saga.Command) }
 // with the evidence: which keys were applied twice, which orders stayed
 // reserved or charged, which shipment is booked for a compensated order.
 func TestSwitches(t *testing.T) { labtest.Switches(t, saga.Command, "-temporal=memory") }
+
+// Without idempotency keys, in memory: the one verdict is VIOLATED and says
+// which part broke. The choreography's lost acks redeliver events, each
+// applied again (order-7's reserve among them); the orchestration's check of
+// the same condition holds, because in memory no activity is retried after
+// it applied (the retried charge of the killed worker needs the dev server,
+// TestIntegrationDemoOnTheDevServerWithoutIdempotencyChargesTwice). The
+// assertions read the per-part check lines, not a per-part verdict: the
+// demo prints one verdict.
+func TestDemoWithoutIdempotencyBreaksTheInvariant(t *testing.T) {
+	cfg := saga.DefaultConfig()
+	cfg.Idempotency = false
+	cfg.Temporal = saga.InMemory
+	out, n := runDemo(t, cfg)
+	assert.False(t, n.Held())
+	assert.Regexp(t, `\n\[check\] choreography effects: [1-9]\d* of \d+ idempotency records applied twice: FAILED\n`, out)
+	assert.Regexp(t, `\n\[check\] orchestration effects: 0 of \d+ idempotency records applied twice: ok\n`, out,
+		"in memory nothing is retried after it applied")
+	for _, f := range n.Failures() {
+		assert.NotContains(t, f, "orchestration effects", "the orchestration part broke nothing")
+		assert.False(t, strings.HasPrefix(f, "orchestration: "), "the orchestration part broke nothing: %s", f)
+	}
+	last := lastLine(out)
+	assert.True(t, strings.HasPrefix(last, "[invariant] VIOLATED: "), last)
+	assert.Contains(t, last, "choreography: order-7/reserve applied 2 times")
+	assert.NotContains(t, last, "; orchestration: ", "the orchestration part broke nothing")
+}
+
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	return lines[len(lines)-1]
+}
 
 // runDemo runs the demo and returns its narration and narrator.
 func runDemo(t *testing.T, cfg saga.Config) (string, *narrate.Narrator) {
