@@ -194,20 +194,38 @@ func (o *office) screen(ctx context.Context, id string, in traffic.Instruction) 
 }
 
 // start starts the payment's saga, or finds it started: then this message
-// was a resend.
+// was a resend. A start the server did not answer in time may or may not
+// have started the workflow, so it is asked again; if the workflow then
+// exists, it is this message's own start unless another message's start
+// already took the payment.
 func (o *office) start(ctx context.Context, m jetstream.Msg, r *record, dec risk.Decision, unscreened bool) {
 	in := payment.Input{Payment: payment.Payment{ID: r.ID, Instruction: r.In}, Decision: dec, Unsafe: o.d.unsafe()}
-	run, err := o.d.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    o.d.names.workflows + r.ID,
-		TaskQueue:             o.d.names.taskQueue,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		// A running workflow with this ID is an error too, not its handle.
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, payment.PaymentSaga, in)
+	id := o.d.names.workflows + r.ID
+	var (
+		run       client.WorkflowRun
+		err       error
+		ambiguous bool // an earlier attempt of this message timed out
+	)
+	for {
+		run, err = o.d.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID:                    id,
+			TaskQueue:             o.d.names.taskQueue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			// A running workflow with this ID is an error too, not its handle.
+			WorkflowExecutionErrorWhenAlreadyStarted: true,
+		}, payment.PaymentSaga, in)
+		if !timedOut(ctx, err) {
+			break
+		}
+		ambiguous = true
+	}
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch {
+	case errors.As(err, &started) && ambiguous && r.run == nil:
+		r.run = o.d.tc.GetWorkflow(ctx, id, "")
+		o.d.started = append(o.d.started, id)
 	case errors.As(err, &started):
 		o.dups++
 	case err != nil:
@@ -220,6 +238,15 @@ func (o *office) start(ctx context.Context, m jetstream.Msg, r *record, dec risk
 		o.d.started = append(o.d.started, run.GetID())
 	}
 	_ = m.Ack()
+}
+
+// timedOut reports a call to Temporal that ran out of its own deadline
+// (the SDK's per-call timeout: 10 s for a start, 65 s for the long poll
+// of a result) while ctx still has time: on a loaded machine the server
+// can be that slow, and each of these calls is safe to make again.
+func timedOut(ctx context.Context, err error) bool {
+	var de *serviceerror.DeadlineExceeded
+	return err != nil && ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &de))
 }
 
 // settle waits for every saga's result, and when it closed.
@@ -237,13 +264,23 @@ func (o *office) wait(ctx context.Context, r *record) error {
 	if r.run == nil || r.Result.Status != "" {
 		return nil
 	}
-	if err := r.run.Get(ctx, &r.Result); err != nil {
+	err := r.run.Get(ctx, &r.Result)
+	for timedOut(ctx, err) {
+		err = r.run.Get(ctx, &r.Result)
+	}
+	if err != nil {
 		return fmt.Errorf("saga of %s: %w", r.ID, err)
 	}
-	desc, err := o.d.tc.DescribeWorkflowExecution(ctx, r.run.GetID(), r.run.GetRunID())
+	desc, err := o.d.tc.DescribeWorkflow(ctx, r.run.GetID(), r.run.GetRunID())
+	for timedOut(ctx, err) {
+		desc, err = o.d.tc.DescribeWorkflow(ctx, r.run.GetID(), r.run.GetRunID())
+	}
 	if err != nil {
 		return fmt.Errorf("describe the saga of %s: %w", r.ID, err)
 	}
-	r.Closed = desc.GetWorkflowExecutionInfo().GetCloseTime().AsTime()
+	if desc.WorkflowCloseTime == nil {
+		return fmt.Errorf("the saga of %s has a result but no close time", r.ID)
+	}
+	r.Closed = *desc.WorkflowCloseTime
 	return nil
 }
