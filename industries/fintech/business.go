@@ -34,11 +34,14 @@ func (d *demo) business(ctx context.Context) error {
 	d.n.Step("banks", "seed %d: %d payment instructions from 08:00 to 18:00, %s to %s (median %s), in %d messages with the resends and the malformed ones",
 		d.cfg.Seed, len(day.Instructions), cents(amounts[0]), cents(mx), cents(amounts[len(amounts)/2]), len(day.Messages))
 	d.office = newOffice(d)
+	d.faults.offerOutage()
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.send(gctx) })
 	g.Go(func() error { return d.office.serve(gctx, len(day.Messages)) })
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	d.n.Withdraw("risk-down") // every payment is screened: nothing left to take down
+	if err != nil {
 		return err
 	}
 	if err := d.office.settle(ctx); err != nil {

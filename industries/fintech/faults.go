@@ -12,6 +12,7 @@ import (
 	"github.com/looplab/eventhorizon/uuid"
 
 	"github.com/patternlab/patternlab/industries/fintech/bank"
+	"github.com/patternlab/patternlab/industries/fintech/risk"
 	"github.com/patternlab/patternlab/industries/fintech/traffic"
 	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/patterns/cqrs"
@@ -39,6 +40,7 @@ type faults struct {
 	mu        sync.Mutex
 	seen      map[string]int // instruction ID: messages that carried it
 	down      bool           // the risk service is down
+	onDemand  int            // payments left to meet an outage a learner asked for (0: none)
 	metDown   int            // payments that met it down
 	outageEnd bool
 	closed    bool
@@ -108,6 +110,7 @@ func (f *faults) beforeScreen(ctx context.Context, in traffic.Instruction) error
 		if err := f.d.risk.Stop(); err != nil {
 			return err
 		}
+		f.d.n.Sample("risk service up", 0, "")
 		f.outage.Fire("the risk service goes down at %s, as %s arrives; it stays down for the next %s", in.Time.Format("15:04:05"), in.ID, plural(f.d.cfg.Outage, "payment"))
 	}
 	if closeNow {
@@ -120,10 +123,26 @@ func (f *faults) beforeScreen(ctx context.Context, in traffic.Instruction) error
 // Outage of them it comes back.
 func (f *faults) metOutage(in traffic.Instruction) {
 	f.mu.Lock()
-	f.metDown++
-	back := f.down && f.metDown == f.d.cfg.Outage
-	if back {
-		f.down, f.outageEnd = false, true
+	var back bool
+	switch {
+	case f.down:
+		f.metDown++
+		back = f.metDown == f.d.cfg.Outage
+		if back {
+			f.down, f.outageEnd, f.onDemand = false, true, 0
+		}
+	case f.onDemand > 0:
+		f.onDemand--
+		if back = f.onDemand == 0; !back {
+			f.mu.Unlock()
+			return
+		}
+		f.mu.Unlock()
+		if err := f.d.risk.Start(); err != nil {
+			f.d.n.Step("risk", "could not come back: %v", err)
+		}
+		f.d.n.Sample("risk service up", 1, "")
+		return
 	}
 	f.mu.Unlock()
 	if back {
@@ -131,6 +150,7 @@ func (f *faults) metOutage(in traffic.Instruction) {
 			f.d.n.Step("risk", "could not come back: %v", err)
 			return
 		}
+		f.d.n.Sample("risk service up", 1, "")
 		f.d.n.Step("risk", "back up after %s (the last: %s)", plural(f.d.cfg.Outage, "payment"), in.ID)
 	}
 }
@@ -260,4 +280,27 @@ func (r *racingStore) Save(ctx context.Context, events []eh.Event, originalVersi
 		t.Stop()
 	}
 	return r.EventStore.Save(ctx, events, originalVersion)
+}
+
+// offerOutage lets a learner take the risk service down on demand (the
+// lab's fault button): it stays down for the next Outage payments that
+// meet it, and the office refuses each as risk-unavailable, as in the
+// scheduled outage. The scheduled faults stay the default; the verdict is
+// the same check either way.
+func (f *faults) offerOutage() {
+	f.d.n.Offer("risk-down", "risk", fmt.Sprintf("take the risk service down for the next %s", plural(f.d.cfg.Outage, "payment")), func() error {
+		f.mu.Lock()
+		if f.down || f.onDemand > 0 {
+			f.mu.Unlock()
+			return errors.New("the risk service is already down")
+		}
+		f.onDemand = f.d.cfg.Outage
+		f.mu.Unlock()
+		if err := f.d.risk.Stop(); err != nil {
+			return err
+		}
+		f.d.n.Sample("risk service up", 0, "")
+		f.d.n.Step("risk", "down on demand: the next %s that meet it are refused as %s", plural(f.d.cfg.Outage, "payment"), risk.ErrUnavailable)
+		return nil
+	})
 }

@@ -123,10 +123,15 @@ func (o *office) handle(ctx context.Context, m jetstream.Msg) error {
 		id = fmt.Sprintf("%s.%d", in.ID, md.Sequence.Stream) // keyed by the message: the bug
 	}
 	o.d.faults.arrived(in)
+	o.d.n.Message(in.PayerBank(), "office", "instruction "+in.ID, in.ID)
 	if err := o.d.faults.beforeScreen(ctx, in); err != nil {
 		return err
 	}
+	o.d.n.Message("office", "risk", "screen", id)
 	dec, unscreened := o.screen(ctx, id, in)
+	if !unscreened && dec.Rule != "unavailable" {
+		o.d.n.Message("risk", "office", map[bool]string{true: "approved", false: "refused: " + dec.Rule}[dec.Approved], id)
+	}
 	o.mu.Lock()
 	r, known := o.payments[id]
 	if !known {
@@ -236,6 +241,8 @@ func (o *office) start(ctx context.Context, m jetstream.Msg, r *record, dec risk
 	default:
 		r.run = run
 		o.d.started = append(o.d.started, run.GetID())
+		o.d.n.Message("office", "temporal", "start saga", r.ID)
+		o.d.n.Sample("sagas started", float64(len(o.d.started)), "")
 	}
 	_ = m.Ack()
 }
@@ -271,6 +278,7 @@ func (o *office) wait(ctx context.Context, r *record) error {
 	if err != nil {
 		return fmt.Errorf("saga of %s: %w", r.ID, err)
 	}
+	o.d.n.Message("temporal", "office", string(r.Result.Status), r.ID)
 	desc, err := o.d.tc.DescribeWorkflow(ctx, r.run.GetID(), r.run.GetRunID())
 	for timedOut(ctx, err) {
 		desc, err = o.d.tc.DescribeWorkflow(ctx, r.run.GetID(), r.run.GetRunID())
