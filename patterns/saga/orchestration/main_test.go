@@ -10,5 +10,5 @@ import (
 func TestMain(m *testing.M) {
 	// Tests that need a worker process re-execute this test binary.
 	orchestration.ServeWorkerIfChild()
-	labtest.VerifyNoLeaks(m)
+	labtest.VerifyNoLeaks(m, labtest.IgnoreTemporalTestRetries()...) // the SDK test environment's abandoned retries
 }

@@ -348,7 +348,7 @@ func (r *run) compensate(reason string) Outcome {
 	r.progress.Stage = "compensating"
 	for i := len(r.stack) - 1; i >= 0; i-- {
 		c := r.stack[i]
-		if err := workflow.ExecuteActivity(r.cctx, c.Activity, r.key(c.Name), r.in).Get(r.cctx, nil); err != nil {
+		if err := r.undo(c); err != nil {
 			r.progress.Stage = string(Failed)
 			why := fmt.Sprintf("%s; compensation %s failed: %s", reason, c.Name, message(err))
 			if n := r.s.Unsafe.CompensationAttempts; n > 0 {
@@ -360,6 +360,24 @@ func (r *run) compensate(reason string) Outcome {
 	}
 	r.progress.Stage = string(Compensated)
 	return Outcome{Saga: r.s.ID, Status: Compensated, Reason: reason}
+}
+
+// undo runs one compensation until it succeeds. Its retry policy already
+// retries without bound; the loop is for an activity whose retries end on
+// a timeout anyway: the SDK's test environment does not retry an attempt
+// that timed out (a loaded machine made a 2 s NATS request time out and the
+// saga end half compensated), and a policy given a ScheduleToCloseTimeout
+// expires. A compensation must not give up, so it runs again. Only the
+// Unsafe limit, a cancel or a non-timeout failure (a non-retryable error
+// the policy refused to retry) end it.
+func (r *run) undo(c Action) error {
+	for {
+		err := workflow.ExecuteActivity(r.cctx, c.Activity, r.key(c.Name), r.in).Get(r.cctx, nil)
+		var timeout *temporal.TimeoutError
+		if err == nil || r.s.Unsafe.CompensationAttempts > 0 || !errors.As(err, &timeout) {
+			return err
+		}
+	}
 }
 
 // message is the innermost message of an activity error.

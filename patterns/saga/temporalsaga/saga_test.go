@@ -205,6 +205,16 @@ func TestATransferCompletesOrIsUndone(t *testing.T) {
 				return map[bool]behavior{true: fail, false: apply}[n <= 3]
 			}},
 			temporalsaga.Compensated, 1000, 0, []string{"debit", "credit", "credit-back", "credit-back", "credit-back", "credit-back"}},
+		// The test environment does not retry an attempt that timed out (a
+		// loaded machine made a request outlast its StartToClose): before
+		// undo ran a timed-out compensation again, the saga ended failed
+		// with the payer's 300 taken (flake-hunt, TestOrchestrationInvariant
+		// HoldsForEverySeed: "compensation release failed: StartToClose timeout").
+		{"a compensation whose attempt times out runs again",
+			map[string]func(int) behavior{"credit": always(decline), "credit-back": func(n int) behavior {
+				return map[bool]behavior{true: lostAnswer, false: apply}[n == 1]
+			}},
+			temporalsaga.Compensated, 1000, 0, []string{"debit", "credit", "credit-back", "credit-back"}},
 		// The pivot bug this package fixes: the credit's last allowed
 		// attempt applies and its answer is lost. Compensating would
 		// leave the payee credited and the payer refunded: money made.
