@@ -13,6 +13,7 @@ import (
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
 	"github.com/patternlab/patternlab/tools/internal/otherlang"
 	"github.com/patternlab/patternlab/tools/internal/repo"
+	"github.com/patternlab/patternlab/tools/internal/tracked"
 )
 
 func runCheck(ctx context.Context, args []string) error {
@@ -40,6 +41,11 @@ func runCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	bad = append(bad, translationFindings(r)...)
+	programs, err := tracked.Check(r.Root)
+	if err != nil {
+		return err
+	}
+	bad = append(bad, programs...)
 	learnBad, learnDiagrams, err := learn.CheckRepo(ctx, r)
 	if err != nil {
 		return err

@@ -19,6 +19,14 @@ const GatewayConsumer = "gateway"
 // or to a new one after a crash).
 const gatewayAckWait = 5 * time.Second
 
+// gatewayPullBatch is how many payloads the gateway's client buffers ahead.
+// Each must be decided within gatewayAckWait of its delivery, or the
+// landing stream delivers it again: with 256 buffered and a loaded machine
+// (about 20 ms a payload), the last ones waited past it, and a copy of a
+// reading refused by the full buffer came back after the link returned and
+// was accepted, after the test had flushed its window.
+const gatewayPullBatch = 16
+
 // SetupLanding makes the device's MQTT PUBACK mean "the gateway will
 // process this reading". nats-server acknowledges a QoS 1 PUBLISH once it has
 // stored the message in its own stream $MQTT_msgs; a stream of ours capturing
@@ -55,12 +63,12 @@ func SetupLanding(ctx context.Context, js jetstream.JetStream, mqttURL string) e
 		return fmt.Errorf("stream %s: %w", StreamMQTT, err)
 	}
 	_, err := js.CreateOrUpdateConsumer(ctx, StreamMQTT, jetstream.ConsumerConfig{
-		Durable:       GatewayConsumer,
-		Description:   "the edge gateway: every MQTT telemetry message, kept until processed",
-		FilterSubject: subjectLanding,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       gatewayAckWait,
-		MaxAckPending: 1024,
+		Durable:        GatewayConsumer,
+		Description:    "the edge gateway: every MQTT telemetry message and device rejection, kept until processed",
+		FilterSubjects: []string{subjectLanding, subjectLandingRejects},
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        gatewayAckWait,
+		MaxAckPending:  1024,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway consumer on %s: %w", StreamMQTT, err)
