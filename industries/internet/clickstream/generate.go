@@ -25,28 +25,30 @@ var Start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 type Traffic struct {
 	Seed    uint64
 	Users   int           // people, each with one to three visits
-	Bots    int           // crawlers, each fetching a page every 2 s for half an hour
+	Bots    int           // crawlers, each fetching a page every 4 s for half an hour
 	Span    time.Duration // how long the traffic lasts
 	Late    float64       // share of beacons a device holds back before sending (offline, background tab)
 	Holdup  time.Duration // the longest a device holds one back
 	Retries float64       // share of beacons the device sends twice (the first answer was lost)
 	Garbage int           // malformed beacons (truncated, unknown kind, no user, impossible time)
-	Skewed  string        // the producer whose clock is wrong, or ""
-	Skew    time.Duration // how far ahead its clock runs
+	Skewed  string        // the producer whose clock goes wrong, or ""
+	Skew    time.Duration // how far ahead its clock jumps
+	SkewAt  time.Duration // when, from Start
 	SpikeAt time.Duration // when a flash campaign starts, from Start
 	Spike   time.Duration // how long it lasts (0: no spike)
 	Factor  int           // how many times the usual traffic it brings (10: a 10x spike)
 	Context int           // bytes of page context each beacon carries
 }
 
-// DefaultTraffic is the demo's day: about three hours, a 10x spike of twenty
-// minutes in the middle, one front end seven minutes ahead.
+// DefaultTraffic is the demo's day: two hours, a 10x spike of a quarter of an
+// hour in the middle, during which one front end's clock jumps seven minutes
+// ahead.
 func DefaultTraffic() Traffic {
 	return Traffic{
-		Seed: 1, Users: 200, Bots: 2, Span: 3 * time.Hour,
+		Seed: 1, Users: 100, Bots: 2, Span: 2 * time.Hour,
 		Late: 0.05, Holdup: 3 * time.Minute, Retries: 0.03, Garbage: 12,
-		Skewed: "web-3", Skew: 7 * time.Minute,
-		SpikeAt: 80 * time.Minute, Spike: 20 * time.Minute, Factor: 10,
+		Skewed: "web-3", Skew: 7 * time.Minute, SkewAt: 60 * time.Minute,
+		SpikeAt: 50 * time.Minute, Spike: 15 * time.Minute, Factor: 10,
 		Context: 1536,
 	}
 }
@@ -90,7 +92,7 @@ func (t Traffic) Generate() []Beacon {
 	}
 	for b := range t.Bots {
 		from := time.Duration(rng.Int64N(int64(max(t.Span-30*time.Minute, time.Minute))))
-		for at := from; at < from+30*time.Minute && at < t.Span; at += 2 * time.Second {
+		for at := from; at < from+30*time.Minute && at < t.Span; at += 4 * time.Second {
 			acts = append(acts, act{user: fmt.Sprintf("bot-%02d", b+1), producer: Producers[b%len(Producers)],
 				agent: botAgents[b%len(botAgents)], kind: View, page: pages[rng.IntN(len(pages))], at: at})
 		}
@@ -105,7 +107,7 @@ func (t Traffic) Generate() []Beacon {
 	var out []Beacon
 	for i, a := range acts {
 		offset := time.Duration(0)
-		if a.producer == t.Skewed {
+		if a.producer == t.Skewed && a.at >= t.SkewAt {
 			offset = t.Skew
 		}
 		hold := time.Duration(rng.ExpFloat64() * float64(60*time.Millisecond))
@@ -182,8 +184,10 @@ func (t Traffic) spike(rng *rand.Rand, usual int) []act {
 		at := t.SpikeAt + time.Duration(rng.Int64N(int64(t.Spike)))
 		out = append(out,
 			act{user: user, producer: producer, agent: agent, kind: Impression, campaign: "c-flash", at: at},
-			act{user: user, producer: producer, agent: agent, kind: Click, campaign: "c-flash", at: at + time.Second},
 			act{user: user, producer: producer, agent: agent, kind: View, page: "/deals", at: at + 2*time.Second})
+		if rng.Float64() < ctr["c-flash"] {
+			out = append(out, act{user: user, producer: producer, agent: agent, kind: Click, campaign: "c-flash", at: at + time.Second})
+		}
 		if rng.Float64() < 0.3 {
 			out = append(out, act{user: user, producer: producer, agent: agent, kind: Cart, page: "/deals", at: at + 20*time.Second})
 		}

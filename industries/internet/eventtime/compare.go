@@ -37,7 +37,7 @@ func (d Difference) String() string {
 	if d.Equal() {
 		return fmt.Sprintf("all %d windows and %d sessions equal", d.Windows, d.Sessions)
 	}
-	return fmt.Sprintf("%d of %d windows differ from the batch recomputation (page views off by %d of %d, %.1f%%), %d of %d sessions differ",
+	return fmt.Sprintf("%d of %d windows differ from the batch recomputation (page views off by %d of %d, %.1f%%); %d sessions in one result only (the batch has %d)",
 		d.WindowsDiffer, d.Windows, d.ViewsOff, d.Views, 100*d.ViewsError(), d.SessionsDiffer, d.Sessions)
 }
 

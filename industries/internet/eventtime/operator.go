@@ -37,8 +37,7 @@ type Output struct {
 	Pane       *Metrics    // a window's results so far: an upsert by window start
 	Add        *Add        // one event counted into a window (only without Idempotent)
 	Session    *Session    // a session that can no longer grow: an upsert by user and start
-	Drop       *Drop       // a late or repeated event, with its reason
-	Late       *Record     // the late event itself, for the late-data subject
+	Drop       *Drop       // the record just applied, late or repeated, with its reason
 	Checkpoint *Checkpoint // the state after the last record, to restart from
 }
 
@@ -118,7 +117,7 @@ func (o *Operator) Apply(r Record) ([]Output, error) {
 	switch {
 	case o.st.Started && o.p.closed(start, o.st.WM):
 		if o.sg.RouteLate {
-			out = append(out, Output{Drop: &Drop{Seq: r.Seq, Reason: Late}}, Output{Late: &r})
+			out = append(out, Output{Drop: &Drop{Seq: r.Seq, Reason: Late}})
 		}
 	case o.sg.Dedupe && seen && o.p.remembered(seenAt, o.st.WM):
 		out = append(out, Output{Drop: &Drop{Seq: r.Seq, Reason: Duplicate}})
