@@ -35,7 +35,14 @@ type Analytics struct {
 	// Crash, when set, is asked after every record the window stage applies
 	// whether to crash now; it is told the record, how many records the
 	// stage applied since its last checkpoint and how many windows it holds.
-	Crash func(rec eventtime.Record, sinceCheckpoint, open int) bool
+	// The stage then sends a barrier and waits until the store has written
+	// it: the store then holds the stage's last checkpoint and every result
+	// since (the worst moment for a store that adds), so the restart is from
+	// that checkpoint. It tells Crashed, and dies. Crash needs Batch 1: a
+	// larger batch would hold the barrier back, waiting for results the
+	// dying stage never sends.
+	Crash   func(rec eventtime.Record, sinceCheckpoint, open int) bool
+	Crashed func(cp *eventtime.Checkpoint, sinceCheckpoint, open int)
 	// Restarted is told after each crash where the stage restarts.
 	Restarted func(cp *eventtime.Checkpoint)
 	// Skewed is told the first time the window stage corrects a device
@@ -57,7 +64,13 @@ func (a *Analytics) Run(ctx context.Context) error {
 	}
 }
 
+// ErrCrashNeedsBatch1 is a Crash with a store batch larger than one.
+var ErrCrashNeedsBatch1 = errors.New("a planned crash needs the store's batch of 1")
+
 func (a *Analytics) once(ctx context.Context) error {
+	if a.Crash != nil && a.Batch != 1 {
+		return ErrCrashNeedsBatch1
+	}
 	cp := a.Store.Checkpoint()
 	op, err := eventtime.NewOperator(a.Policy, a.Safeguards, cp)
 	if err != nil {
@@ -133,6 +146,15 @@ func (a *Analytics) window(op *eventtime.Operator) goroutines.Step[screened, eve
 				return err
 			}
 			if a.Crash != nil && a.Crash(s.Rec, since, op.OpenWindows()) {
+				if err := out.Emit(eventtime.Output{Barrier: s.Rec.Seq}); err != nil {
+					return err
+				}
+				if err := a.Store.WaitBarrier(ctx, s.Rec.Seq); err != nil {
+					return err
+				}
+				if a.Crashed != nil {
+					a.Crashed(a.Store.Checkpoint(), since, op.OpenWindows())
+				}
 				return fmt.Errorf("after log record %d: %w", s.Rec.Seq, ErrStageCrashed)
 			}
 			return nil

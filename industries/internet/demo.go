@@ -162,20 +162,18 @@ func stream(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Lo
 		buffer = goroutines.Unbounded
 	}
 	a := &Analytics{Log: log, Store: store, Policy: cfg.Policy, Safeguards: cfg.Safeguards(), FilterBots: cfg.Bots,
-		Buffer: buffer, Batch: 16}
+		Buffer: buffer, Batch: 1}
 	if crash != nil {
 		a.Crash = func(rec eventtime.Record, since, open int) bool {
 			// During the spike, when a stage is most likely to die.
-			if crash.Fired() > 0 || rec.Recv < d.spikeFrom || since < cfg.CrashAfter || open == 0 {
-				return false
-			}
-			cp := store.Checkpoint()
+			return crash.Fired() == 0 && rec.Recv >= d.spikeFrom && since >= cfg.CrashAfter && open > 0
+		}
+		a.Crashed = func(cp *eventtime.Checkpoint, since, open int) {
 			at := uint64(0)
 			if cp != nil {
 				at = cp.Offset
 			}
 			crash.Fire("crashes with %d windows open, %d records past its checkpoint at log record #%d", open, since, at)
-			return true
 		}
 		a.Restarted = func(cp *eventtime.Checkpoint) {
 			st.crashes++

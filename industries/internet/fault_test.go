@@ -67,7 +67,7 @@ func TestCrashesMidWindowCountNothingTwice(t *testing.T) {
 		store := internet.NewWarehouse(log, true)
 		restarts := 0
 		a := &internet.Analytics{Log: log, Store: store, Policy: eventtime.DefaultPolicy(), Safeguards: eventtime.AllSafeguards(),
-			FilterBots: true, Buffer: 8, Batch: 4,
+			FilterBots: true, Buffer: 8, Batch: 1,
 			Crash: func(rec eventtime.Record, _, _ int) bool {
 				if at[rec.Seq] {
 					delete(at, rec.Seq)

@@ -21,13 +21,16 @@ type Warehouse struct {
 	deadLetters bool // false: malformed beacons are dropped without a dead letter (the switch)
 
 	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced by every Save
+	barrier   uint64        // the latest barrier written
 	sink      *eventtime.Sink
 	firstPane map[uint64]time.Time // log record -> when a window result first counted it
 }
 
 // NewWarehouse is an empty store writing its routes to log.
 func NewWarehouse(log *Log, deadLetters bool) *Warehouse {
-	return &Warehouse{log: log, deadLetters: deadLetters, sink: eventtime.NewSink(), firstPane: map[uint64]time.Time{}}
+	return &Warehouse{log: log, deadLetters: deadLetters, sink: eventtime.NewSink(), firstPane: map[uint64]time.Time{},
+		changed: make(chan struct{})}
 }
 
 // SeqID is the line ID a rejection carries for a log record.
@@ -58,7 +61,10 @@ func (w *Warehouse) Save(ctx context.Context, outs []eventtime.Output, rejects [
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sink.Apply(outs, drops)
+	close(w.changed)
+	w.changed = make(chan struct{})
 	for _, o := range outs {
+		w.barrier = max(w.barrier, o.Barrier)
 		if o.Pane != nil {
 			for _, s := range o.Pane.Seqs {
 				if _, ok := w.firstPane[s]; !ok {
@@ -80,6 +86,24 @@ func (w *Warehouse) Checkpoint() *eventtime.Checkpoint {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.sink.Checkpoint()
+}
+
+// WaitBarrier waits until the store has written a barrier at seq or later,
+// and so everything the window stage emitted before it.
+func (w *Warehouse) WaitBarrier(ctx context.Context, seq uint64) error {
+	for {
+		w.mu.Lock()
+		at, changed := w.barrier, w.changed
+		w.mu.Unlock()
+		if at >= seq {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Result is what the store holds now.

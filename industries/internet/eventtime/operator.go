@@ -39,6 +39,9 @@ type Output struct {
 	Session    *Session    // a session that can no longer grow: an upsert by user and start
 	Drop       *Drop       // the record just applied, late or repeated, with its reason
 	Checkpoint *Checkpoint // the state after the last record, to restart from
+	// Barrier, when not zero, changes nothing in a sink: a store that sees
+	// it has written everything the stage emitted before it.
+	Barrier uint64
 }
 
 // Add is one counted event, for a store that accumulates.
