@@ -168,3 +168,13 @@ func TestSpikeKeepsTheEdgeBounded(t *testing.T) {
 	unbounded := run(backpressure.NewUnboundedBuffer())
 	assert.Greater(t, unbounded.PeakHeld, 10*(b+w+3), "the unbounded edge held %d", unbounded.PeakHeld)
 }
+
+func openBenchLog(b *testing.B) *internet.Log {
+	srv := labtest.NATS(b)
+	js := labtest.JetStream(b, srv.ClientURL())
+	log, err := internet.OpenLog(context.Background(), js, internet.NamesFor("CLICKS", "clicks"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return log
+}
