@@ -28,6 +28,13 @@ func NewWorker(c client.Client, taskQueue, identity string, acts *Activities) wo
 		Identity:                     identity,
 		MaxHeartbeatThrottleInterval: 200 * time.Millisecond,
 		StickyScheduleToStartTimeout: time.Second,
+		// The SDK's default of 1 s declares a workflow goroutine deadlocked
+		// when it has not yielded for a second; a -race worker on a loaded
+		// 2-core machine exceeds that without any deadlock, and the
+		// detector's panic is the likely cause of a data race seen inside the
+		// SDK in one loaded -race run. A real deadlock still
+		// fails, after 30 s.
+		DeadlockDetectionTimeout: 30 * time.Second,
 	})
 	acts.Register(w)
 	return w
