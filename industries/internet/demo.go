@@ -3,6 +3,8 @@ package internet
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -84,7 +86,7 @@ func newDay(cfg Config) day {
 		span -= t.Spike.Seconds()
 	}
 	perSimSecond := float64(max(usual, 1)) / max(span, 1)
-	d.speed = cfg.Rate / perSimSecond / 1000 * 1000 // simulated ms per real ms
+	d.speed = cfg.Rate / perSimSecond // simulated seconds per real second: the usual traffic plays at cfg.Rate
 	return d
 }
 
@@ -156,6 +158,9 @@ func stream(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Lo
 		crash = n.Plan("window", "a crash mid-window during the spike")
 	}
 	store := NewWarehouse(log, cfg.DeadLetters)
+	if n.JSONMode() {
+		store.Routed = func(stream, what string, seq uint64) { n.Message("store", stream, what, SeqID(seq)) }
+	}
 	st := runStats{store: store}
 	buffer := 128
 	if !cfg.Bounded {
@@ -163,47 +168,63 @@ func stream(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Lo
 	}
 	a := &Analytics{Log: log, Store: store, Policy: cfg.Policy, Safeguards: cfg.Safeguards(), FilterBots: cfg.Bots,
 		Buffer: buffer, Batch: 1}
-	if crash != nil {
-		a.Crash = func(rec eventtime.Record, since, open int) bool {
-			// During the spike, when a stage is most likely to die.
-			return crash.Fired() == 0 && rec.Recv >= d.spikeFrom && since >= cfg.CrashAfter && open > 0
+	var asked atomic.Bool // a crash asked for on demand (the lab's fault button)
+	n.Offer("crash-window", "window", "crash the window stage now; it restarts from its checkpoint", func() error {
+		asked.Store(true)
+		return nil
+	})
+	defer n.Withdraw("crash-window")
+	onDemand := false // owned by the window stage's goroutine, like the calls below
+	a.Crash = func(rec eventtime.Record, since, open int) bool {
+		if onDemand = asked.Swap(false); onDemand {
+			return true
 		}
-		a.Crashed = func(cp *eventtime.Checkpoint, since, open int) {
-			at := uint64(0)
-			if cp != nil {
-				at = cp.Offset
-			}
-			crash.Fire("crashes with %d windows open, %d records past its checkpoint at log record #%d", open, since, at)
+		// The planned crash: during the spike, when a stage is most likely to die.
+		return crash != nil && crash.Fired() == 0 && rec.Recv >= d.spikeFrom && since >= cfg.CrashAfter && open > 0
+	}
+	a.Crashed = func(cp *eventtime.Checkpoint, since, open int) {
+		at := uint64(0)
+		if cp != nil {
+			at = cp.Offset
 		}
-		a.Restarted = func(cp *eventtime.Checkpoint) {
-			st.crashes++
-			if cp == nil {
-				n.Step("window", "restarts with no checkpoint: the log is replayed from #1")
-				return
-			}
-			op, err := eventtime.NewOperator(cfg.Policy, cfg.Safeguards(), cp)
-			if err != nil {
-				return
-			}
-			wm, _ := op.Watermark()
-			n.Step("window", "restarts from its checkpoint at log record #%d (watermark %s, %d windows open): the log is replayed from #%d",
-				cp.Offset, time.UnixMilli(wm).UTC().Format("15:04:05"), op.OpenWindows(), cp.Offset+1)
+		if onDemand {
+			n.Fault("window", "crashes on demand with %d windows open, %d records past its checkpoint at log record #%d", open, since, at)
+			return
 		}
+		crash.Fire("crashes with %d windows open, %d records past its checkpoint at log record #%d", open, since, at)
+	}
+	a.Restarted = func(cp *eventtime.Checkpoint) {
+		st.crashes++
+		if cp == nil {
+			n.Step("window", "restarts with no checkpoint: the log is replayed from #1")
+			return
+		}
+		op, err := eventtime.NewOperator(cfg.Policy, cfg.Safeguards(), cp)
+		if err != nil {
+			n.Step("window", "restarts from its checkpoint at log record #%d", cp.Offset)
+			return
+		}
+		wm, _ := op.Watermark()
+		n.Step("window", "restarts from its checkpoint at log record #%d (watermark %s, %d windows open): the log is replayed from #%d",
+			cp.Offset, time.UnixMilli(wm).UTC().Format("15:04:05"), op.OpenWindows(), cp.Offset+1)
 	}
 	if skew != nil {
+		what := "corrected at the window stage"
+		if !cfg.SkewCorrection || cfg.Time != "event" {
+			what = "taken as it is"
+		}
 		a.Skewed = func(rec eventtime.Record, by int64) {
-			if skew.Fired() == 0 && cfg.SkewCorrection && cfg.Time == "event" {
-				skew.Fire("%s's event %s: its clock is %v ahead, corrected at the window stage", rec.Event.Producer, rec.Event.ID,
-					(time.Duration(by) * time.Millisecond).Round(time.Second))
-			} else if skew.Fired() == 0 {
-				skew.Fire("%s's event %s: its clock is %v ahead, taken as it is", rec.Event.Producer, rec.Event.ID,
-					(time.Duration(by) * time.Millisecond).Round(time.Second))
+			if skew.Fired() == 0 {
+				skew.Fire("%s's event %s: its clock is %v ahead, %s", rec.Event.Producer, rec.Event.ID,
+					(time.Duration(by) * time.Millisecond).Round(time.Second), what)
 			}
 		}
 	}
 	edge := &Edge{Strategy: strategy, Log: log, Rate: cfg.LogRate, Window: cfg.Window, Speed: d.speed, SpikeFrom: d.spikeFrom}
+	if n.JSONMode() {
+		edge.Held = func(held int) { n.Sample("edge held", float64(held), "beacons") }
+	}
 	if spike != nil {
-		edge.SpikeFrom = d.spikeFrom
 		edge.Spiking = func() {
 			spike.Fire("the flash campaign starts: %.0f beacons/s offered to a log writer of %.0f", cfg.Rate*float64(cfg.Traffic.Factor), cfg.LogRate)
 		}
@@ -228,7 +249,28 @@ func stream(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Lo
 		st.edge.PeakHeld, backpressure.MiB(uint64(st.edge.PeakBytes)), backpressure.MiB(st.edge.PeakHeap))
 	n.Measure("pipeline", "%d beacons in %v: %.0f beacons/s end to end", len(d.beacons), st.elapsed.Round(time.Millisecond),
 		float64(len(d.beacons))/st.elapsed.Seconds())
+	if p50, p99, ok := eventToMetric(st); ok {
+		n.Measure("pipeline", "from the edge taking a beacon to the first window result counting it: p50 %v, p99 %v (the watermark's wait, played %.0fx faster than the day)",
+			p50.Round(time.Millisecond), p99.Round(time.Millisecond), d.speed)
+	}
 	return st, nil
+}
+
+// eventToMetric is the real time from the edge taking each beacon to the
+// store first holding a window result that counts it. The log is the run's
+// own, written by one edge in order: beacon i is log record i + 1.
+func eventToMetric(st runStats) (p50, p99 time.Duration, ok bool) {
+	var lat []time.Duration
+	for i, at := range st.edge.OfferedAt {
+		if t, counted := st.store.FirstCounted(uint64(i + 1)); counted && !at.IsZero() {
+			lat = append(lat, t.Sub(at))
+		}
+	}
+	if len(lat) == 0 {
+		return 0, 0, false
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)], true
 }
 
 func switches(n *narrate.Narrator, cfg Config) {

@@ -31,6 +31,9 @@ type Edge struct {
 	// is called when the edge takes its first beacon.
 	SpikeFrom int64
 	Spiking   func()
+	// Held, when set, is told how many beacons the edge holds, every
+	// hundred beacons taken (the lab's chart).
+	Held func(beacons int)
 
 	held held
 }
@@ -207,6 +210,9 @@ func (e *Edge) offer(ctx context.Context, beacons []clickstream.Beacon, st *Edge
 		now := time.Now()
 		st.OfferedAt[i] = now
 		st.Offered++
+		if e.Held != nil && i%100 == 0 {
+			e.Held(int(e.held.beacons.Load()))
+		}
 		if late := now.Sub(due); late > 100*time.Millisecond {
 			st.Delayed++
 			st.MaxDelay = max(st.MaxDelay, late)

@@ -19,6 +19,9 @@ import (
 type Warehouse struct {
 	log         *Log
 	deadLetters bool // false: malformed beacons are dropped without a dead letter (the switch)
+	// Routed, when set, is told of each late event and dead letter the
+	// store sends on (the lab's sequence view).
+	Routed func(stream, what string, seq uint64)
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced by every Save
@@ -50,10 +53,12 @@ func (w *Warehouse) Save(ctx context.Context, outs []eventtime.Output, rejects [
 			if err := w.log.RouteLate(ctx, seq, []byte(r.Raw)); err != nil {
 				return err
 			}
+			w.routed(w.log.Names.Late, "late event", seq)
 		case r.Kind == eventtime.Malformed && w.deadLetters:
 			if err := w.log.DeadLetter(ctx, seq, []byte(r.Raw), r.Kind, r.Reason); err != nil {
 				return err
 			}
+			w.routed(w.log.Names.Dead, r.Reason, seq)
 		}
 		drops = append(drops, eventtime.Drop{Seq: seq, Reason: r.Kind, Detail: r.Reason})
 	}
@@ -79,6 +84,12 @@ func (w *Warehouse) Save(ctx context.Context, outs []eventtime.Output, rejects [
 		}
 	}
 	return nil
+}
+
+func (w *Warehouse) routed(stream, what string, seq uint64) {
+	if w.Routed != nil {
+		w.Routed(stream, what, seq)
+	}
 }
 
 // Checkpoint is the latest checkpoint, or nil before the first.
