@@ -29,24 +29,32 @@ TESTFLAGS ?=
 TESTLOGS  ?= $(or $(TMPDIR),/tmp)/patternlab-tests
 P       ?=
 ARGS    ?=
+# make demo's runner, build logs and demo binaries (tools/internal/demorun uses the same place)
+DEMO_LOGS = $(or $(TMPDIR),/tmp)/patternlab-demo
 MODULES  = $(patsubst $(CURDIR)/%,%,$(shell go list -m -f '{{.Dir}}'))
 PKGS     = $(addprefix ./,$(addsuffix /...,$(MODULES)))
 # what the demo modules need beyond Go (pattern.yaml `needs:`), built once
 SERVERS  = eval "$$(tools/servers/env.sh $$(go run ./tools demos))"
 MERMAID  = node_modules/mermaid/dist/mermaid.min.js
+# uPlot (npm) is copied beside the lab's page, which the tools binary embeds
+LAB_VENDOR = tools/internal/lab/ui/vendor
+LAB_UPLOT  = cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css $(LAB_VENDOR)/
 # languages/ runs its Java and Rust tests inside go test; say so when they will skip
 TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$HOME/.cargo/bin/$$t" ] || \
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint lint-workflows new-pattern ci \
-        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz
+        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz lab record lab-test
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## run every demo (ready ones first, then build missing servers, then the rest; P=<name> for one, ARGS='-flag=v')
-	@go run ./tools demo $(P) -- $(ARGS)
+	@export PATTERNLAB_DEMO_START=$$(date +%s); mkdir -p $(DEMO_LOGS)/bin; \
+	test -x $(DEMO_LOGS)/bin/rundemos || echo ">> building the demo runner (go's output in $(DEMO_LOGS)/rundemos-build.log)"; \
+	go build -o $(DEMO_LOGS)/bin/rundemos ./tools/cmd/rundemos 2> $(DEMO_LOGS)/rundemos-build.log || { cat $(DEMO_LOGS)/rundemos-build.log; exit 1; }; \
+	$(DEMO_LOGS)/bin/rundemos $(P) -- $(ARGS)
 
 doctor: ## what is present and missing on this machine, and the command that gets each
 	@go run ./tools doctor
@@ -105,6 +113,18 @@ new-pattern: ## scaffold patterns/NAME (module, diagrams, chapter, go.work, nav)
 
 quiz: ## the interview bank in the terminal (PATTERN=saga LEVEL=advanced N=10 QUIZ_LANG=zh)
 	@go run ./tools quiz -pattern "$(PATTERN)" -level "$(LEVEL)" -n "$(or $(N),10)" -lang "$(or $(QUIZ_LANG),en)"
+
+lab: npm ## the demos live in the browser at http://127.0.0.1:8280: flags, fault buttons, sequence diagram, charts, verdict, replayable history (LAB_ADDR=127.0.0.1:PORT)
+	@mkdir -p $(LAB_VENDOR) && $(LAB_UPLOT)
+	@go run ./tools lab -addr $(or $(LAB_ADDR),127.0.0.1:8280)
+
+record: ## refresh the recorded runs the chapters show, docs/assets/runs/*.jsonl (P=<name> for one, ARGS='-flag=v'; without, the flags each was recorded with)
+	@go run ./tools lab record $(or $(P),-all) $(if $(ARGS),-- $(ARGS))
+
+lab-test: npm ## the lab in headless Chromium: backpressure's crash consumer, a Temporal demo's kill worker, bad input
+	@mkdir -p $(LAB_VENDOR) && $(LAB_UPLOT)
+	@eval "$$(tools/servers/env.sh patterns/saga)"; \
+	$(GOTESTSUM) -- -tags labbrowser -count=1 -timeout 20m -run Browser ./tools/internal/lab/
 
 ci: ## what CI runs (.ci/run): install, start engines, test, check, docs, integration
 	@.ci/run

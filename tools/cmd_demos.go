@@ -8,23 +8,6 @@ import (
 	"github.com/patternlab/patternlab/tools/internal/repo"
 )
 
-// demoModules lists the pattern modules, then the industry modules, of go.work.
-func demoModules(r *repo.Repo) ([]string, error) {
-	uses, err := r.WorkUses()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, kind := range repo.ContractDirs {
-		for _, u := range uses {
-			if strings.HasPrefix(u, kind+"/") && r.Exists(u+"/cmd/demo") {
-				out = append(out, u)
-			}
-		}
-	}
-	return out, nil
-}
-
 func runDemos(args []string) error {
 	r, err := repo.Find(".")
 	if err != nil {

@@ -13,6 +13,8 @@
 //	go run ./tools flake-hunt [-n 20] [-tier unit|integration] [MODULE...]
 //	go run ./tools learn export -lang en   the learning layer's pages, as JSON for the MkDocs hook
 //	go run ./tools quiz [-pattern P] [-level L] [-n N]   the interview bank in the terminal
+//	go run ./tools lab [-addr 127.0.0.1:8280]  the live view of the demos in the browser
+//	go run ./tools lab record NAME [-- ARGS]   refresh the recorded run a chapter shows
 package main
 
 import (
@@ -61,6 +63,8 @@ func main() {
 		err = runLearn(ctx, args)
 	case "quiz":
 		err = runQuiz(args)
+	case "lab":
+		err = runLab(ctx, args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -96,6 +100,11 @@ commands:
   learn export -lang L  the learning layer's generated pages as JSON (read by tools/mkdocs/learn.py)
   learn messages        every user-facing error message the troubleshooting page lists
   learn flags DIR       the flags of DIR's demo, read from its -h
+  lab [-addr 127.0.0.1:8280] [-history DIR]
+                        the demos live in the browser: flags, fault buttons, narration, sequence
+                        diagram, charts, verdict; every run saved and replayable
+  lab record NAME [-- ARGS]
+                        run NAME's demo and write docs/assets/runs/NAME.jsonl (its chapter shows it)
   quiz [-pattern P] [-level L] [-n N] [-lang zh]   the interview bank in the terminal (make quiz)
 `)
 }

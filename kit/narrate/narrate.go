@@ -138,7 +138,7 @@ func (n *Narrator) Invariant(statement string, violations ...string) bool {
 	defer n.mu.Unlock()
 	n.invariants++
 	for _, v := range violations {
-		n.violated = append(n.violated, statement+": "+v)
+		n.violated = append(n.violated, statement+"\x00"+v)
 	}
 	causes := append([]string(nil), violations...)
 	causes = append(causes, n.othersLocked(statement)...)
@@ -147,21 +147,52 @@ func (n *Narrator) Invariant(statement string, violations ...string) bool {
 }
 
 // othersLocked lists what failed besides the violations of this statement:
-// failed checks, earlier invariants' violations, planned faults not fired.
+// failed checks (each name once, with how often it failed), earlier
+// invariants' violations (each statement once, its violations after it) and
+// planned faults not fired.
 func (n *Narrator) othersLocked(statement string) []string {
 	var out []string
 	if len(n.failed) > 0 {
-		out = append(out, "failed checks: "+strings.Join(n.failed, ", "))
+		out = append(out, "failed checks: "+strings.Join(counted(n.failed), ", "))
 	}
+	var earlier []string
+	byStatement := map[string][]string{}
 	for _, v := range n.violated {
-		if !strings.HasPrefix(v, statement+": ") {
-			out = append(out, "earlier: "+v)
+		st, why, _ := strings.Cut(v, "\x00")
+		if st == statement {
+			continue
 		}
+		if _, seen := byStatement[st]; !seen {
+			earlier = append(earlier, st)
+		}
+		byStatement[st] = append(byStatement[st], why)
+	}
+	for _, st := range earlier {
+		out = append(out, "earlier: "+st+": "+strings.Join(byStatement[st], "; "))
 	}
 	if nf := n.notFiredLocked(); len(nf) > 0 {
 		out = append(out, "planned faults that never fired: "+strings.Join(nf, ", "))
 	}
 	return out
+}
+
+// counted lists each name once, in first-seen order, with "(N times)" after
+// a name that occurs more than once.
+func counted(names []string) []string {
+	var order []string
+	times := map[string]int{}
+	for _, name := range names {
+		if times[name] == 0 {
+			order = append(order, name)
+		}
+		times[name]++
+	}
+	for i, name := range order {
+		if times[name] > 1 {
+			order[i] = fmt.Sprintf("%s (%d times)", name, times[name])
+		}
+	}
+	return order
 }
 
 // Held reports whether the verdict is HELD: at least one invariant was
@@ -182,7 +213,9 @@ func (n *Narrator) Failures() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := append([]string(nil), n.failed...)
-	out = append(out, n.violated...)
+	for _, v := range n.violated {
+		out = append(out, strings.Replace(v, "\x00", ": ", 1))
+	}
 	for _, f := range n.notFiredLocked() {
 		out = append(out, "fault never fired: "+f)
 	}

@@ -66,6 +66,18 @@ func TestRunExitStatusAndLastLineAgree(t *testing.T) {
 			n.Invariant("b")
 			return nil
 		}, ExitViolated, "[invariant] VIOLATED: a: lost 1\n[invariant] VIOLATED: b: earlier: a: lost 1\n", ""},
+		{"an earlier statement is named once, with all its violations", func(_ context.Context, n *Narrator) error {
+			n.Invariant("a", "lost 1", "lost 2")
+			n.Invariant("b")
+			return nil
+		}, ExitViolated, "[invariant] VIOLATED: a: lost 1; lost 2\n[invariant] VIOLATED: b: earlier: a: lost 1; lost 2\n", ""},
+		{"a check failed twice is named once, with how often", func(_ context.Context, n *Narrator) error {
+			n.Check("c", false, "d")
+			n.Check("e", false, "d")
+			n.Check("c", false, "d")
+			n.Invariant("x")
+			return nil
+		}, ExitViolated, "[check] c: d: FAILED\n[check] e: d: FAILED\n[check] c: d: FAILED\n[invariant] VIOLATED: x: failed checks: c (2 times), e\n", ""},
 		{"planned fault fired", func(_ context.Context, n *Narrator) error {
 			f := n.Plan("consumer", "crash before ack")
 			f.Fire("crashed before acking %d", 3)

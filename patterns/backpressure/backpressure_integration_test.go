@@ -19,7 +19,9 @@ import (
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
+	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/goimage"
+	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/natsembed"
 	"github.com/patternlab/patternlab/patterns/backpressure"
 )
@@ -72,9 +74,12 @@ func TestIntegrationConsumerPausedMidRunLosesNothing(t *testing.T) {
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
 
+	dlq, err := deadletter.Open(ctx, js, backpressure.DemoDeadLetters, backpressure.DemoDeadLetterSubject)
+	require.NoError(t, err)
 	queue, err := backpressure.NewJetStreamQueue(ctx, js, backpressure.JetStreamConfig{
 		Stream: backpressure.DemoStream, Subject: backpressure.DemoSubject, Durable: backpressure.DemoDurable,
 		Capacity: itBuffer, Window: itWindow, AckWait: itAckWait, Storage: jetstream.FileStorage,
+		DeadLetters: dlq,
 	})
 	require.NoError(t, err)
 	results, err := js.CreateStream(ctx, jetstream.StreamConfig{
@@ -225,4 +230,17 @@ func readRecords(t *testing.T, ctx context.Context, results jetstream.Stream) []
 		}
 	}
 	return records
+}
+
+// TestIntegrationLeavesForeignStreamsAlone runs the demo against a
+// nats-server of its own process (a container), as NATS_URL would, with
+// streams of the demo's default names already there and holding someone
+// else's data: the demo must hold, leave them exactly as they were, and
+// delete every stream it created.
+func TestIntegrationLeavesForeignStreamsAlone(t *testing.T) {
+	goimage.RequireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	url := goimage.NATS(t, ctx)
+	labtest.LeavesForeignStreamsAlone(t, url, backpressure.Command, backpressure.DemoStreams, smallRun...)
 }

@@ -84,7 +84,7 @@ func BenchmarkFlatOut(b *testing.B) {
 			}
 			b.ReportMetric(float64(processed)/elapsed.Seconds(), "msgs/s")
 			b.ReportMetric(ms(last.Audit.Percentile(0.99)), "p99-ms")
-			b.ReportMetric(float64(last.Peaks.Depth), "peak-queue")
+			b.ReportMetric(float64(last.OwnPeak), "peak-queue")
 		})
 	}
 }
@@ -94,7 +94,7 @@ func report(b *testing.B, r Result) {
 	b.ReportMetric(r.Goodput(), "msgs/s")
 	b.ReportMetric(ms(a.Percentile(0.50)), "p50-ms")
 	b.ReportMetric(ms(a.Percentile(0.99)), "p99-ms")
-	b.ReportMetric(float64(r.Peaks.Depth), "peak-queue")
+	b.ReportMetric(float64(r.OwnPeak), "peak-queue")
 	b.ReportMetric(float64(r.HeapGrowth())/(1<<20), "heap-MiB")
 	if a.Offered > 0 {
 		b.ReportMetric(100*float64(a.Shed)/float64(a.Offered), "shed-%")

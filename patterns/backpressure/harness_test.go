@@ -37,13 +37,13 @@ func TestRunMeasuresEveryStrategyTheSameWay(t *testing.T) {
 			assert.Positive(t, a.Percentile(0.99))
 			switch k.onFull {
 			case accepts:
-				assert.Greater(t, r.Peaks.Depth, capacity, "the unbounded queue outgrows any B")
+				assert.Greater(t, r.Peaks.Backlog, capacity, "the unbounded queue outgrows any B")
 			case blocks:
-				assert.LessOrEqual(t, r.Peaks.Depth, capacity)
+				assert.LessOrEqual(t, r.Peaks.Backlog, capacity+1, "B queued, one in the consumer's hands")
 				assert.Zero(t, a.Shed)
 				assert.Positive(t, r.MaxLag, "a blocked producer falls behind its schedule")
 			case sheds:
-				assert.LessOrEqual(t, r.Peaks.Depth, capacity)
+				assert.LessOrEqual(t, r.Peaks.Backlog, capacity+1)
 				assert.Positive(t, a.ShedBy[ShedRateLimited], "a 10x producer meets the rate limiter")
 			}
 			if k.onFull != accepts {
@@ -84,4 +84,29 @@ func TestArrivalsFollowTheirRate(t *testing.T) {
 	}
 	mean := a.due.Seconds() / n
 	assert.InDelta(t, 1/w.ArrivalRate(), mean, 0.03/w.ArrivalRate(), "mean gap of a Poisson process of rate λ is 1/λ")
+}
+
+// A strategy's own count cannot testify to its own bound. The shedder with
+// its admission off still says it queues at most B, and its channel really
+// holds nothing, while everything piles up behind it: the ledger's backlog
+// shows it.
+func TestRunMeasuresTheBacklogFromOutsideTheStrategy(t *testing.T) {
+	const capacity = 16
+	s := NewShedderWithoutAdmission(capacity)
+	r, err := Run(t.Context(), s, smallOverload())
+	require.NoError(t, err)
+	assert.Equal(t, capacity, r.Capacity, "it claims B")
+	assert.Zero(t, r.OwnPeak, "and its own count never moves")
+	assert.Greater(t, r.Peaks.Backlog, 10*capacity, "the ledger saw the backlog pile up")
+	assert.Empty(t, r.Audit.Violations(), "nothing lost: it just holds everything")
+}
+
+// The dropping channel keeps its bound and loses work: Offer says accepted,
+// the message is gone. Only the receiver's audit finds it.
+func TestTheDroppingChannelLosesAcceptedMessages(t *testing.T) {
+	r, err := Run(t.Context(), NewDroppingChannel(16), smallOverload())
+	require.NoError(t, err)
+	assert.LessOrEqual(t, r.OwnPeak, 16, "its own queue stays within B")
+	assert.Positive(t, r.Audit.LostCount, "accepted messages never processed")
+	assert.Zero(t, r.Audit.Shed, "and none of them counted as shed")
 }

@@ -10,20 +10,22 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/deadletter"
 )
 
 // JetStreamConfig describes the stream and the durable pull consumer of a
 // JetStreamQueue.
 type JetStreamConfig struct {
-	Stream  string // stream name
+	Stream  string // stream name; the queue creates it and refuses one that exists
 	Subject string // the one subject the stream captures
 	Durable string // durable consumer name
 	// Capacity is B, the stream's MaxMsgs. With DiscardNew a full stream
 	// refuses a publish, and Offer waits and retries: the producer is pushed
 	// back across the network.
 	Capacity int
-	// Window is W, the consumer's MaxAckPending: at most W messages are
-	// delivered and not yet acknowledged. The client pulls W at a time.
+	// Window is W, the consumer's credit window (see CreditWindow): at most
+	// W messages are delivered and not yet acknowledged.
 	Window int
 	// AckWait is how long the server waits for an ack before redelivering.
 	AckWait time.Duration
@@ -34,9 +36,20 @@ type JetStreamConfig struct {
 	// server keeps one entry per message published in the window: memory
 	// that grows with the publish rate, not with B.
 	DedupWindow time.Duration
+	// DeadLetters receives what the workers cannot decode or handle.
+	// Required.
+	DeadLetters *deadletter.Queue
 	// Restarted, when set, is called when a consumer instance crashed and the
 	// next one takes over the durable consumer.
 	Restarted func(crashed, next int)
+
+	// The safeguards, turned off to show what each one prevents (the demo's
+	// switches). WithoutStreamLimit (-stream-limit=false): no MaxMsgs, the
+	// stream takes every publish and the producer is never pushed back.
+	// WithoutCreditWindow (-credit-window=false): no MaxAckPending, and the
+	// client pulls Capacity messages at a time.
+	WithoutStreamLimit  bool
+	WithoutCreditWindow bool
 }
 
 // Retry pacing of a producer pushed back by a full stream.
@@ -45,59 +58,82 @@ const (
 	maxPushback = 20 * time.Millisecond
 )
 
-// ackPendingInterval is how often Serve asks the server how many messages
-// are delivered and unacknowledged.
-const ackPendingInterval = 10 * time.Millisecond
+// serverPollInterval is how often Serve asks the server what the stream
+// stores and how many messages are delivered and unacknowledged.
+const serverPollInterval = 10 * time.Millisecond
+
+// apiTimeout bounds one request of a poll: a reply lost with a dropped
+// connection must not stop the poll, which asks again at its next tick.
+const apiTimeout = 5 * time.Second
+
+// ErrStreamExists is returned by NewJetStreamQueue for a stream name in use:
+// on a shared server the queue never deletes or reconfigures a stream it did
+// not create.
+var ErrStreamExists = errors.New("stream already exists")
 
 // JetStreamQueue is credit-based flow control with NATS JetStream. The
 // producer publishes into a work-queue stream of at most B messages; the
-// consumer is a durable pull consumer with MaxAckPending W, served by one
-// Worker at a time. When a Worker crashes, Serve starts the next one on the
-// same durable consumer and the server redelivers what the dead one held.
-// A shared Inbox makes the redeliveries harmless.
+// consumer is a durable pull consumer with a credit window of W, served by
+// one Worker at a time. When a Worker crashes, Serve starts the next one on
+// the same durable consumer and the server redelivers what the dead one
+// held. The receiver's inbox (Workload.Inbox) makes redeliveries harmless.
 type JetStreamQueue struct {
-	js    jetstream.JetStream
-	cfg   JetStreamConfig
-	cons  jetstream.Consumer
-	inbox *Inbox
+	js     jetstream.JetStream
+	cfg    JetStreamConfig
+	stream jetstream.Stream
+	cons   jetstream.Consumer
 
-	closed  atomic.Bool
-	wake    chan struct{} // capacity 1
-	stats   jetStreamCounters
-	peakAck atomic.Int64
+	closed     atomic.Bool
+	stats      jetStreamCounters
+	pushedBack func() // see pushbacker
 }
 
 type jetStreamCounters struct {
-	accepted, applied, pushbacks, redelivered, skipped, malformed, ackErrors, restarts, pullResets, abandoned atomic.Int64
+	accepted, handled, pushbacks, redelivered, deadLettered, deadLetterFailures,
+	ackErrors, restarts, pullResets, abandoned atomic.Int64
+	peakStored, peakAckPending, heldAtCrash atomic.Int64
 }
 
-// JetStreamStats are the queue's own counters after a run.
+// JetStreamStats are a run's counters: the queue's own, and the peaks the
+// server reported.
 type JetStreamStats struct {
-	Accepted    int64 // publishes the stream acknowledged
-	Applied     int64 // messages handled for the first time
-	Pushbacks   int64 // publishes refused because the stream was full
-	Redelivered int64 // deliveries with a delivery count above 1
-	Skipped     int64 // redeliveries of applied messages, acked unhandled
-	Malformed   int64 // payloads without an ID, terminated
-	AckErrors   int64 // double acks that failed (the inbox absorbs the redelivery)
-	Restarts    int64 // consumer instances started after a crash
-	PullResets  int64 // pull requests renewed after missed heartbeats
-	Abandoned   int64 // messages a crashed instance held unhandled, unacked
-	// PeakAckPending is the highest count of delivered, unacknowledged
-	// messages the server reported: at most Window.
+	Accepted           int64 // publishes the stream acknowledged
+	Handled            int64 // deliveries the handler took (redeliveries included)
+	Pushbacks          int64 // publishes refused because the stream was full
+	Redelivered        int64 // deliveries with a delivery count above 1
+	DeadLettered       int64 // malformed or foreign messages sent to the dead letters
+	DeadLetterFailures int64 // dead letters that could not be stored (redelivered)
+	AckErrors          int64 // acks that could not be sent
+	Restarts           int64 // consumer instances started after a crash
+	PullResets         int64 // pull requests renewed after missed heartbeats
+	Abandoned          int64 // messages a crashed instance held unhandled, unacked
+	// PeakStored is the most messages the server said the stream held, and
+	// PeakAckPending the most it said were delivered and unacknowledged,
+	// polled every few milliseconds while Serve runs.
+	PeakStored     int64
 	PeakAckPending int64
+	// HeldAtCrash is what the server counted as delivered and unacknowledged
+	// right after the last crash: what the dead instance held.
+	HeldAtCrash int64
 }
 
-// NewJetStreamQueue creates the stream and the durable consumer, replacing a
-// stream of the same name: a run starts empty. Delete removes them.
+// NewJetStreamQueue creates the stream and its durable consumer. It refuses
+// a stream name that exists (ErrStreamExists): a run starts on a stream of
+// its own. Delete removes what it created.
 func NewJetStreamQueue(ctx context.Context, js jetstream.JetStream, cfg JetStreamConfig) (*JetStreamQueue, error) {
 	if cfg.Capacity < 1 || cfg.Window < 1 {
 		return nil, fmt.Errorf("jetstream queue %s: capacity %d and window %d must be at least 1", cfg.Stream, cfg.Capacity, cfg.Window)
 	}
-	if err := js.DeleteStream(ctx, cfg.Stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return nil, fmt.Errorf("delete old stream %s: %w", cfg.Stream, err)
+	if cfg.DeadLetters == nil {
+		return nil, fmt.Errorf("jetstream queue %s: %w", cfg.Stream, ErrNoDeadLetters)
 	}
-	stream, err := js.CreateStream(ctx, jetstream.StreamConfig{
+	switch _, err := js.Stream(ctx, cfg.Stream); {
+	case err == nil:
+		return nil, fmt.Errorf("%w: %s (the queue creates a stream of its own; name it uniquely on a shared server)", ErrStreamExists, cfg.Stream)
+	case !errors.Is(err, jetstream.ErrStreamNotFound):
+		return nil, fmt.Errorf("look up stream %s: %w", cfg.Stream, err)
+	}
+	sc := jetstream.StreamConfig{
 		Name:       cfg.Stream,
 		Subjects:   []string{cfg.Subject},
 		Retention:  jetstream.WorkQueuePolicy, // an acked message leaves the stream
@@ -106,28 +142,30 @@ func NewJetStreamQueue(ctx context.Context, js jetstream.JetStream, cfg JetStrea
 		Storage:    cfg.Storage,
 		Replicas:   1,
 		Duplicates: cfg.DedupWindow,
-	})
+	}
+	if cfg.WithoutStreamLimit {
+		sc.MaxMsgs = -1
+	}
+	stream, err := js.CreateStream(ctx, sc)
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return nil, fmt.Errorf("%w: %s", ErrStreamExists, cfg.Stream)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", cfg.Stream, err)
 	}
-	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:       cfg.Durable,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       cfg.AckWait,
-		MaxAckPending: cfg.Window,
-		MaxDeliver:    -1,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
+	q := &JetStreamQueue{js: js, cfg: cfg, stream: stream}
+	window := CreditWindow{Durable: cfg.Durable, Messages: cfg.Window, AckWait: cfg.AckWait}
+	cc := window.ConsumerConfig()
+	if cfg.WithoutCreditWindow {
+		cc.MaxAckPending = -1
 	}
-	return &JetStreamQueue{
-		js: js, cfg: cfg, cons: cons,
-		inbox: NewInbox(0),
-		wake:  make(chan struct{}, 1),
-	}, nil
+	if q.cons, err = window.create(ctx, stream, cc); err != nil {
+		return nil, errors.Join(err, q.Delete(context.WithoutCancel(ctx)))
+	}
+	return q, nil
 }
 
-// Delete removes the stream and its consumer.
+// Delete removes the stream the queue created, and its consumer.
 func (q *JetStreamQueue) Delete(ctx context.Context) error {
 	if err := q.js.DeleteStream(ctx, q.cfg.Stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("delete stream %s: %w", q.cfg.Stream, err)
@@ -138,11 +176,14 @@ func (q *JetStreamQueue) Delete(ctx context.Context) error {
 // Name implements Strategy.
 func (*JetStreamQueue) Name() string { return "jetstream-pull" }
 
-// Capacity implements Strategy: the stream's MaxMsgs.
+// Capacity implements Strategy: the stream's MaxMsgs as configured.
 func (q *JetStreamQueue) Capacity() int { return q.cfg.Capacity }
 
 // Config returns the queue's configuration.
 func (q *JetStreamQueue) Config() JetStreamConfig { return q.cfg }
+
+// Consumer is the queue's durable pull consumer.
+func (q *JetStreamQueue) Consumer() jetstream.Consumer { return q.cons }
 
 // Offer publishes m with its ID as Nats-Msg-Id (a retried publish is stored
 // once). While the stream is full it waits, doubling the wait up to
@@ -153,13 +194,15 @@ func (q *JetStreamQueue) Offer(ctx context.Context, m Message) error {
 		_, err := q.js.Publish(ctx, q.cfg.Subject, m.Payload, jetstream.WithMsgID(strconv.FormatUint(m.ID, 10)))
 		if err == nil {
 			q.stats.accepted.Add(1)
-			q.signal()
 			return nil
 		}
 		if !IsStreamFull(err) {
 			return fmt.Errorf("publish message %d: %w", m.ID, err)
 		}
 		q.stats.pushbacks.Add(1)
+		if q.pushedBack != nil {
+			q.pushedBack()
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -169,6 +212,31 @@ func (q *JetStreamQueue) Offer(ctx context.Context, m Message) error {
 		}
 		wait = min(2*wait, maxPushback)
 	}
+}
+
+func (q *JetStreamQueue) onPushback(notify func()) { q.pushedBack = notify }
+
+// Delivered reports whether the server has made as many deliveries to the
+// consumer as it may hold: MaxAckPending, or with no credit window every
+// message published to the queue. Deliveries are counted, redeliveries
+// included, because a client without a window that holds messages longer
+// than AckWait gets them again, and holds each copy. A consumer stalled
+// until then holds what its credit window let through.
+func (q *JetStreamQueue) Delivered(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	info, err := q.cons.Info(ctx)
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return false, nil // a lost reply: ask again
+	}
+	if err != nil {
+		return false, err
+	}
+	target := q.stats.accepted.Load()
+	if limit := int64(info.Config.MaxAckPending); limit > 0 {
+		target = min(target, limit)
+	}
+	return int64(info.Delivered.Consumer) >= target, nil
 }
 
 // IsStreamFull reports whether err is a stream refusing a publish because a
@@ -186,42 +254,33 @@ func IsStreamFull(err error) bool {
 }
 
 // Close implements Strategy.
-func (q *JetStreamQueue) Close() {
-	q.closed.Store(true)
-	q.signal()
-}
+func (q *JetStreamQueue) Close() { q.closed.Store(true) }
 
-func (q *JetStreamQueue) signal() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Depth implements Strategy: published and not yet handled. A message
-// counts as handled before its ack frees its place in the stream, so Depth
-// never exceeds the stream's own count, which DiscardNew keeps at or under B.
+// Depth implements Strategy: published and not yet handled, by the queue's
+// own count (redeliveries make it an underestimate; Run measures the backlog
+// from its ledger instead).
 func (q *JetStreamQueue) Depth() int {
-	return int(q.stats.accepted.Load() - q.stats.applied.Load())
+	return max(0, int(q.stats.accepted.Load()-q.stats.handled.Load()))
 }
 
-func (q *JetStreamQueue) drained() bool {
-	return q.closed.Load() && q.stats.applied.Load() >= q.stats.accepted.Load()
-}
-
-// Serve runs consumer instances one after the other until every accepted
-// message was handled: when one crashes (its handler returned
+// Serve runs consumer instances one after the other until the server says
+// the work is done: the producer closed the queue and the stream is empty,
+// every message acknowledged. When an instance crashes (its handler returned
 // ErrConsumerCrashed) the next takes over the durable consumer.
 func (q *JetStreamQueue) Serve(ctx context.Context, handle Handler) error {
-	var watchers sync.WaitGroup
-	serveCtx, stopWatching := context.WithCancel(ctx)
-	defer func() { stopWatching(); watchers.Wait() }()
-	watchers.Go(func() { q.watchAckPending(serveCtx) })
+	drained := make(chan struct{})
+	var watcher sync.WaitGroup
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer func() { stopWatching(); watcher.Wait() }()
+	watcher.Go(func() { q.watchServer(watchCtx, drained) })
 
 	for instance := 1; ; instance++ {
-		err := q.runInstance(ctx, handle)
+		err := q.runInstance(ctx, handle, drained)
 		switch {
 		case errors.Is(err, ErrConsumerCrashed):
+			if info, err := q.cons.Info(ctx); err == nil {
+				q.stats.heldAtCrash.Store(int64(info.NumAckPending))
+			}
 			q.stats.restarts.Add(1)
 			if q.cfg.Restarted != nil {
 				q.cfg.Restarted(instance, instance+1)
@@ -238,67 +297,71 @@ func (q *JetStreamQueue) Serve(ctx context.Context, handle Handler) error {
 
 // runInstance runs one Worker until the queue is drained, ctx ends or the
 // worker dies.
-func (q *JetStreamQueue) runInstance(ctx context.Context, handle Handler) error {
+func (q *JetStreamQueue) runInstance(ctx context.Context, handle Handler, drained <-chan struct{}) error {
 	wctx, stop := context.WithCancel(ctx)
-	watcher := make(chan struct{})
+	defer stop()
 	go func() {
-		defer close(watcher)
-		defer stop()
-		for !q.drained() {
-			select {
-			case <-q.wake:
-			case <-wctx.Done():
-				return
-			}
+		select {
+		case <-drained:
+			stop()
+		case <-wctx.Done():
 		}
 	}()
-	w := &Worker{
-		Consumer: q.cons,
-		Window:   q.cfg.Window,
-		Handle:   handle,
-		Inbox:    q.inbox,
-		Observe:  q.observe,
+	window := q.cfg.Window
+	if q.cfg.WithoutCreditWindow {
+		window = q.cfg.Capacity
 	}
-	err := w.Run(wctx)
-	stop()
-	<-watcher
-	return err
+	w := &Worker{
+		Consumer:    q.cons,
+		Window:      window,
+		Handle:      handle,
+		DeadLetters: q.cfg.DeadLetters,
+		Observe:     q.observe,
+	}
+	return w.Run(wctx)
 }
 
 func (q *JetStreamQueue) observe(e WorkerEvent) {
 	switch e.Kind {
-	case Applied:
-		q.stats.applied.Add(1)
-		q.signal()
-	case Skipped:
-		q.stats.skipped.Add(1)
-	case Malformed:
-		q.stats.malformed.Add(1)
+	case Handled:
+		q.stats.handled.Add(1)
+	case DeadLettered:
+		q.stats.deadLettered.Add(1)
+	case DeadLetterFailed:
+		q.stats.deadLetterFailures.Add(1)
 	case AckFailed:
 		q.stats.ackErrors.Add(1)
-		return
 	case PullReset:
 		q.stats.pullResets.Add(1)
-		return
 	case Abandoned:
 		q.stats.abandoned.Add(1)
-		return
 	}
-	if e.Delivery > 1 {
+	if (e.Kind == Handled || e.Kind == DeadLettered) && e.Delivery > 1 {
 		q.stats.redelivered.Add(1)
 	}
 }
 
-// watchAckPending polls the server for the consumer's delivered-unacked
-// count and keeps its peak: the credit window as the server enforces it.
-func (q *JetStreamQueue) watchAckPending(ctx context.Context) {
-	t := time.NewTicker(ackPendingInterval)
+// watchServer polls the server for what the stream stores and what the
+// consumer holds unacknowledged, keeping the peaks, and closes drained once
+// a poll that began after Close finds the stream empty with nothing pending.
+func (q *JetStreamQueue) watchServer(ctx context.Context, drained chan<- struct{}) {
+	t := time.NewTicker(serverPollInterval)
 	defer t.Stop()
 	for {
-		if info, err := q.cons.Info(ctx); err == nil {
-			if n := int64(info.NumAckPending); n > q.peakAck.Load() {
-				q.peakAck.Store(n)
-			}
+		closed := q.closed.Load()
+		rctx, cancel := context.WithTimeout(ctx, apiTimeout)
+		si, serr := q.stream.Info(rctx)
+		ci, cerr := q.cons.Info(rctx)
+		cancel()
+		if serr == nil {
+			storeMax(&q.stats.peakStored, int64(si.State.Msgs))
+		}
+		if cerr == nil {
+			storeMax(&q.stats.peakAckPending, int64(ci.NumAckPending))
+		}
+		if closed && serr == nil && cerr == nil && si.State.Msgs == 0 && ci.NumAckPending == 0 {
+			close(drained)
+			return
 		}
 		select {
 		case <-t.C:
@@ -308,13 +371,22 @@ func (q *JetStreamQueue) watchAckPending(ctx context.Context) {
 	}
 }
 
+func storeMax(a *atomic.Int64, v int64) {
+	for {
+		old := a.Load()
+		if v <= old || a.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
 // Stats returns the queue's counters.
 func (q *JetStreamQueue) Stats() JetStreamStats {
 	s := &q.stats
 	return JetStreamStats{
-		Accepted: s.accepted.Load(), Applied: s.applied.Load(), Pushbacks: s.pushbacks.Load(),
-		Redelivered: s.redelivered.Load(), Skipped: s.skipped.Load(), Malformed: s.malformed.Load(),
+		Accepted: s.accepted.Load(), Handled: s.handled.Load(), Pushbacks: s.pushbacks.Load(),
+		Redelivered: s.redelivered.Load(), DeadLettered: s.deadLettered.Load(), DeadLetterFailures: s.deadLetterFailures.Load(),
 		AckErrors: s.ackErrors.Load(), Restarts: s.restarts.Load(), PullResets: s.pullResets.Load(), Abandoned: s.abandoned.Load(),
-		PeakAckPending: q.peakAck.Load(),
+		PeakStored: s.peakStored.Load(), PeakAckPending: s.peakAckPending.Load(), HeldAtCrash: s.heldAtCrash.Load(),
 	}
 }

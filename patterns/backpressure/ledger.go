@@ -21,9 +21,10 @@ type Ledger struct {
 	processed []atomic.Uint32
 	latency   []atomic.Int64 // ns from Offer to the end of the first processing
 
-	accepted, shed, handled atomic.Int64
-	shedBy                  [numShedReasons]atomic.Int64
-	lastDone                atomic.Int64 // ns since start of the last processing
+	offered, accepted, shed, handled atomic.Int64
+	firstDone                        atomic.Int64 // IDs processed at least once
+	shedBy                           [numShedReasons]atomic.Int64
+	lastDone                         atomic.Int64 // ns since start of the last processing
 }
 
 const (
@@ -49,7 +50,13 @@ func (l *Ledger) Size() int { return len(l.verdict) }
 func (l *Ledger) since() int64 { return int64(time.Since(l.start)) }
 
 // Offering records that message id is about to be offered.
-func (l *Ledger) Offering(id uint64) { l.offeredAt[id].Store(l.since()) }
+func (l *Ledger) Offering(id uint64) {
+	l.offeredAt[id].Store(l.since())
+	l.offered.Add(1)
+}
+
+// Offered is how many messages the producer has offered so far.
+func (l *Ledger) Offered() int { return int(l.offered.Load()) }
 
 // Accepted records that the strategy accepted message id.
 func (l *Ledger) Accepted(id uint64) {
@@ -67,22 +74,33 @@ func (l *Ledger) Shed(id uint64, reason ShedReason) {
 }
 
 // Processed records that the consumer finished processing message id. An ID
-// outside the ledger is an error: something the producer never made.
+// outside the ledger is a foreign message, something the producer never
+// made: the error wraps ErrMalformed, so a consumer dead-letters it.
 func (l *Ledger) Processed(id uint64) error {
 	if id >= uint64(len(l.processed)) {
-		return fmt.Errorf("processed message %d: the producer made only %d", id, len(l.processed))
+		return fmt.Errorf("%w: message %d was never produced (the producer made %d)", ErrMalformed, id, len(l.processed))
 	}
 	now := l.since()
 	if l.processed[id].Add(1) == 1 {
 		l.latency[id].Store(now - l.offeredAt[id].Load())
+		l.firstDone.Add(1)
 	}
 	l.handled.Add(1)
 	l.lastDone.Store(now)
 	return nil
 }
 
-// InFlight is accepted minus processed: the backlog the ledger can see.
-func (l *Ledger) InFlight() int64 { return l.accepted.Load() - l.handled.Load() }
+// Backlog is the number of accepted messages not processed yet, as the
+// producer (Offer returned nil) and the receiver (processing finished) count
+// them: the strategy's own count plays no part. It reads the accepted count
+// first, so it never overstates the backlog: a message is counted as
+// accepted only after it is in the strategy, and as processed only once its
+// processing is over, so the backlog is at most what the strategy holds
+// plus the one message in the consumer's hands.
+func (l *Ledger) Backlog() int {
+	accepted := l.accepted.Load()
+	return int(accepted - l.firstDone.Load())
+}
 
 // Audit is the verdict of a ledger once a run is over.
 type Audit struct {

@@ -49,26 +49,45 @@ func Baseline() HeapSample {
 
 // Peaks are the highest readings of a sampling period.
 type Peaks struct {
-	Depth int
-	Heap  HeapSample
+	// Backlog is the peak of the depth function: in Run, the ledger's
+	// count of accepted messages not yet processed.
+	Backlog int
+	Heap    HeapSample
 }
+
+// minForcedGC spaces the collections the sampler forces while it watches
+// a bound: at most one every so often, so watching costs little.
+const minForcedGC = 20 * time.Millisecond
 
 // Sampler polls a depth function and the heap every SampleInterval and keeps
 // the peaks. Start it with StartSampler and stop it with Stop, which returns
 // the peaks.
+//
+// The live heap is only known after a GC, and the runtime collects when the
+// heap doubles: a live growth above a bound could come and go between two
+// collections. So when told a bound, the sampler watches the heap in use
+// (live plus garbage), which it can read at any time: while that stays
+// within baseline + bound the live heap does too; when it goes past, the
+// sampler collects garbage and reads the live heap at once, until it has
+// seen the bound exceeded.
 type Sampler struct {
-	depth func() int
-	stop  chan struct{}
-	done  chan struct{}
-	mu    sync.Mutex
-	peaks Peaks
+	depth    func() int
+	baseline uint64 // live heap the bound is counted from
+	bound    uint64 // 0: no watch
+	stop     chan struct{}
+	done     chan struct{}
+	mu       sync.Mutex
+	peaks    Peaks
+	forced   int // collections forced by the watch
+	samples  int
 }
 
 // StartSampler begins sampling depth and the heap in a goroutine owned by the
-// returned Sampler.
-func StartSampler(depth func() int) *Sampler {
-	s := &Sampler{depth: depth, stop: make(chan struct{}), done: make(chan struct{})}
-	s.sample()
+// returned Sampler. With bound > 0 it watches the live heap's growth over
+// baseline against bound, as described on Sampler.
+func StartSampler(depth func() int, baseline HeapSample, bound uint64) *Sampler {
+	s := &Sampler{depth: depth, baseline: baseline.Live, bound: bound, stop: make(chan struct{}), done: make(chan struct{})}
+	s.record(depth(), ReadHeap())
 	go s.loop()
 	return s
 }
@@ -77,32 +96,53 @@ func (s *Sampler) loop() {
 	defer close(s.done)
 	t := time.NewTicker(SampleInterval)
 	defer t.Stop()
+	var lastForced time.Time
 	for {
 		select {
 		case <-t.C:
-			s.sample()
+			d, h := s.depth(), ReadHeap()
+			if s.mayExceed(h) && time.Since(lastForced) >= minForcedGC {
+				runtime.GC()
+				lastForced = time.Now()
+				h = ReadHeap()
+				s.mu.Lock()
+				s.forced++
+				s.mu.Unlock()
+			}
+			s.record(d, h)
 		case <-s.stop:
 			return
 		}
 	}
 }
 
-func (s *Sampler) sample() {
-	d, h := s.depth(), ReadHeap()
+// mayExceed reports whether the live heap could be over the bound without
+// the last GC's reading showing it yet.
+func (s *Sampler) mayExceed(h HeapSample) bool {
+	if s.bound == 0 || h.Objects <= s.baseline+s.bound {
+		return false // live <= in use <= baseline + bound
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.peaks.Depth = max(s.peaks.Depth, d)
+	return s.peaks.Heap.Live <= s.baseline+s.bound // not yet seen over it
+}
+
+func (s *Sampler) record(d int, h HeapSample) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.samples++
+	s.peaks.Backlog = max(s.peaks.Backlog, d)
 	s.peaks.Heap.Live = max(s.peaks.Heap.Live, h.Live)
 	s.peaks.Heap.Objects = max(s.peaks.Heap.Objects, h.Objects)
 }
 
 // ObserveDepth records a depth read by the caller. Run calls it after
-// every Offer: a queue only grows when a message is accepted, so the peak
-// depth is exact instead of as good as the sampling interval.
+// every accepted Offer: the backlog only grows when a message is accepted,
+// so the peak is exact instead of as good as the sampling interval.
 func (s *Sampler) ObserveDepth(d int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.peaks.Depth = max(s.peaks.Depth, d)
+	s.peaks.Backlog = max(s.peaks.Backlog, d)
 }
 
 // Mark collects garbage and samples at once. Run calls it when the producer
@@ -110,15 +150,22 @@ func (s *Sampler) ObserveDepth(d int) {
 // as old as the last GC, is then exact at the peak.
 func (s *Sampler) Mark() {
 	runtime.GC()
-	s.sample()
+	s.record(s.depth(), ReadHeap())
 }
 
 // Stop takes a last sample, ends the goroutine and returns the peaks.
 func (s *Sampler) Stop() Peaks {
 	close(s.stop)
 	<-s.done
-	s.sample()
+	s.record(s.depth(), ReadHeap())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peaks
+}
+
+// Forced is how many collections the bound watch forced.
+func (s *Sampler) Forced() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.forced
 }

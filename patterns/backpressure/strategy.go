@@ -72,3 +72,11 @@ func (e *ShedError) Error() string { return fmt.Sprintf("message %d shed: %s", e
 // JetStreamQueue restarts a new instance; the in-memory strategies cannot
 // recover what a dead consumer held, so for them it ends Serve.
 var ErrConsumerCrashed = errors.New("consumer crashed")
+
+// pushbacker is implemented by a strategy that holds the producer back:
+// notify is called each time Offer finds it full and is about to make the
+// producer wait. Run uses it only to end a late start (Workload.StartLate),
+// never to judge a bound. Set it before the first Offer.
+type pushbacker interface {
+	onPushback(notify func())
+}

@@ -2,14 +2,17 @@ package backpressure
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/labtest"
 )
 
@@ -26,15 +29,40 @@ func testQueue(t testing.TB, capacity, window int, ackWait time.Duration) *JetSt
 	return testQueueOn(t, testJetStream(t), capacity, window, ackWait)
 }
 
+// testQueues numbers the queues of a test binary, so several can share a
+// server (the benchmarks do).
+var testQueues atomic.Int64
+
+// testQueueOn creates a queue with a stream and dead-letter stream of its
+// own on js, deleted when the test ends.
 func testQueueOn(t testing.TB, js jetstream.JetStream, capacity, window int, ackWait time.Duration) *JetStreamQueue {
 	t.Helper()
-	q, err := NewJetStreamQueue(context.Background(), js, JetStreamConfig{
-		Stream: "TEST", Subject: "test.work", Durable: "worker",
-		Capacity: capacity, Window: window, AckWait: ackWait,
-		Storage: jetstream.MemoryStorage, DedupWindow: time.Second,
-	})
+	return testQueueWith(t, js, JetStreamConfig{Capacity: capacity, Window: window, AckWait: ackWait})
+}
+
+// testQueueWith fills in cfg's names, storage and dead letters and creates
+// the queue.
+func testQueueWith(t testing.TB, js jetstream.JetStream, cfg JetStreamConfig) *JetStreamQueue {
+	t.Helper()
+	i := testQueues.Add(1)
+	cfg.Stream, cfg.Subject, cfg.Durable = fmt.Sprintf("TEST%d", i), fmt.Sprintf("test.%d.work", i), "worker"
+	cfg.Storage, cfg.DedupWindow = jetstream.MemoryStorage, time.Second
+	if cfg.DeadLetters == nil {
+		cfg.DeadLetters = testDeadLetters(t, js, fmt.Sprintf("TEST%d_DLQ", i), fmt.Sprintf("test.%d.dlq", i))
+	}
+	q, err := NewJetStreamQueue(context.Background(), js, cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = q.Delete(context.Background()) })
 	return q
+}
+
+// testDeadLetters opens a dead-letter stream, deleted when the test ends.
+func testDeadLetters(t testing.TB, js jetstream.JetStream, name, subject string) *deadletter.Queue {
+	t.Helper()
+	dlq, err := deadletter.Open(context.Background(), js, name, subject)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), name) })
+	return dlq
 }
 
 // collector is a Handler that remembers what it was given.

@@ -18,8 +18,32 @@ type Workload struct {
 	Overload    float64 // k = λ/μ; ignored (producer flat out) when ServiceRate is 0
 	PayloadSize int     // bytes, at least HeaderSize
 	Seed        uint64  // seeds arrival gaps and payload filler
-	// Fault, when set, wraps the consumer's handler: a stall, a crash.
+	// Inbox, when set, is the receiver's idempotent inbox: a redelivered
+	// message already applied is skipped. Nil: at-least-once, every delivery
+	// is processed.
+	Inbox *Inbox
+	// Fault, when set, wraps the consumer's handler, inbox included: a
+	// stall, a crash before or after processing.
 	Fault func(Handler) Handler
+	// StartLate, when set, keeps the consumer down when the run starts (a
+	// deploy, a long GC pause, a rebalance) until the strategy first pushes
+	// the producer back (it blocks it, or refuses a message) or the producer
+	// has offered everything; then StartLate is called and the consumer
+	// starts. However fast or slow the machine, a strategy without
+	// backpressure then holds the whole workload.
+	StartLate func(LateStart)
+	// HeapBound is the live-heap growth the caller will hold the run to (0:
+	// none). Where the heap could exceed it, the sampler collects garbage
+	// to read the live heap at once instead of at the next GC, so a growth
+	// above the bound is seen when it happens, not only if a GC happens to
+	// run then.
+	HeapBound uint64
+}
+
+// LateStart says why a late consumer came back.
+type LateStart struct {
+	PushedBack bool // the strategy pushed the producer back; false: the producer was done
+	Offered    int  // messages offered by then
 }
 
 // ArrivalRate is λ in msg/s, or +Inf for a producer that runs flat out.
@@ -53,7 +77,8 @@ const serviceBurst = 5 * time.Millisecond
 
 // consumer returns the handler a run's strategy serves: it checks the
 // message and records it in the ledger, paced at μ (the service time) when
-// the workload has a service rate. The workload's fault wraps it.
+// the workload has a service rate. The inbox, when set, wraps it (a skipped
+// duplicate costs no service time), and the workload's fault wraps that.
 func (w Workload) consumer(ledger *Ledger) Handler {
 	var h Handler = func(_ context.Context, m Message) error {
 		if err := m.Verify(); err != nil {
@@ -63,6 +88,9 @@ func (w Workload) consumer(ledger *Ledger) Handler {
 	}
 	if w.ServiceRate > 0 {
 		h = Paced(w.ServiceRate, h)
+	}
+	if w.Inbox != nil {
+		h = w.Inbox.Handler(h)
 	}
 	if w.Fault != nil {
 		h = w.Fault(h)

@@ -122,7 +122,7 @@ func setUp(ctx context.Context, n *narrate.Narrator, cfg Config) (_ *demo, err e
 	}
 	n.Step("store", "stream %s: one subject per account (%s.Account.<id>), file storage, deny delete and purge", d.log.Stream, d.log.Prefix)
 	n.Step("store", "an append names the stream sequence of the account's last event; the server refuses it if another writer got there first")
-	observed := func(h eh.EventHandler) eh.EventHandler { return d.crash.Wrap(d.seen.Wrap(h)) }
+	observed := func(h eh.EventHandler) eh.EventHandler { return d.traced(1)(d.crash.Wrap(d.seen.Wrap(h))) }
 	if d.readSide, err = d.startReadSide(ctx, observed); err != nil {
 		return d, err
 	}

@@ -49,7 +49,7 @@ func (d *demo) projectorCrash(ctx context.Context) error {
 	d.recovery.crashed = d.crashed.when
 	fault.Fire("the read side died right after applying seq %d (%s v%d, %s), before acking it",
 		d.crashed.seq, d.nameOf(d.crashed.account), d.crashed.version, Cents(d.crashed.amount).Signed())
-	if _, err := d.startReadSide(ctx, d.seen.Wrap); err != nil {
+	if _, err := d.startReadSide(ctx, d.restartedObserved); err != nil {
 		return err
 	}
 	d.recovery.restarted = time.Now()

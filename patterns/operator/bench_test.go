@@ -67,8 +67,8 @@ func BenchmarkEnvtest(b *testing.B) {
 		labtest.Missing(b, EnvAssets+" is not set: run make bench, which builds kube-apiserver and etcd once")
 		return
 	}
-	setLoggers(nil)
-	cp, err := StartControlPlane("")
+	SetLoggers(nil)
+	cp, err := StartControlPlane(ControlPlaneOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

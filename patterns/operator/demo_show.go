@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -51,7 +52,7 @@ func (d *demo) show(ctx context.Context) error {
 }
 
 func (d *demo) showHub(ctx context.Context, site *edgev1.EdgeSite) error {
-	reg, err := d.hub.Lookup(ctx, site.Spec.Plant)
+	reg, err := d.h.judge.Lookup(ctx, site.Spec.Plant)
 	if err != nil {
 		return err
 	}
@@ -82,4 +83,20 @@ func condition(site *edgev1.EdgeSite, kind string) string {
 		return kind + "=Unknown"
 	}
 	return fmt.Sprintf("%s=%s (%s)", kind, c.Status, c.Reason)
+}
+
+// eventReasons lists the reasons of the events recorded on site, as the API
+// server holds them.
+func eventReasons(ctx context.Context, c client.Reader, site *edgev1.EdgeSite) ([]string, error) {
+	var list eventsv1.EventList
+	if err := c.List(ctx, &list, client.InNamespace(site.Namespace)); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range list.Items {
+		if e.Regarding.UID == site.UID {
+			out = append(out, e.Reason)
+		}
+	}
+	return out, nil
 }

@@ -5,14 +5,12 @@ package operator
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -27,7 +25,8 @@ func startControlPlane(t testing.TB) *ControlPlane {
 	if os.Getenv(EnvAssets) == "" {
 		labtest.Missing(t, EnvAssets+" is not set: run make test-integration, which builds kube-apiserver and etcd once")
 	}
-	cp, err := StartControlPlane("")
+	SetLoggers(nil)
+	cp, err := StartControlPlane(ControlPlaneOptions{})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, cp.Stop()) })
 	return cp
@@ -46,48 +45,22 @@ func startHub(t testing.TB) (*natsembed.Server, *KVHub) {
 	return srv, hub
 }
 
-// operator is a running manager, stopped when the test ends or by stop.
-type operator struct {
-	rec     *EdgeSiteReconciler
-	elected <-chan struct{}
-	stop    func()
-}
-
-// runOperator starts a manager as cfg; it may still be waiting for the lease.
-func runOperator(t testing.TB, cfg *rest.Config, hub Hub) *operator {
+// runOperator starts a manager as cfg, stopped when the test ends; it may
+// still be waiting for the lease.
+func runOperator(t testing.TB, cfg *rest.Config, hub Hub) *Operator {
 	t.Helper()
-	setLoggers(nil)
-	mgr, rec, err := NewManager(cfg, ManagerOptions{Hub: hub})
+	SetLoggers(nil)
+	op, err := RunOperator(cfg, ManagerOptions{Hub: hub})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	var g errgroup.Group
-	g.Go(func() error { return mgr.Start(ctx) })
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, g.Wait())
-		})
-	}
-	t.Cleanup(stop)
-	return &operator{rec: rec, elected: mgr.Elected(), stop: stop}
-}
-
-// waitLeader waits until op holds the lease.
-func (op *operator) waitLeader(t testing.TB) {
-	t.Helper()
-	select {
-	case <-op.elected:
-	case <-time.After(30 * time.Second):
-		require.FailNow(t, "manager not elected within 30s")
-	}
+	t.Cleanup(func() { require.NoError(t, op.Stop()) })
+	return op
 }
 
 // startOperator runs a manager as cfg and waits until it leads.
-func startOperator(t testing.TB, cfg *rest.Config, hub Hub) *operator {
+func startOperator(t testing.TB, cfg *rest.Config, hub Hub) *Operator {
 	t.Helper()
 	op := runOperator(t, cfg, hub)
-	op.waitLeader(t)
+	require.NoError(t, op.WaitElected(context.Background(), ElectionTimeout))
 	return op
 }
 

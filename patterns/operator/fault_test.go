@@ -87,6 +87,7 @@ func TestFaultsConverge(t *testing.T) {
 				drift, err := Drift(ctx, f.admin, f.hub, siteKey)
 				require.NoError(t, err)
 				require.Emptyf(t, drift, "attack %d (%s): drift after %d passes", i, a.name, passes)
+				requireControlled(t, f)
 			}
 
 			require.NoError(t, f.admin.Delete(ctx, testSite()))
@@ -98,5 +99,19 @@ func TestFaultsConverge(t *testing.T) {
 			require.NoError(t, err)
 			require.Empty(t, drift, "left after delete")
 		})
+	}
+}
+
+// requireControlled: every child names the EdgeSite as its controller, so
+// its events reach the EdgeSite's key and the garbage collector deletes it
+// with the EdgeSite (Drift judges outcomes and does not look at this).
+func requireControlled(t *testing.T, f *fixture) {
+	t.Helper()
+	site := &edgev1.EdgeSite{}
+	require.NoError(t, f.admin.Get(context.Background(), siteKey, site))
+	meta := metav1.ObjectMeta{Namespace: childKey.Namespace, Name: childKey.Name}
+	for _, c := range []client.Object{&corev1.ConfigMap{ObjectMeta: meta}, &appsv1.Deployment{ObjectMeta: meta}, &corev1.Service{ObjectMeta: meta}} {
+		require.NoError(t, f.admin.Get(context.Background(), childKey, c))
+		require.Truef(t, metav1.IsControlledBy(c, site), "%T %s is not controlled by the EdgeSite", c, childKey.Name)
 	}
 }

@@ -53,14 +53,18 @@ func (h *memHub) Register(_ context.Context, reg Registration) (bool, error) {
 	return true, nil
 }
 
-func (h *memHub) Deregister(_ context.Context, plant string) error {
+func (h *memHub) Deregister(_ context.Context, reg Registration) (bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.down {
-		return errHubDown
+		return false, errHubDown
 	}
-	delete(h.regs, plant)
-	return nil
+	have, ok := h.regs[reg.Plant]
+	if !ok || !have.OwnedBy(reg) {
+		return false, nil
+	}
+	delete(h.regs, reg.Plant)
+	return true, nil
 }
 
 func (h *memHub) Lookup(_ context.Context, plant string) (Registration, error) {

@@ -10,17 +10,16 @@ import (
 	"github.com/patternlab/patternlab/kit/labtest"
 )
 
-// TestKVHub runs the registry against a real nats-server with JetStream.
-func TestKVHub(t *testing.T) {
+// testHubContract is what every Hub must do, the in-memory one of the unit
+// tests as much as the one on JetStream.
+func testHubContract(t *testing.T, hub Hub) {
 	ctx := context.Background()
-	srv := labtest.NATS(t)
-	hub, err := NewKVHub(ctx, labtest.JetStream(t, srv.ClientURL()))
-	require.NoError(t, err)
-
-	_, err = hub.Lookup(ctx, "plant-7")
+	_, err := hub.Lookup(ctx, "plant-7")
 	require.ErrorIs(t, err, ErrNotRegistered)
 
-	reg := RegistrationFor(testSite())
+	site := testSite()
+	site.UID = "owner-uid"
+	reg := RegistrationFor(site)
 	changed, err := hub.Register(ctx, reg)
 	require.NoError(t, err)
 	assert.True(t, changed, "first registration")
@@ -38,18 +37,72 @@ func TestKVHub(t *testing.T) {
 	assert.True(t, changed, "changed retention")
 
 	thief := reg
-	thief.Site = "other/plant-7"
+	thief.Site, thief.UID = "other/plant-7", "thief-uid"
 	_, err = hub.Register(ctx, thief)
 	require.ErrorIs(t, err, ErrPlantClaimed, "another EdgeSite cannot take the plant")
+	removed, err := hub.Deregister(ctx, thief)
+	require.NoError(t, err)
+	assert.False(t, removed, "nor remove it")
+	older := reg
+	older.UID = "a-deleted-incarnation"
+	removed, err = hub.Deregister(ctx, older)
+	require.NoError(t, err)
+	assert.False(t, removed, "an EdgeSite of the same name but another uid is another owner")
+	got, err = hub.Lookup(ctx, "plant-7")
+	require.NoError(t, err)
+	assert.Equal(t, reg, got, "the owner's registration is untouched")
 
-	require.NoError(t, hub.Deregister(ctx, "plant-7"))
-	require.NoError(t, hub.Deregister(ctx, "plant-7"), "deregistering twice is fine (finalizers run again)")
+	removed, err = hub.Deregister(ctx, reg)
+	require.NoError(t, err)
+	assert.True(t, removed, "the owner removes its own")
+	removed, err = hub.Deregister(ctx, reg)
+	require.NoError(t, err)
+	assert.False(t, removed, "deregistering twice is fine (finalizers run again)")
 	_, err = hub.Lookup(ctx, "plant-7")
 	require.ErrorIs(t, err, ErrNotRegistered)
 
 	changed, err = hub.Register(ctx, thief)
 	require.NoError(t, err)
 	assert.True(t, changed, "a freed plant can be registered by another EdgeSite")
+	older = thief
+	older.UID, older.MaxAge = "a-new-incarnation", "1h"
+	changed, err = hub.Register(ctx, older)
+	require.NoError(t, err)
+	assert.True(t, changed, "a new incarnation of the owner (same name, new uid) takes its registration over")
+}
+
+// TestKVHub runs the registry against a real nats-server with JetStream.
+func TestKVHub(t *testing.T) {
+	srv := labtest.NATS(t)
+	hub, err := NewKVHub(context.Background(), labtest.JetStream(t, srv.ClientURL()))
+	require.NoError(t, err)
+	testHubContract(t, hub)
+}
+
+// TestMemHub holds the unit tests' hub to the same contract.
+func TestMemHub(t *testing.T) { testHubContract(t, newMemHub()) }
+
+// TestKVHubLeavesWhatItCannotRead: bytes under a plant's key that are not a
+// registration are someone else's: neither overwritten nor removed.
+func TestKVHubLeavesWhatItCannotRead(t *testing.T) {
+	ctx := context.Background()
+	srv := labtest.NATS(t)
+	js := labtest.JetStream(t, srv.ClientURL())
+	hub, err := NewKVHub(ctx, js)
+	require.NoError(t, err)
+	kv, err := js.KeyValue(ctx, HubBucket)
+	require.NoError(t, err)
+	_, err = kv.Put(ctx, "plant-7", []byte("not json"))
+	require.NoError(t, err)
+	reg := RegistrationFor(testSite())
+	_, err = hub.Register(ctx, reg)
+	require.ErrorContains(t, err, "does not decode")
+	removed, err := hub.Deregister(ctx, reg)
+	require.NoError(t, err)
+	assert.False(t, removed)
+	entry, err := kv.Get(ctx, "plant-7")
+	require.NoError(t, err)
+	assert.Equal(t, "not json", string(entry.Value()))
 }
 
 // TestKVHubDown: with the hub stopped, calls fail within HubTimeout instead

@@ -1,12 +1,15 @@
 package operator
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
@@ -27,6 +30,18 @@ const (
 type ManagerOptions struct {
 	Hub Hub
 	Log logr.Logger // logr.Discard() when zero
+	// LeaseNamespace holds the leader-election lease; OperatorNamespace
+	// when empty (ControlPlane.LeaseNamespace on a shared cluster).
+	LeaseNamespace string
+	// Unsafe turns safeguards off (the demo's switches); zero keeps them.
+	Unsafe Unsafe
+	// Namespaces, when set, are the only namespaces the operator watches
+	// (a guest on a shared cluster leaves other EdgeSites alone); all when
+	// empty.
+	Namespaces []string
+	// WrapClient, when set, wraps the client the reconciler writes with:
+	// the place to inject faults between the operator and the API server.
+	WrapClient func(client.Client) client.Client
 }
 
 // NewManager builds a controller manager with leader election on and the
@@ -40,14 +55,22 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, *EdgeSiteReco
 		o.Log = logr.Discard()
 	}
 	scheme := NewScheme()
+	var watch cache.Options
+	if len(o.Namespaces) > 0 {
+		watch.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range o.Namespaces {
+			watch.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Cache:                         watch,
 		Scheme:                        scheme,
 		Logger:                        o.Log,
 		Metrics:                       metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress:        "0",
 		LeaderElection:                true,
 		LeaderElectionID:              LeaderElectionID,
-		LeaderElectionNamespace:       OperatorNamespace,
+		LeaderElectionNamespace:       cmp.Or(o.LeaseNamespace, OperatorNamespace),
 		LeaderElectionReleaseOnCancel: true,
 		Controller: config.Controller{
 			// Tests and benchmarks start several managers in one process;
@@ -58,11 +81,16 @@ func NewManager(cfg *rest.Config, o ManagerOptions) (ctrl.Manager, *EdgeSiteReco
 	if err != nil {
 		return nil, nil, fmt.Errorf("new manager: %w", err)
 	}
+	c := mgr.GetClient()
+	if o.WrapClient != nil {
+		c = o.WrapClient(c)
+	}
 	r := &EdgeSiteReconciler{
-		Client:   mgr.GetClient(),
+		Client:   c,
 		Scheme:   scheme,
 		Hub:      o.Hub,
 		Recorder: mgr.GetEventRecorder(ManagedBy),
+		Unsafe:   o.Unsafe,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return nil, nil, fmt.Errorf("set up edgesite controller: %w", err)

@@ -60,14 +60,11 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 		// client leaves empty: a shape that forgot one would rewrite the
 		// Deployment on every pass. Poke a child with a foreign label to
 		// wake the controller and check it wrote nothing.
-		writes, reconciles := op.rec.Writes(), op.rec.Reconciles()
-		svc := &corev1.Service{}
-		get(t, child, svc)
-		svc.Labels["poked-by"] = "test"
-		require.NoError(t, admin.Update(ctx, svc))
-		require.Eventually(t, func() bool { return op.rec.Reconciles() > reconciles }, within, 10*time.Millisecond)
+		writes, reconciles := op.Reconciler.Writes(), op.Reconciler.Reconciles()
+		require.NoError(t, editObject(ctx, admin, child, &corev1.Service{}, func(svc *corev1.Service) { svc.Labels["poked-by"] = "test" }))
+		require.Eventually(t, func() bool { return op.Reconciler.Reconciles() > reconciles }, within, 10*time.Millisecond)
 		converges(t)
-		assert.Equal(t, writes, op.rec.Writes(), "writes after a no-op reconcile")
+		assert.Equal(t, writes, op.Reconciler.Writes(), "writes after a no-op reconcile")
 	})
 
 	t.Run("delete a child", func(t *testing.T) {
@@ -81,27 +78,31 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 
 	t.Run("edit children", func(t *testing.T) {
 		cm := &corev1.ConfigMap{}
-		get(t, child, cm)
-		cm.Data[ServerConfKey] = strings.ReplaceAll(cm.Data[ServerConfKey], "hub.factory.example", "rogue.example")
-		require.NoError(t, admin.Update(ctx, cm))
+		require.NoError(t, editObject(ctx, admin, child, cm, func(cm *corev1.ConfigMap) {
+			cm.Data[ServerConfKey] = strings.ReplaceAll(cm.Data[ServerConfKey], "hub.factory.example", "rogue.example")
+		}))
 		svc := &corev1.Service{}
-		get(t, child, svc)
-		svc.Spec.Ports = svc.Spec.Ports[:1]
-		svc.OwnerReferences = nil
-		require.NoError(t, admin.Update(ctx, svc))
+		require.NoError(t, editObject(ctx, admin, child, svc, func(svc *corev1.Service) {
+			svc.Spec.Ports = svc.Spec.Ports[:1]
+			svc.OwnerReferences = nil
+		}))
 		converges(t)
 		get(t, child, cm)
 		assert.NotContains(t, cm.Data[ServerConfKey], "rogue")
+		require.Eventually(t, func() bool { // Drift judges outcomes; ownership is checked here
+			get(t, child, svc)
+			return metav1.IsControlledBy(svc, mustSite(t, admin, key))
+		}, within, 10*time.Millisecond, "the owner reference is back")
 	})
 
 	t.Run("update the spec", func(t *testing.T) {
-		site := mustSite(t, admin, key)
-		oldHash := site.Status.ConfigHash
-		site.Spec.Retention.MaxAge = "72h"
-		site.Spec.Subjects = append(site.Spec.Subjects, "quality.>")
-		require.NoError(t, admin.Update(ctx, site))
+		oldHash := mustSite(t, admin, key).Status.ConfigHash
+		require.NoError(t, editObject(ctx, admin, key, &edgev1.EdgeSite{}, func(s *edgev1.EdgeSite) {
+			s.Spec.Retention.MaxAge = "72h"
+			s.Spec.Subjects = append(s.Spec.Subjects, "quality.>")
+		}))
 		converges(t)
-		site = mustSite(t, admin, key)
+		site := mustSite(t, admin, key)
 		assert.EqualValues(t, 2, site.Status.ObservedGeneration)
 		dep := &appsv1.Deployment{}
 		get(t, child, dep)
@@ -127,9 +128,10 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 		generation := mustSite(t, admin, key).Generation
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				site := mustSite(t, admin, key)
-				c.change(site)
-				err := admin.Update(ctx, site)
+				// The operator writes the EdgeSite's status at any time: a
+				// conflict is retried, on a fresh read, until the answer is
+				// the validation's.
+				err := editObject(ctx, admin, key, &edgev1.EdgeSite{}, c.change)
 				require.True(t, apierrors.IsInvalid(err), "want 422 Invalid, got %v", err)
 				var status apierrors.APIStatus
 				require.ErrorAs(t, err, &status)
@@ -146,12 +148,10 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 	})
 
 	t.Run("hub outage: backoff, then convergence", func(t *testing.T) {
-		failures := op.rec.Failures()
+		failures := op.Reconciler.Failures()
 		hubServer.Stop()
-		site := mustSite(t, admin, key)
-		site.Spec.Retention.MaxBytes = "2Gi"
-		require.NoError(t, admin.Update(ctx, site))
-		require.Eventually(t, func() bool { return op.rec.Failures()-failures >= 3 }, within, 10*time.Millisecond)
+		require.NoError(t, editObject(ctx, admin, key, &edgev1.EdgeSite{}, func(s *edgev1.EdgeSite) { s.Spec.Retention.MaxBytes = "2Gi" }))
+		require.Eventually(t, func() bool { return op.Reconciler.Failures()-failures >= 3 }, within, 10*time.Millisecond)
 		drift, err := drift(ctx)
 		require.NoError(t, err)
 		assert.NotEmpty(t, drift, "not converged while the hub is down")
@@ -160,9 +160,8 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 	})
 
 	t.Run("two writers race on resourceVersion", func(t *testing.T) {
-		alice, bob := mustSite(t, admin, key), mustSite(t, admin, key)
-		alice.Spec.Retention.MaxAge = "48h"
-		require.NoError(t, admin.Update(ctx, alice))
+		bob := mustSite(t, admin, key) // read before alice's write lands
+		require.NoError(t, editObject(ctx, admin, key, &edgev1.EdgeSite{}, func(alice *edgev1.EdgeSite) { alice.Spec.Retention.MaxAge = "48h" }))
 		bob.Spec.Retention.MaxAge = "12h"
 		err := admin.Update(ctx, bob)
 		assert.True(t, apierrors.IsConflict(err), "second writer: got %v", err)
@@ -184,17 +183,14 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 		// releases it; the standby takes over and corrects drift.
 		standby := runOperator(top, opCfg, hub)
 		select {
-		case <-standby.elected:
+		case <-standby.Elected():
 			require.FailNow(t, "standby elected while the leader holds the lease")
 		default:
 		}
-		op.stop()
-		standby.waitLeader(t)
+		require.NoError(t, op.Stop())
+		require.NoError(t, standby.WaitElected(ctx, ElectionTimeout))
 		op = standby
-		cm := &corev1.ConfigMap{}
-		get(t, child, cm)
-		cm.Data[ServerConfKey] = "server_name: rogue\n"
-		require.NoError(t, admin.Update(ctx, cm))
+		require.NoError(t, editObject(ctx, admin, child, &corev1.ConfigMap{}, func(cm *corev1.ConfigMap) { cm.Data[ServerConfKey] = "server_name: rogue\n" }))
 		converges(t)
 	})
 

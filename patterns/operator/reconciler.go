@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -30,9 +31,39 @@ type EdgeSiteReconciler struct {
 	Scheme   *runtime.Scheme
 	Hub      Hub
 	Recorder events.EventRecorder
+	// Unsafe turns safeguards off, for the demo's switches; the zero value
+	// keeps every one of them.
+	Unsafe Unsafe
 
 	reconciles, failures, writes atomic.Int64
 }
+
+// Unsafe lists the safeguards the convergence invariant depends on, each of
+// which a demo switch turns off to show what it prevents. The zero value is
+// the operator as it should be.
+type Unsafe struct {
+	// NoFinalizer: the EdgeSite carries no finalizer, so Kubernetes deletes
+	// it at once and the plant stays registered on the hub, a ghost route.
+	NoFinalizer bool
+	// NoResourceVersion: status is written with a merge patch that carries
+	// no resourceVersion, so a status computed from an old read (a write
+	// that arrives late) overwrites a newer one.
+	NoResourceVersion bool
+	// NoRegistrationOwner: the finalizer deregisters whatever is registered
+	// under the plant's name, even another EdgeSite's registration.
+	NoRegistrationOwner bool
+	// NoOwnerReferences: children carry no controller reference, so their
+	// events never reach the EdgeSite's key and the garbage collector never
+	// deletes them.
+	NoOwnerReferences bool
+	// NoDriftRepair: missing children are created, existing ones are never
+	// set back to the spec.
+	NoDriftRepair bool
+}
+
+// ClaimRetry is how often an EdgeSite whose plant another EdgeSite owns
+// looks again: the owner may be deleted, and then the plant is free.
+const ClaimRetry = 30 * time.Second
 
 // What the operator may do, and nothing more: config/rbac/role.yaml is
 // generated from these lines. There is no delete verb on children: the
@@ -79,7 +110,7 @@ func (r *EdgeSiteReconciler) reconcile(ctx context.Context, req ctrl.Request) (c
 	if !site.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, site)
 	}
-	if controllerutil.AddFinalizer(site, Finalizer) {
+	if !r.Unsafe.NoFinalizer && controllerutil.AddFinalizer(site, Finalizer) {
 		// Before anything exists outside the cluster, make sure Kubernetes
 		// will wait for us to clean it up.
 		r.writes.Add(1)
@@ -93,19 +124,36 @@ func (r *EdgeSiteReconciler) reconcile(ctx context.Context, req ctrl.Request) (c
 		// The schema should have refused this spec; retrying will not help.
 		return ctrl.Result{}, r.setStatus(ctx, site, "", notReady(edgev1.ConditionReady, "InvalidSpec", err.Error()))
 	}
+	// Claim the plant on the hub before running a gateway for it: a plant
+	// another EdgeSite owns gets no second gateway.
+	hubErr := r.register(ctx, site)
+	if errors.Is(hubErr, ErrPlantClaimed) {
+		r.warn(site, "PlantClaimed", "Register", hubErr)
+		return ctrl.Result{RequeueAfter: ClaimRetry}, r.setStatus(ctx, site, "",
+			notReady(edgev1.ConditionHubRegistered, "PlantClaimed", hubErr.Error()),
+			notReady(edgev1.ConditionReady, "PlantClaimed", "another EdgeSite owns the plant: no gateway runs for this one"))
+	}
+	// The hub being down is no reason to leave the children behind the
+	// spec: they follow it, and the registration is retried with backoff.
 	if err := r.applyChildren(ctx, site, cfg); err != nil {
+		if apierrors.IsConflict(err) {
+			// A child read from the cache before its latest write: no
+			// failure of the gateway, and no reason to flip Ready. The work
+			// queue retries on a fresh read.
+			return ctrl.Result{}, errors.Join(err, hubErr)
+		}
 		var owned *controllerutil.AlreadyOwnedError
 		reason := "ChildrenFailed"
 		if errors.As(err, &owned) {
 			reason = "ChildOwnedElsewhere"
 		}
 		r.warn(site, reason, "Apply", err)
-		return ctrl.Result{}, errors.Join(err, r.setStatus(ctx, site, cfg.Hash, notReady(edgev1.ConditionReady, reason, err.Error())))
+		return ctrl.Result{}, errors.Join(err, hubErr, r.setStatus(ctx, site, cfg.Hash, notReady(edgev1.ConditionReady, reason, err.Error())))
 	}
-	if err := r.register(ctx, site); err != nil {
-		r.warn(site, "HubUnavailable", "Register", err)
-		return ctrl.Result{}, errors.Join(err, r.setStatus(ctx, site, cfg.Hash,
-			notReady(edgev1.ConditionHubRegistered, "HubUnavailable", err.Error()),
+	if hubErr != nil {
+		r.warn(site, "HubUnavailable", "Register", hubErr)
+		return ctrl.Result{}, errors.Join(hubErr, r.setStatus(ctx, site, cfg.Hash,
+			notReady(edgev1.ConditionHubRegistered, "HubUnavailable", hubErr.Error()),
 			notReady(edgev1.ConditionReady, "HubUnavailable", "the hub does not know the plant yet")))
 	}
 	return ctrl.Result{}, r.setStatus(ctx, site, cfg.Hash,
@@ -117,10 +165,7 @@ func (r *EdgeSiteReconciler) reconcile(ctx context.Context, req ctrl.Request) (c
 // A child that is already right is not written.
 func (r *EdgeSiteReconciler) applyChildren(ctx context.Context, site *edgev1.EdgeSite, cfg GatewayConfig) error {
 	for _, c := range childrenOf(site, cfg) {
-		op, err := controllerutil.CreateOrUpdate(ctx, r.Client, c.obj, func() error {
-			c.shape(c.obj)
-			return controllerutil.SetControllerReference(site, c.obj, r.Scheme)
-		})
+		op, err := r.apply(ctx, site, c)
 		if err != nil {
 			return fmt.Errorf("apply %s %s/%s: %w", c.kind, site.Namespace, c.obj.GetName(), err)
 		}
@@ -137,6 +182,30 @@ func (r *EdgeSiteReconciler) applyChildren(ctx context.Context, site *edgev1.Edg
 	return nil
 }
 
+// apply creates the child or, if it exists, shapes it and updates it when
+// that changed anything (on the resourceVersion read).
+func (r *EdgeSiteReconciler) apply(ctx context.Context, site *edgev1.EdgeSite, c child) (controllerutil.OperationResult, error) {
+	mutate := func() error {
+		c.shape(c.obj)
+		if r.Unsafe.NoOwnerReferences {
+			return nil
+		}
+		return controllerutil.SetControllerReference(site, c.obj, r.Scheme)
+	}
+	if !r.Unsafe.NoDriftRepair {
+		return controllerutil.CreateOrUpdate(ctx, r.Client, c.obj, mutate)
+	}
+	// Without drift repair: create what is missing, leave the rest alone.
+	err := r.Client.Get(ctx, client.ObjectKeyFromObject(c.obj), c.obj)
+	if !apierrors.IsNotFound(err) {
+		return controllerutil.OperationResultNone, err
+	}
+	if err := mutate(); err != nil {
+		return controllerutil.OperationResultNone, err
+	}
+	return controllerutil.OperationResultCreated, r.Client.Create(ctx, c.obj)
+}
+
 // register makes the hub's registry match the spec.
 func (r *EdgeSiteReconciler) register(ctx context.Context, site *edgev1.EdgeSite) error {
 	changed, err := r.Hub.Register(ctx, RegistrationFor(site))
@@ -149,25 +218,49 @@ func (r *EdgeSiteReconciler) register(ctx context.Context, site *edgev1.EdgeSite
 	return nil
 }
 
-// finalize deregisters the plant, then lets Kubernetes delete the EdgeSite.
-// If the hub cannot be reached the finalizer stays and the request is
-// retried with backoff: the EdgeSite is not forgotten while the hub still
-// routes its plant.
+// finalize deregisters the plant, if this EdgeSite registered it, then lets
+// Kubernetes delete the EdgeSite. If the hub cannot be reached the finalizer
+// stays and the request is retried with backoff: the EdgeSite is not
+// forgotten while the hub still routes its plant.
 func (r *EdgeSiteReconciler) finalize(ctx context.Context, site *edgev1.EdgeSite) error {
 	if !controllerutil.ContainsFinalizer(site, Finalizer) {
 		return nil
 	}
-	if err := r.Hub.Deregister(ctx, site.Spec.Plant); err != nil {
+	removed, err := r.deregister(ctx, site)
+	if err != nil {
 		r.warn(site, "HubUnavailable", "Deregister", err)
 		return fmt.Errorf("finalize %s/%s: %w", site.Namespace, site.Name, err)
 	}
-	r.event(site, nil, "Deregistered", "Deregister", "plant %s removed from the hub", site.Spec.Plant)
+	if removed {
+		r.event(site, nil, "Deregistered", "Deregister", "plant %s removed from the hub", site.Spec.Plant)
+	} else {
+		r.event(site, nil, "RegistrationNotOwned", "Deregister", "plant %s is not registered by this EdgeSite: nothing to remove", site.Spec.Plant)
+	}
 	controllerutil.RemoveFinalizer(site, Finalizer)
 	r.writes.Add(1)
 	if err := r.Client.Update(ctx, site); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("remove finalizer from %s/%s: %w", site.Namespace, site.Name, err)
 	}
 	return nil
+}
+
+// deregister removes this EdgeSite's registration, and only its own: an
+// EdgeSite whose claim on the plant was refused leaves the owner's alone.
+func (r *EdgeSiteReconciler) deregister(ctx context.Context, site *edgev1.EdgeSite) (bool, error) {
+	mine := RegistrationFor(site)
+	if r.Unsafe.NoRegistrationOwner {
+		// The bug this switch puts back: remove whatever is registered
+		// under the plant's name.
+		have, err := r.Hub.Lookup(ctx, mine.Plant)
+		if errors.Is(err, ErrNotRegistered) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		mine = have
+	}
+	return r.Hub.Deregister(ctx, mine)
 }
 
 func (r *EdgeSiteReconciler) event(site *edgev1.EdgeSite, related runtime.Object, reason, action, note string, args ...any) {

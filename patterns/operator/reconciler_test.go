@@ -3,6 +3,7 @@ package operator
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	edgev1 "github.com/patternlab/patternlab/patterns/operator/api/v1alpha1"
 )
@@ -33,20 +35,21 @@ func edit[T client.Object](t *testing.T, f *fixture, key client.ObjectKey, obj T
 // can be in, and checks the actions taken: the writes, the events, the hub.
 func TestReconcile(t *testing.T) {
 	type state struct {
-		name      string
-		converged bool // start from a converged EdgeSite (else from a fresh one)
-		prepare   func(t *testing.T, f *fixture)
-		wantErr   bool
-		writes    int64    // API writes the reconcile makes
-		events    []string // events it records, in order
-		check     func(t *testing.T, f *fixture)
-		settled   bool // Drift must be empty afterwards
+		name        string
+		converged   bool // start from a converged EdgeSite (else from a fresh one)
+		prepare     func(t *testing.T, f *fixture)
+		wantErr     bool
+		wantRequeue time.Duration
+		writes      int64    // API writes the reconcile makes
+		events      []string // events it records, in order
+		check       func(t *testing.T, f *fixture)
+		settled     bool // Drift must be empty afterwards
 	}
 	states := []state{
 		{
-			name:   "new EdgeSite: finalizer, three children, registration, status",
+			name:   "new EdgeSite: finalizer, registration, three children, status",
 			writes: 5, // finalizer, ConfigMap, Deployment, Service, status
-			events: []string{"Normal ChildCreated", "Normal ChildCreated", "Normal ChildCreated", "Normal Registered"},
+			events: []string{"Normal Registered", "Normal ChildCreated", "Normal ChildCreated", "Normal ChildCreated"},
 			check: func(t *testing.T, f *fixture) {
 				site := &edgev1.EdgeSite{}
 				require.NoError(t, f.admin.Get(context.Background(), siteKey, site))
@@ -104,7 +107,7 @@ func TestReconcile(t *testing.T) {
 				})
 			},
 			writes: 3, // ConfigMap, Deployment, status
-			events: []string{"Normal DriftCorrected", "Normal DriftCorrected", "Normal Registered"},
+			events: []string{"Normal Registered", "Normal DriftCorrected", "Normal DriftCorrected"},
 			check: func(t *testing.T, f *fixture) {
 				site := &edgev1.EdgeSite{}
 				require.NoError(t, f.admin.Get(context.Background(), siteKey, site))
@@ -190,11 +193,39 @@ func TestReconcile(t *testing.T) {
 			},
 			wantErr: true,
 			writes:  2, // finalizer, status
-			events:  []string{"Warning ChildOwnedElsewhere"},
+			events:  []string{"Normal Registered", "Warning ChildOwnedElsewhere"},
 			check: func(t *testing.T, f *fixture) {
 				site := &edgev1.EdgeSite{}
 				require.NoError(t, f.admin.Get(context.Background(), siteKey, site))
 				assert.Equal(t, "ChildOwnedElsewhere", meta.FindStatusCondition(site.Status.Conditions, edgev1.ConditionReady).Reason)
+			},
+		},
+		{
+			name: "a plant another EdgeSite owns: claim refused, no gateway, looked at again later",
+			prepare: func(t *testing.T, f *fixture) {
+				f.hub.regs["plant-7"] = Registration{Plant: "plant-7", Site: "elsewhere/plant-7", UID: "other-uid"}
+			},
+			wantRequeue: ClaimRetry,
+			writes:      2, // finalizer, status
+			events:      []string{"Warning PlantClaimed"},
+			check: func(t *testing.T, f *fixture) {
+				site := &edgev1.EdgeSite{}
+				require.NoError(t, f.admin.Get(context.Background(), siteKey, site))
+				assert.Equal(t, "PlantClaimed", meta.FindStatusCondition(site.Status.Conditions, edgev1.ConditionReady).Reason)
+				assert.True(t, apierrors.IsNotFound(f.admin.Get(context.Background(), childKey, &appsv1.Deployment{})), "no second gateway for the plant")
+				assert.Equal(t, "elsewhere/plant-7", f.hub.regs["plant-7"].Site, "the owner keeps it")
+			},
+		},
+		{
+			name: "deleted, its claim refused: the owner's registration stays", converged: true,
+			prepare: func(t *testing.T, f *fixture) {
+				f.hub.regs["plant-7"] = Registration{Plant: "plant-7", Site: "elsewhere/plant-7", UID: "other-uid"}
+				require.NoError(t, f.admin.Delete(context.Background(), testSite()))
+			},
+			writes: 1, events: []string{"Normal RegistrationNotOwned"},
+			check: func(t *testing.T, f *fixture) {
+				assert.True(t, apierrors.IsNotFound(f.admin.Get(context.Background(), siteKey, &edgev1.EdgeSite{})), "EdgeSite released")
+				assert.Equal(t, "elsewhere/plant-7", f.hub.regs["plant-7"].Site)
 			},
 		},
 		{
@@ -222,7 +253,8 @@ func TestReconcile(t *testing.T) {
 				st.prepare(t, f)
 			}
 			before := f.writes.Load()
-			err := f.reconcile(t, siteKey)
+			res, err := f.r.Reconcile(context.Background(), reconcile.Request{NamespacedName: siteKey})
+			assert.Equal(t, st.wantRequeue, res.RequeueAfter, "requeue after")
 			if st.wantErr {
 				require.Error(t, err)
 			} else {

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	edgev1 "github.com/patternlab/patternlab/patterns/operator/api/v1alpha1"
 )
@@ -25,7 +26,8 @@ func notReady(kind, reason, message string) metav1.Condition {
 // that was read, so a status computed from a stale EdgeSite is refused with
 // a conflict and the next reconcile starts from the fresh one.
 func (r *EdgeSiteReconciler) setStatus(ctx context.Context, site *edgev1.EdgeSite, hash string, conds ...metav1.Condition) error {
-	before := site.Status.DeepCopy()
+	read := site.DeepCopy()
+	before := &read.Status
 	site.Status.ObservedGeneration = site.Generation
 	if hash != "" {
 		site.Status.ConfigHash = hash
@@ -39,7 +41,13 @@ func (r *EdgeSiteReconciler) setStatus(ctx context.Context, site *edgev1.EdgeSit
 		return nil
 	}
 	r.writes.Add(1)
-	if err := r.Client.Status().Update(ctx, site); err != nil {
+	write := func() error { return r.Client.Status().Update(ctx, site) }
+	if r.Unsafe.NoResourceVersion {
+		// A merge patch without a resourceVersion, as client.MergeFrom
+		// makes by default: it lands whatever happened since the read.
+		write = func() error { return r.Client.Status().Patch(ctx, site, client.MergeFrom(read)) }
+	}
+	if err := write(); err != nil {
 		return fmt.Errorf("update status of %s/%s: %w", site.Namespace, site.Name, err)
 	}
 	return nil

@@ -5,6 +5,13 @@
 #   usage: eval "$(tools/servers/env.sh patterns/saga patterns/operator)"
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# The server versions live in the Makefile (one place); outside make, read them there.
+for v in TEMPORAL_CLI_VERSION KUBE_VERSION ETCD_VERSION; do
+  if [ -z "${!v:-}" ]; then
+    val=$(sed -n "s/^$v *:= *//p" "$here/../../Makefile")
+    [ -n "$val" ] && export "$v=$val"
+  fi
+done
 needs=""
 for m in "$@"; do
   [ -f "$m/pattern.yaml" ] || continue

@@ -237,7 +237,7 @@ func simulate(s strategy, w Workload, crashes bool) result {
 				start(now)
 			}
 		}
-		r.peak = max(r.peak, ledger.InFlight())
+		r.peak = max(r.peak, int64(ledger.Backlog()))
 	}
 	r.audit = ledger.Audit()
 	return r
