@@ -139,7 +139,7 @@ func (e *Edge) Ingest(ctx context.Context, beacons []clickstream.Beacon) (EdgeSt
 	}()
 
 	base := backpressure.Baseline()
-	sampler := backpressure.StartSampler(e.Strategy.Depth)
+	sampler := backpressure.StartSampler(e.Strategy.Depth, base, 0)
 	offerErr := e.offer(ctx, beacons, &st)
 	st.PeakHeld, st.PeakBytes = int(e.held.peakBeacons.Load()), e.held.peakBytes.Load()
 	sampler.Mark()
