@@ -24,8 +24,12 @@ import (
 // dead-lettered.
 func runChoreography(ctx context.Context, n *narrate.Narrator, target *natsembed.Target, orders []shop.Order, plan *shop.Plan, cfg Config) (shop.Report, error) {
 	n.Act("act 1: choreography: each service reacts to events on NATS JetStream, nobody holds the saga")
+	var hooks ledger.Hooks
+	if n.JSONMode() {
+		hooks.Noted = traceDelivery(n)
+	}
 	services, err := shop.NewServices(shop.Options{
-		Ledger:             ledger.Options{Inject: plan, UnsafeNoIdempotency: !cfg.Idempotency},
+		Ledger:             ledger.Options{Inject: plan, UnsafeNoIdempotency: !cfg.Idempotency, Hooks: hooks},
 		UnsafeNoTombstones: !cfg.Tombstones,
 	})
 	if err != nil {

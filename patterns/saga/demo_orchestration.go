@@ -33,10 +33,15 @@ type orchestrated struct {
 	// saga's workflow has ended.
 	release chan struct{}
 
-	mu     sync.Mutex
-	worker *orchestration.WorkerProcess
-	killed bool
-	abort  context.CancelCauseFunc // of the saga in flight
+	// answered is, in JSON mode, each applied step's effect, which its
+	// answer says when it leaves (lab.go).
+	answered sync.Map
+
+	mu      sync.Mutex
+	worker  *orchestration.WorkerProcess
+	killed  bool
+	abort   context.CancelCauseFunc // of the saga in flight
+	running string                  // the saga in flight (or the last one)
 }
 
 // backend is what act 2 leaves running: the Temporal side, stopped by stop,
@@ -53,11 +58,17 @@ type backend struct {
 func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembed.Target, orders []shop.Order, plan *shop.Plan, cfg Config) (shop.Report, backend, error) {
 	n.Act("act 2: orchestration: a Temporal workflow drives the services and holds the compensation stack")
 	o := &orchestrated{n: n, plan: plan, cfg: cfg, release: make(chan struct{})}
+	hooks := ledger.Hooks{BeforeApply: o.beforeApply, AfterApply: o.afterApply}
+	var replies shop.ReplyFaults = plan
+	if n.JSONMode() {
+		hooks.Noted = o.traceNote
+		replies = answers{o: o, faults: plan}
+	}
 	services, err := shop.NewServices(shop.Options{
 		Ledger: ledger.Options{
 			Inject:              plan,
 			UnsafeNoIdempotency: !cfg.Idempotency,
-			Hooks:               ledger.Hooks{BeforeApply: o.beforeApply, AfterApply: o.afterApply},
+			Hooks:               hooks,
 		},
 		UnsafeNoTombstones: !cfg.Tombstones,
 	})
@@ -72,7 +83,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 	}
 	defer nc.Close()
 	prefix := uniquePrefix(target, orchestrationPrefix)
-	endpoints, err := shop.ServeEndpoints(nc, prefix, services, plan)
+	endpoints, err := shop.ServeEndpoints(nc, prefix, services, replies)
 	if err != nil {
 		return shop.Report{}, backend{}, err
 	}
@@ -93,6 +104,8 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 
 	board := shop.NewBoard()
 	start := time.Now()
+	withdraw := o.offerKill()
+	defer withdraw()
 	for _, order := range orders {
 		began := time.Now()
 		out, err := o.runOne(ctx, order)
@@ -104,7 +117,9 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 		tellOutcome(n, "orchestrator", out)
 		n.Measure("orchestrator", "%s took %s", order.ID, took.Round(time.Millisecond))
 		board.Record(out)
+		sampleBoard(n, board.Outcomes())
 	}
+	withdraw()
 	n.Measure("orchestrator", "%d sagas in %s, one after another", len(orders), time.Since(start).Round(time.Millisecond))
 
 	snaps := map[string]ledger.Snapshot{}
@@ -188,7 +203,7 @@ func (o *orchestrated) runOne(ctx context.Context, order shop.Order) (shop.Outco
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	o.mu.Lock()
-	o.abort = abort
+	o.abort, o.running = abort, order.ID
 	o.mu.Unlock()
 	o.n.Step("orchestrator", "%s workflow started: %s", order.ID, order.What())
 	out, err := o.orch.Run(ctx, order)
@@ -270,6 +285,18 @@ func (o *orchestrated) afterApply(r ledger.Result) {
 	o.killed = true
 	o.f.fire(r.Key, shop.FaultKill, "worker", "SIGKILL the worker process: %s's %s has applied at %s, the worker dies before it hears back",
 		r.Key.Saga, r.Key.Step, shop.Step(r.Key.Step).Service())
+	if o.replaceWorkerLocked() != nil {
+		return
+	}
+	o.n.Step("worker", "a new worker process starts; Temporal retries the %s activity when its %s start-to-close timeout expires",
+		r.Key.Step, orchestration.StepTimeout)
+	o.n.Measure("worker", "new worker pid %d", o.worker.PID())
+}
+
+// replaceWorkerLocked SIGKILLs the worker process and starts a new one, for
+// the scheduled kill and the requested one alike; a worker that cannot
+// start aborts the saga in flight. Called with o.mu held.
+func (o *orchestrated) replaceWorkerLocked() error {
 	pid := o.worker.PID()
 	o.worker.Kill()
 	o.n.Measure("worker", "pid %d killed", pid)
@@ -278,13 +305,12 @@ func (o *orchestrated) afterApply(r ledger.Result) {
 	w, err := orchestration.StartWorkerProcess(ctx, o.wcfg)
 	if err != nil {
 		o.worker = nil
-		o.abortLocked(fmt.Errorf("restart worker: %w", err))
-		return
+		err = fmt.Errorf("restart worker: %w", err)
+		o.abortLocked(err)
+		return err
 	}
 	o.worker = w
-	o.n.Step("worker", "a new worker process starts; Temporal retries the %s activity when its %s start-to-close timeout expires",
-		r.Key.Step, orchestration.StepTimeout)
-	o.n.Measure("worker", "new worker pid %d", w.PID())
+	return nil
 }
 
 func (o *orchestrated) fail(err error) {

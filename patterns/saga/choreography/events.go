@@ -74,3 +74,34 @@ var withoutCompensation = map[EventType]shop.Status{
 	PaymentDeclined: shop.Failed,
 	ShipmentFailed:  shop.Failed,
 }
+
+// Triggers lists, in order, the events that make a service run step, each
+// with the service (or the orders service) that emits it: read from the
+// reactions, for a view that draws who told whom.
+func Triggers(step shop.Step) []Trigger {
+	var out []Trigger
+	for _, e := range []EventType{OrderPlaced, StockReserved, PaymentCharged, PaymentDeclined, ShipmentFailed, PaymentRefunded} {
+		if r, ok := reactions[step.Service()][e]; ok && r.step == step {
+			out = append(out, Trigger{Event: e, From: emitter(e)})
+		}
+	}
+	return out
+}
+
+// Trigger is an event that makes a service run a step, and who emits it.
+type Trigger struct {
+	Event EventType
+	From  string
+}
+
+// emitter is the service whose reaction emits e, or the orders service.
+func emitter(e EventType) string {
+	for service, rs := range reactions {
+		for _, r := range rs {
+			if r.onApplied == e || r.onDeclined == e {
+				return service
+			}
+		}
+	}
+	return trackerName
+}

@@ -94,9 +94,13 @@ type Injector interface {
 // Hooks let a demo act at a precise point of a step: BeforeApply runs
 // before the fault and the effect, AfterApply once the effect is recorded
 // and before the caller hears of it. Both run outside the ledger's lock.
+// Noted sees each journal note as it is written, in journal order (a demo
+// draws the deliveries live from it): it runs under the ledger's lock, so it
+// must not call the ledger.
 type Hooks struct {
 	BeforeApply func(k Key, attempt int)
 	AfterApply  func(r Result)
+	Noted       func(n Note)
 }
 
 // Tx is the view an Apply rule has of the ledger: reads see its own

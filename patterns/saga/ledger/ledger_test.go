@@ -171,6 +171,23 @@ func TestTheJournalTellsEachDelivery(t *testing.T) {
 	assert.Empty(t, l.Notes("order-8"))
 }
 
+// Noted sees every note as it is written, the ones a transport journals
+// too, in the journal's order: what the lab draws live.
+func TestNotedSeesEachNoteAsItIsWritten(t *testing.T) {
+	var seen []ledger.Note
+	l := open(t, ledger.Options{Inject: failFirst(1), Hooks: ledger.Hooks{Noted: func(n ledger.Note) { seen = append(seen, n) }}})
+	_, _ = l.Exec(charge, chargeRule(1))
+	assert.Len(t, seen, 1, "the transient failure is seen before the retry")
+	_, _ = l.Exec(charge, chargeRule(1))
+	l.Journal(charge, "reply-lost", 2, "the answer never arrived")
+	_, _ = l.Exec(charge, chargeRule(1))
+	_, _ = l.Settle(charge, "gave up")
+	assert.Equal(t, l.Notes("order-7"), seen)
+	require.Len(t, seen, 5)
+	assert.Equal(t, ledger.NoteAsked, seen[4].Kind)
+	assert.Equal(t, "payment", seen[0].Service)
+}
+
 func TestParseKey(t *testing.T) {
 	k, err := ledger.ParseKey("run/7/order-1/charge")
 	require.NoError(t, err)

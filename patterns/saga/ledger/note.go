@@ -35,6 +35,9 @@ type Note struct {
 func (l *Ledger) note(n Note) {
 	n.Seq, n.Service = len(l.notes), l.service
 	l.notes = append(l.notes, n)
+	if l.hooks.Noted != nil {
+		l.hooks.Noted(n)
+	}
 }
 
 // Journal appends a note written by the service's transport (a reply or
