@@ -75,7 +75,7 @@ func TestIntegrationHistoryUnderFaults(t *testing.T) {
 		l := Log{Stream: "LEDGER_UNGUARDED", Prefix: "unguarded", Replicas: 3, Duplicates: 2 * time.Minute}
 		stores := c.storesR3(t, ctx, l, 4)
 		for _, s := range stores {
-			s.skipVersionCheck = true
+			s.WithoutExpectedVersion()
 		}
 		rec := runHistory(t, ctx, stores, raceWorkload{rounds: 10, aggregates: 2, timeout: 2 * time.Second})
 		requireCaught(t, rec)

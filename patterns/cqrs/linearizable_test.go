@@ -157,7 +157,8 @@ func TestHistoryLinearizable(t *testing.T) {
 }
 
 // TestHistoryWithoutExpectedVersionIsCaught turns the store's safeguard off
-// (appends carry no expected sequence, the demo's -expected-version=false):
+// (WithoutExpectedVersion, the demo's -expected-version=false: appends carry
+// no expected sequence):
 // racing clients all "win", and Porcupine must say the history is not
 // linearizable and write its visualisation. An expected failure.
 func TestHistoryWithoutExpectedVersionIsCaught(t *testing.T) {
@@ -166,7 +167,7 @@ func TestHistoryWithoutExpectedVersionIsCaught(t *testing.T) {
 	defer cancel()
 	stores := storesOn(t, srv.ClientURL(), DefaultLog(), 4)
 	for _, s := range stores {
-		s.skipVersionCheck = true
+		s.WithoutExpectedVersion()
 	}
 	rec := runHistory(t, ctx, stores, raceWorkload{rounds: 10, aggregates: 2, timeout: 5 * time.Second})
 	requireCaught(t, rec)
