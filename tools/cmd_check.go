@@ -9,6 +9,7 @@ import (
 
 	"github.com/patternlab/patternlab/tools/internal/compare"
 	"github.com/patternlab/patternlab/tools/internal/contract"
+	"github.com/patternlab/patternlab/tools/internal/leakcheck"
 	"github.com/patternlab/patternlab/tools/internal/learn"
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
 	"github.com/patternlab/patternlab/tools/internal/otherlang"
@@ -46,6 +47,11 @@ func runCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	bad = append(bad, programs...)
+	leaks, err := leakcheck.Findings(r.Root) // goroutines started, goleak in TestMain
+	if err != nil {
+		return err
+	}
+	bad = append(bad, leaks...)
 	learnBad, learnDiagrams, err := learn.CheckRepo(ctx, r)
 	if err != nil {
 		return err
