@@ -111,7 +111,7 @@ func (s *EventStore) Save(ctx context.Context, events []eh.Event, originalVersio
 	if err != nil {
 		s.distrust(subject)
 		if isWrongLastSequence(err) {
-			return fail(eh.ErrEventConflictFromOtherSave)
+			return fail(fmt.Errorf("%w: %w", eh.ErrEventConflictFromOtherSave, err))
 		}
 		return fail(err)
 	}

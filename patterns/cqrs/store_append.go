@@ -61,8 +61,11 @@ var ErrNotConnected = errors.New("not connected to the server; nothing sent")
 // and a batch the server had no room for (openBatchRefused).
 func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint64, check bool) (uint64, error) {
 	wait := time.Millisecond
-	for {
+	for refused := 0; ; refused++ {
 		seq, err := s.appendOnce(ctx, msgs, expected, check)
+		if err != nil && refused > 0 {
+			err = fmt.Errorf("%w (after %d refusals that stored nothing)", err, refused)
+		}
 		if err == nil || !(isBusySubject(err) || openBatchRefused(err)) {
 			return seq, err
 		}
