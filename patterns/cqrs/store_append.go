@@ -1,6 +1,7 @@
 package cqrs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,19 +56,28 @@ var ErrNotConnected = errors.New("not connected to the server; nothing sent")
 //
 // An error wraps ErrAppendOutcomeUnknown when the append may have been
 // stored; any other error means it was not. Two refusals that say nothing
-// about the version are retried within ctx, because nothing was stored:
-// on a replicated stream, another append on the same subject still being
-// replicated (10164, which is not a conflict: that append may yet fail),
-// and a batch the server had no room for (openBatchRefused).
+// about the version are retried within ctx: on a replicated stream, another
+// append on the same subject still being replicated (10164, which is not a
+// conflict: that append may yet fail), and a batch the server had no room
+// for (openBatchRefused). Both say nothing was stored, which is not always
+// so around a change of leader; a conflict met on a later try is therefore
+// checked against the log (afterRefusals).
 func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint64, check bool) (uint64, error) {
 	wait := time.Millisecond
+	var first error // the first refusal, when append tried again
 	for refused := 0; ; refused++ {
 		seq, err := s.appendOnce(ctx, msgs, expected, check)
 		if err != nil && refused > 0 {
-			err = fmt.Errorf("%w (after %d refusals that stored nothing)", err, refused)
+			if isWrongLastSequence(err) {
+				return s.afterRefusals(ctx, msgs, expected, err, first, refused)
+			}
+			err = fmt.Errorf("%w (after %d refusals, the first: %v)", err, refused, first)
 		}
 		if err == nil || !(isBusySubject(err) || openBatchRefused(err)) {
 			return seq, err
+		}
+		if first == nil {
+			first = err
 		}
 		select {
 		case <-ctx.Done():
@@ -76,6 +86,47 @@ func (s *EventStore) append(ctx context.Context, msgs []*nats.Msg, expected uint
 		}
 		wait = min(2*wait, 100*time.Millisecond)
 	}
+}
+
+// afterRefusals settles a conflict met on a later try. On a replicated
+// stream around a change of leader, a refusal does not always mean nothing
+// was stored: the histories caught a batch refused (and sent again) that
+// was in the log all the same, its second try then refused as a conflict
+// with it. So the subject is read back from the sequence this append
+// expected up to the head the leader reports: if this append's last message
+// is there, the append landed; if the read is complete and it is not, the
+// conflict stands; otherwise the outcome is unknown.
+func (s *EventStore) afterRefusals(ctx context.Context, msgs []*nats.Msg, expected uint64, conflict, first error, refused int) (uint64, error) {
+	last := msgs[len(msgs)-1]
+	unknown := func(why error) (uint64, error) {
+		return 0, fmt.Errorf("%w: a conflict after %d refusals (the first: %v), and %v", ErrAppendOutcomeUnknown, refused, first, why)
+	}
+	head, err := leaderLastSeq(ctx, s.nc, s.log.Stream, last.Subject)
+	if err != nil {
+		return unknown(err)
+	}
+	var (
+		seen  uint64
+		found uint64
+	)
+	err = readLog(ctx, s.nc, s.log.Stream, last.Subject, expected+1, head, func(page []storedMsg) error {
+		for _, m := range page {
+			seen = m.seq
+			if found == 0 && bytes.Equal(m.data, last.Data) {
+				found = m.seq
+			}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return unknown(err)
+	case found > 0:
+		return found, nil // the earlier try landed
+	case seen < head:
+		return unknown(fmt.Errorf("the replica read holds %s up to seq %d of %d", last.Subject, seen, head))
+	}
+	return 0, conflict
 }
 
 func (s *EventStore) appendOnce(ctx context.Context, msgs []*nats.Msg, expected uint64, check bool) (uint64, error) {

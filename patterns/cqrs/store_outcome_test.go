@@ -151,10 +151,19 @@ func TestCancelledBatchSavesLeaveNoOpenBatch(t *testing.T) {
 		cancel()
 	}
 
-	ctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	// One try, not Save (which sends a refused batch again): the server
+	// must take it, however long the batches before it take to commit
+	// (each is staged on disk; under load that adds up to seconds).
+	ctx, done := context.WithTimeout(context.Background(), 60*time.Second)
 	defer done()
-	id := uuid.New()
-	require.NoError(t, s.Save(ctx, batchOf(id), 0), "a batch Save after cancelled ones must land")
+	var msgs []*nats.Msg
+	for _, e := range batchOf(uuid.New()) {
+		m, err := s.codec.encode(ctx, e)
+		require.NoError(t, err)
+		msgs = append(msgs, m)
+	}
+	_, err := s.appendOnce(ctx, msgs, 0, true)
+	require.NoError(t, err, "a batch after cancelled ones is taken at its first try")
 	for _, id := range ids {
 		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		events, err := s.Load(lctx, id)
@@ -248,4 +257,38 @@ func TestAppendErrorsSayWhetherAnythingWasStored(t *testing.T) {
 	assert.False(t, isWrongLastSequence(&jetstream.APIError{ErrorCode: jetstream.JSErrCodeStreamWrongLastSequenceConstant}),
 		"10164 is not a conflict")
 	assert.True(t, strings.Contains(ErrAppendOutcomeUnknown.Error(), "unknown"))
+}
+
+// TestConflictAfterRefusalsIsCheckedAgainstTheLog: when a try refused as
+// busy or as an incomplete batch was stored all the same (seen on the
+// cluster around a change of leader), the next try meets a conflict with
+// it. afterRefusals reads the subject back: the append's own last message
+// there means it landed; a complete read without it is a conflict.
+func TestConflictAfterRefusalsIsCheckedAgainstTheLog(t *testing.T) {
+	srv := labtest.NATS(t)
+	ctx := context.Background()
+	s := storesOn(t, srv.ClientURL(), DefaultLog(), 1)[0]
+	id := uuid.New()
+	require.NoError(t, s.Save(ctx, []eh.Event{refDeposit(id, 1, "first")}, 0))
+	encode := func(events ...eh.Event) []*nats.Msg {
+		var msgs []*nats.Msg
+		for _, e := range events {
+			m, err := s.codec.encode(ctx, e)
+			require.NoError(t, err)
+			msgs = append(msgs, m)
+		}
+		return msgs
+	}
+	landed := encode(refDeposit(id, 2, "landed a"), refDeposit(id, 3, "landed b"))
+	seq, err := s.append(ctx, landed, 1, true)
+	require.NoError(t, err)
+	conflict := &jetstream.APIError{Code: 400, ErrorCode: jetstream.JSErrCodeStreamWrongLastSequence, Description: "wrong last sequence: 3"}
+	busy := &jetstream.APIError{Code: 400, ErrorCode: jetstream.JSErrCodeStreamWrongLastSequenceConstant}
+
+	got, err := s.afterRefusals(ctx, encode(refDeposit(id, 2, "landed a"), refDeposit(id, 3, "landed b")), 1, conflict, busy, 1)
+	require.Error(t, err, "other bytes (another timestamp) are another append")
+	assert.ErrorIs(t, err, conflict)
+	got, err = s.afterRefusals(ctx, landed, 1, conflict, busy, 1)
+	require.NoError(t, err, "the earlier try is in the log")
+	assert.Equal(t, seq, got)
 }
