@@ -220,7 +220,7 @@ func parseBatchAck(reply *nats.Msg) (uint64, error) {
 		if status == "503" {
 			return 0, fmt.Errorf("commit batch: %w", nats.ErrNoResponders)
 		}
-		return 0, fmt.Errorf("commit batch: %w: status %s %s", ErrAppendOutcomeUnknown, status, reply.Header.Get("Description"))
+		return 0, fmt.Errorf("commit batch: status %s %s: %w", status, reply.Header.Get("Description"), ErrAppendOutcomeUnknown)
 	}
 	var ack batchAck
 	if err := json.Unmarshal(reply.Data, &ack); err != nil {
