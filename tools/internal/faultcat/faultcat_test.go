@@ -9,6 +9,7 @@ import (
 
 	"github.com/patternlab/patternlab/tools/internal/faultcat"
 	"github.com/patternlab/patternlab/tools/internal/repo"
+	"github.com/patternlab/patternlab/tools/internal/scaffold"
 	"github.com/patternlab/patternlab/tools/internal/testrepo"
 )
 
@@ -183,4 +184,19 @@ func TestTheLabsTagsCheck(t *testing.T) {
 	n, err := faultcat.Count(r)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, 40)
+}
+
+// make new-pattern's module passes the catalog's rules as it is: its fault
+// test is tagged with the kind its pattern.yaml claims.
+func TestAScaffoldedModulePasses(t *testing.T) {
+	r := testrepo.New(t)
+	_, err := scaffold.Write(r, "sample-x")
+	require.NoError(t, err)
+	findings, err := faultcat.Check(r)
+	require.NoError(t, err)
+	assert.Empty(t, findings)
+	scenarios, _, err := faultcat.Scan(r)
+	require.NoError(t, err)
+	require.Len(t, scenarios, 1)
+	assert.Equal(t, "failure", scenarios[0].Kind)
 }
