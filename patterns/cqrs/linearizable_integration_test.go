@@ -29,6 +29,10 @@ import (
 // the history linearizable, loads included. Then, on the same cluster, the
 // store without its expected-version check must be caught (an expected
 // failure).
+//
+// Fault: kill-9 | target: the R3 stream's leader node (SIGKILL, then started again) | invariant: the history of loads and appends is linearizable, loads included (Porcupine)
+// Fault: pause | target: the next leader node (docker pause, then unpause) | invariant: the history of loads and appends is linearizable, loads included (Porcupine)
+// Fault: partition | target: the leader after that, cut off the cluster's network (docker network disconnect, then connect) | invariant: the history of loads and appends is linearizable, loads included (Porcupine)
 func TestIntegrationHistoryUnderFaults(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()

@@ -55,6 +55,8 @@ func outcome(call *khistory.Call, err error) {
 // applied", was not linearizable. Now Save sends nothing while the
 // connection is down (ErrNotConnected), and an append that did leave reports
 // ErrAppendOutcomeUnknown.
+//
+// Fault: crash | target: nats-server, stopped while a Save is sent, then restarted and the Save retried | invariant: an error from Save means not applied unless it is ErrAppendOutcomeUnknown, and the retried event is stored once (Porcupine)
 func TestSaveErrorWhileDisconnectedMeansNotApplied(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -131,6 +133,8 @@ func TestSaveErrorWhileDisconnectedMeansNotApplied(t *testing.T) {
 // (10 s); after a few dozen of those every atomic batch in the stream was
 // refused with "atomic publish batch is incomplete" (err 10176), which is
 // not a version conflict, so eventhorizon's conflict retry did not help.
+//
+// Fault: delay | target: two-event Saves whose contexts end before or while the batch is sent | invariant: no batch is left open (the next batch is taken at its first try) and every batch is stored whole or not at all
 func TestCancelledBatchSavesLeaveNoOpenBatch(t *testing.T) {
 	srv := labtest.NATS(t)
 	s := storesOn(t, srv.ClientURL(), DefaultLog(), 1)[0]
@@ -184,6 +188,8 @@ func TestCancelledBatchSavesLeaveNoOpenBatch(t *testing.T) {
 // limit; stores on one stream (several processes) can still add up past it,
 // which the second case stands for with one store whose bound is too large:
 // a refused batch stored nothing and is sent again.
+//
+// Fault: overload | target: the stream's limit of open atomic batches, 300 writers on one connection each doing a two-event Save | invariant: every Save lands
 func TestManyWritersDoingBatchSaves(t *testing.T) {
 	srv := labtest.NATS(t)
 	for name, bound := range map[string]int{"within the server's limit": serverOpenBatchLimit, "past it": 1000} {
@@ -264,6 +270,8 @@ func TestAppendErrorsSayWhetherAnythingWasStored(t *testing.T) {
 // cluster around a change of leader), the next try meets a conflict with
 // it. afterRefusals reads the subject back: the append's own last message
 // there means it landed; a complete read without it is a conflict.
+//
+// Fault: conflict | target: a conflict met on a later try after a refusal, the earlier try in the log or not | invariant: a landed append is reported landed at its sequence, the other a conflict
 func TestConflictAfterRefusalsIsCheckedAgainstTheLog(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
