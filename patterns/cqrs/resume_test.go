@@ -99,3 +99,25 @@ func TestResumeFromACheckpointSeesExactlyTheRest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, done.Events, "a cursor past the cut-off reads nothing")
 }
+
+// Resume up to a sequence hands on nothing after it. A batched direct get
+// ignores up_to_seq (the server applies it to multi-last requests only), so
+// before readLog kept the bound itself, a replay "up to" the log's end at
+// its start also handed on the events appended meanwhile, which the live
+// projectors then applied a second time.
+func TestResumeStopsAtItsBound(t *testing.T) {
+	srv := labtest.NATS(t)
+	ctx := context.Background()
+	store, _ := writer(t, srv.ClientURL())
+	h := (&history{id: uuid.New()}).add(AccountOpened, &AccountOpenedData{Owner: "owner"}, uuid.New())
+	for range 9 {
+		h.add(MoneyDeposited, &MoneyMovedData{Amount: 1}, uuid.New())
+	}
+	require.NoError(t, store.Save(ctx, h.events, 0))
+	var got seqs
+	r, err := store.Resume(ctx, Cursor{}, 4, nil, &got)
+	require.NoError(t, err)
+	assert.Equal(t, seqs{1, 2, 3, 4}, got)
+	assert.Equal(t, 4, r.Events)
+	assert.Equal(t, uint64(4), r.UpTo)
+}
