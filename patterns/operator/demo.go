@@ -148,17 +148,17 @@ func (d *demo) watched() []string {
 
 // demo is the state shared by the acts.
 type demo struct {
-	n          *narrate.Narrator
-	cfg        Config
-	cp         *ControlPlane
-	key        client.ObjectKey
-	admin      client.Client // the user, the attacker and the judge: uncached
-	h          *hub
-	op         *Operator
-	late       *lateWrites
-	plants     []string // every plant the EdgeSite was registered as
-	outage     bool     // the hub outage ran (it does not on an external hub)
-	lab        *onDemand
+	n      *narrate.Narrator
+	cfg    Config
+	cp     *ControlPlane
+	key    client.ObjectKey
+	admin  client.Client // the user, the attacker and the judge: uncached
+	h      *hub
+	op     *Operator
+	late   *lateWrites
+	plants []string // every plant the EdgeSite was registered as
+	outage bool     // the hub outage ran (it does not on an external hub)
+	lab    *onDemand
 
 	mu         sync.Mutex // the requested faults' checks add violations from their goroutines
 	violations []string
