@@ -79,7 +79,7 @@ func (o *onDemand) cutLink() error {
 	case o.cut:
 		return errors.New("the link is already down: cut in the lab")
 	case o.needs != "":
-		return fmt.Errorf("not now: %s (the act restores a cut link only once it is over)", o.needs)
+		return fmt.Errorf("not now: %s is under way over the link; press it again once it is over", o.needs)
 	}
 	o.p.topo.Link.Cut()
 	o.cut, o.cutAt = true, time.Now()
