@@ -117,6 +117,7 @@ type plant struct {
 	crash  *storeCrash
 
 	lab         *onDemand // the learner's faults (the lab's buttons)
+	restarted   bool      // a requested restart struck in the last publish
 	withdrawLab func()
 
 	cut, crashFault, outage *narrate.PlannedFault
@@ -166,7 +167,9 @@ func (b batch) keys() []string {
 func (p *plant) publish(ctx context.Context, k int) (batch, error) {
 	var ps []Payload
 	var err error
-	if restart := p.lab.publishing(); restart != nil {
+	restart := p.lab.publishing()
+	p.restarted = restart != nil
+	if restart != nil {
 		ps, err = p.publishRestarting(ctx, k, restart)
 	} else {
 		ps, err = p.fleet.Publish(ctx, k)
@@ -379,10 +382,19 @@ func (p *plant) cutOnce(ctx context.Context, i int) error {
 	d := diff(p.ledger.Stats(), before)
 	p.n.Step("gateway", "accepted %d readings offline, dead-lettered %d malformed, raised %s offline",
 		d.Accepted, d.Malformed, plural(d.Alerts, "alert"))
-	if err := p.waitReflexes(ctx, b); err != nil {
-		return err
+	if p.restarted {
+		// A requested restart struck in this publish: a cool-down command is
+		// a core NATS publish, at most once, and one sent while its machine's
+		// MQTT session was away is gone. Say which, rather than wait forever.
+		if err := p.reflexesAfterRestart(ctx, b); err != nil {
+			return err
+		}
+	} else {
+		if err := p.waitReflexes(ctx, b); err != nil {
+			return err
+		}
+		p.n.Step("devices", "%s from the edge applied while offline", plural(b.anomalies, "cool-down command"))
 	}
-	p.n.Step("devices", "%s from the edge applied while offline", plural(b.anomalies, "cool-down command"))
 	held, err := p.topo.Held(ctx, StreamTelemetry)
 	if err != nil {
 		return err

@@ -72,7 +72,7 @@ func runLab(t *testing.T, cfg edgeiot.Config, presses map[string][]string) (stri
 	defer cancel()
 	e := &labEvents{presses: presses, answers: map[string][]error{}}
 	e.n = narrate.New(e, narrate.JSON())
-	require.NoError(t, edgeiot.Demo(ctx, e.n, cfg))
+	err := edgeiot.Demo(ctx, e.n, cfg)
 	e.pending.Wait()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -82,6 +82,7 @@ func runLab(t *testing.T, cfg edgeiot.Config, presses map[string][]string) (stri
 			b.WriteString(ev.Text + "\n")
 		}
 	}
+	require.NoError(t, err, b.String())
 	return b.String(), append([]narrate.Event(nil), e.all...), e.n, e.answers
 }
 
