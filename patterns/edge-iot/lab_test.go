@@ -110,6 +110,9 @@ const (
 // accepted at the edge, those in flight at the restart and those stored
 // while the lab's cut lasted, is at the hub exactly once: HELD, the last
 // line.
+//
+// Fault: link-cut | target: the leafnode link, cut and restored from the lab as act 1 opens | invariant: every reading accepted at the edge is at the hub exactly once (the audit)
+// Fault: crash | target: the edge server, restarted from the lab while the machines publish | invariant: the readings in flight are at the hub exactly once (the audit)
 func TestLabFaultsOnDemand(t *testing.T) {
 	story, events, n, answers := runLab(t, smallPlant(), map[string][]string{
 		actOne:     {edgeiot.FaultRestartEdge, edgeiot.FaultRestartEdge, edgeiot.FaultCutLink, edgeiot.FaultCutLink},
@@ -153,6 +156,8 @@ var lost = regexp.MustCompile(`: (\d+) accepted at the edge but not at the hub`)
 // hub: act 1's readings, published while the lab's cut lasts, are lost on
 // top of act 2's, and the verdict says VIOLATED with more readings missing
 // than in the same run without the click.
+//
+// Fault: link-cut | target: the leafnode link, cut from the lab as act 1 opens, with -store-and-forward=false | invariant: broken on purpose: more readings lost than without the click, and the verdict is VIOLATED
 func TestLabCutWithoutStoreAndForwardIsViolated(t *testing.T) {
 	cfg := smallPlant()
 	cfg.StoreAndForward = false

@@ -107,6 +107,10 @@ var labFault = regexp.MustCompile(`\[lab\] FAULT: (site-\d+) `)
 // site's rounds close at the deadline without them, the straggler's late
 // update is ignored when it comes, the trimmed mean outvotes the second
 // poisoned update, and the verdict is HELD, the last line.
+//
+// Fault: loss | target: an honest site that never answers a round, requested from the lab | invariant: the round closes at its deadline without it; the audit holds
+// Fault: delay | target: an honest site's update, sent four deadlines late from the lab | invariant: the round closes at its deadline without it, and the late update is not counted
+// Fault: bad-input | target: an honest site's update, poisoned from the lab in a round with the compromised site | invariant: the trimmed mean brings the model back within ε of the central one
 func TestLabFaultsOnDemand(t *testing.T) {
 	story, events, n, answers := runLab(t, federatedlearning.DefaultConfig(), map[int][]string{
 		5: {federatedlearning.FaultDropSite},
@@ -158,6 +162,8 @@ func TestLabFaultsOnDemand(t *testing.T) {
 // straggler requested for round 6 holds it past its deadline, and the
 // verdict says VIOLATED for that round (the scheduled straggler's is round
 // 3): the requested fault goes through the same audit as the scheduled ones.
+//
+// Fault: delay | target: a straggler requested from the lab, with -round-deadline=false | invariant: broken on purpose: its round closes past the deadline and the verdict is VIOLATED for it
 func TestLabStragglerWithoutTheDeadlineIsViolated(t *testing.T) {
 	cfg := federatedlearning.DefaultConfig()
 	cfg.RoundDeadline = false

@@ -18,6 +18,8 @@ import (
 // repaired within the bound, the requested faults' own checks fail, and the
 // verdict says VIOLATED naming them. Each act that waits for convergence
 // meanwhile waits the bound out: about a minute.
+//
+// Fault: drift | target: a child deleted and one edited from the lab, with -owner-references=false | invariant: broken on purpose: neither is repaired and the verdict is VIOLATED, naming them
 func TestLabFaultsWithoutOwnerReferencesAreViolated(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.OwnerReferences = false

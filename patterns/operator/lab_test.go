@@ -128,6 +128,9 @@ func countText(events []narrate.Event, kind, sub string) int {
 // refused requests while it was down), each has its own check, the verdict
 // is HELD and it is the last line. Once the EdgeSite is deleted nothing is
 // on offer.
+//
+// Fault: drift | target: the gateway's Deployment deleted and its ConfigMap edited from the lab, mid-run | invariant: the cluster and the hub match the spec within 10s of each, the Deployment a new object, the ConfigMap back on the spec's hub
+// Fault: failure | target: the hub's JetStream stopped from the lab for 3s, a child deleted meanwhile | invariant: the cluster and the hub match the spec within 10s of its return
 func TestLabFaultsOnDemand(t *testing.T) {
 	w, n, answers := runLab(t, DefaultConfig(), map[string][]string{
 		"attack: update the spec": {FaultStopHub, FaultStopHub, FaultDeleteChild},
