@@ -346,6 +346,9 @@ func TestTwoSitesFeedOneHub(t *testing.T) {
 	}
 	require.NoError(t, g.Wait())
 	require.NoError(t, b.site.WaitDrained(ctx), "plant b forwards while plant a is cut off")
+	// A PUBACK says the MQTT listener stored a payload, not that the gateway
+	// has moved it into the buffer yet (under load it read 24 of 100 here).
+	require.NoError(t, a.site.WaitIngested(ctx), "plant a's gateway decides its shift")
 	held, err := a.site.Held(ctx, StreamTelemetry)
 	require.NoError(t, err)
 	assert.EqualValues(t, 100, held, "plant a buffers its shift")
