@@ -1,9 +1,11 @@
 package risk
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/patternlab/patternlab/industries/fintech/internal/logread/logreadtest"
 	"github.com/patternlab/patternlab/industries/fintech/traffic"
 )
 
@@ -154,6 +157,46 @@ func FuzzScreenVelocity(f *testing.F) {
 			if n > rules.VelocityMax {
 				t.Fatalf("%s: %d approved payments in the %s up to %s (limit %d); plan %v", end.payer, n, rules.VelocityWindow, end.at.Format("15:04:05"), rules.VelocityMax, plan)
 			}
+		}
+	})
+}
+
+// The audit reads the risk journal back from the server. Whatever the
+// journal holds (one message a line here), Decisions fails when a message
+// is no decision, and otherwise returns, for each payment, the last
+// decision journalled for it.
+func FuzzDecisions(f *testing.F) {
+	a, _ := json.Marshal(Decision{Payment: "pi-1", Approved: true})
+	b, _ := json.Marshal(Decision{Payment: "pi-1", Rule: RuleVelocity, Reason: "too many"})
+	f.Add(append(append(a, '\n'), b...))
+	f.Add([]byte("{\"payment\":\"pi-2\"}\nnot json"))
+	f.Add([]byte("{}\n{\"payment\":7}"))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		var msgs []logreadtest.Msg
+		want := map[string]Decision{}
+		bad := false
+		for _, line := range bytes.Split(text, []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			var d Decision
+			if json.Unmarshal(line, &d) != nil {
+				bad = true
+			} else if !bad {
+				want[d.Payment] = d
+			}
+			msgs = append(msgs, logreadtest.Msg{Subject: "x.risk.decided." + d.Payment, Data: line})
+		}
+		js := logreadtest.JetStream(map[string][]logreadtest.Msg{"RISK": msgs})
+		got, err := Decisions(context.Background(), js, "RISK")
+		if bad {
+			if err == nil {
+				t.Fatalf("%q: no error", text)
+			}
+			return
+		}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: %v, %v; want %v", text, got, err, want)
 		}
 	})
 }
