@@ -259,7 +259,10 @@ func DeadLetters(ctx context.Context, js jetstream.JetStream, l Log) ([]deadlett
 
 // LetterSequence is the log sequence a dead letter refused (0 if it names none).
 func LetterSequence(l deadletter.Letter) uint64 {
-	seq, _ := strconv.ParseUint(l.Header.Get(HeaderLogSequence), 10, 64)
+	seq, err := strconv.ParseUint(l.Header.Get(HeaderLogSequence), 10, 64)
+	if err != nil { // ParseUint returns the largest uint64 for one out of range
+		return 0
+	}
 	return seq
 }
 

@@ -229,6 +229,9 @@ func parseBatchAck(reply *nats.Msg) (uint64, error) {
 	if ack.Error != nil {
 		return 0, fmt.Errorf("commit batch: %w", ack.Error)
 	}
+	if ack.Sequence == 0 { // no message has sequence 0: this is no PubAck
+		return 0, fmt.Errorf("commit batch: reply %q names no sequence", reply.Data)
+	}
 	return ack.Sequence, nil
 }
 

@@ -97,16 +97,21 @@ func (a *Agent) Join(ctx context.Context) (run func(ctx context.Context) error, 
 			case <-ctx.Done():
 				return nil
 			case m := <-rounds:
-				var rs RoundStart
-				if err := json.Unmarshal(m.Data, &rs); err != nil {
-					continue // not a round start: nothing a site can act on
-				}
-				if err := a.serve(ctx, js, rs); err != nil {
+				if err := a.handleRound(ctx, js, m.Data); err != nil {
 					return err
 				}
 			}
 		}
 	}, nil
+}
+
+// handleRound decodes a message on the round subject and serves the round.
+func (a *Agent) handleRound(ctx context.Context, js jetstream.JetStream, data []byte) error {
+	var rs RoundStart
+	if err := json.Unmarshal(data, &rs); err != nil {
+		return nil // not a round start: nothing a site can act on
+	}
+	return a.serve(ctx, js, rs)
 }
 
 func (a *Agent) tell(fault string, round int, format string, args ...any) {

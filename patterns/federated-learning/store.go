@@ -51,6 +51,9 @@ func (s *ModelStore) Load(ctx context.Context) (Commit, uint64, error) {
 	if err := json.Unmarshal(e.Value(), &c); err != nil {
 		return Commit{}, 0, fmt.Errorf("load model revision %d: %w", e.Revision(), err)
 	}
+	if c.Round < 1 || len(c.Weights) != Dim { // sites ignore such a model; evaluating it panics
+		return Commit{}, 0, fmt.Errorf("load model revision %d: round %d with %d weights is no commit of a %d-weight model", e.Revision(), c.Round, len(c.Weights), Dim)
+	}
 	return c, e.Revision(), nil
 }
 

@@ -94,23 +94,34 @@ func (s *Screener) decide(req Request) Decision {
 		return refuse(RuleBlocked, "payee %s is on the sanctions list", in.Payee)
 	}
 	if r.VelocityMax > 0 {
-		// The sliding window: keep the payer's approved payments of the
-		// last VelocityWindow before this one; refuse when they are
-		// already at the limit.
+		// The sliding window: no VelocityWindow may hold more than
+		// VelocityMax approved payments of a payer. Arrivals come in
+		// business-time order per payer but not always (a bank resends
+		// after an outage): this payment, at t, would join every window
+		// ending at t or at one of the payer's approved payments in
+		// [t, t+VelocityWindow), so each of those must have room. The
+		// payer's approved times are all kept, sorted: a late arrival
+		// still finds the ones it falls among.
 		w := s.recent[in.Payer]
-		from := in.Time.Add(-r.VelocityWindow)
-		i := sort.Search(len(w), func(i int) bool { return w[i].After(from) })
-		w = w[i:]
-		if len(w) >= r.VelocityMax {
-			s.recent[in.Payer] = w
-			return refuse(RuleVelocity, "%s already sent %d payments in the %s before %s", in.Payer, len(w), r.VelocityWindow, in.Time.Format("15:04:05"))
+		t := in.Time
+		count := func(end time.Time) int { // approved in (end-window, end]
+			lo := sort.Search(len(w), func(i int) bool { return w[i].After(end.Add(-r.VelocityWindow)) })
+			hi := sort.Search(len(w), func(i int) bool { return w[i].After(end) })
+			return hi - lo
 		}
-		// Arrivals are screened in business-time order per payer; one out
-		// of order still lands in its place.
-		j := sort.Search(len(w), func(j int) bool { return w[j].After(in.Time) })
+		j := sort.Search(len(w), func(j int) bool { return !w[j].Before(t) })
+		ends := []time.Time{t}
+		for k := j; k < len(w) && w[k].Before(t.Add(r.VelocityWindow)); k++ {
+			ends = append(ends, w[k])
+		}
+		for _, end := range ends {
+			if n := count(end); n >= r.VelocityMax {
+				return refuse(RuleVelocity, "%s already sent %d payments in the %s before %s", in.Payer, n, r.VelocityWindow, end.Format("15:04:05"))
+			}
+		}
 		w = append(w, time.Time{})
 		copy(w[j+1:], w[j:])
-		w[j] = in.Time
+		w[j] = t
 		s.recent[in.Payer] = w
 	}
 	return Decision{Payment: req.Payment, Approved: true}

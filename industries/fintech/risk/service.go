@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 
 	"github.com/patternlab/patternlab/industries/fintech/internal/logread"
+	"github.com/patternlab/patternlab/industries/fintech/traffic"
 )
 
 // Service serves a Screener on NATS (a micro service: request on Subject,
@@ -105,7 +106,7 @@ func (r *Service) Up() bool {
 
 func (r *Service) handle(req micro.Request) {
 	var q Request
-	if err := json.Unmarshal(req.Data(), &q); err != nil || q.Payment == "" {
+	if err := json.Unmarshal(req.Data(), &q); err != nil || !traffic.ValidID(q.Payment) {
 		_ = req.Error("400", "not a screening request", nil)
 		return
 	}

@@ -86,7 +86,7 @@ func Parse(data []byte) (Instruction, error) {
 		return in, malformed("bad-json", "not a payment instruction: data after the object")
 	}
 	switch {
-	case in.ID == "" || len(in.ID) > 35 || strings.ContainsAny(in.ID, " .*>\t\r\n"):
+	case !ValidID(in.ID):
 		return in, malformed("missing-field", "end-to-end ID %q: want 1..35 characters without spaces, dots or wildcards", in.ID)
 	case in.Time.IsZero():
 		return in, malformed("missing-field", "%s: no acceptance time", in.ID)

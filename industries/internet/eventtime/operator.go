@@ -69,6 +69,45 @@ type State struct {
 	Sessions map[string][]Session `json:"sessions"` // open sessions by user, by start
 }
 
+// complete gives a restored state the maps JSON leaves nil (null, or a
+// field missing), which Apply writes to; a null window is no window.
+func (st *State) complete() error {
+	if st.Open == nil {
+		st.Open = map[int64]*Window{}
+	}
+	if st.Seen == nil {
+		st.Seen = map[string]int64{}
+	}
+	if st.Sessions == nil {
+		st.Sessions = map[string][]Session{}
+	}
+	for start, w := range st.Open {
+		if w == nil {
+			return fmt.Errorf("window %d is null", start)
+		}
+		empty := NewWindow(w.Start)
+		if w.Views == nil {
+			w.Views = empty.Views
+		}
+		if w.Viewers == nil {
+			w.Viewers = empty.Viewers
+		}
+		if w.Carters == nil {
+			w.Carters = empty.Carters
+		}
+		if w.Buyers == nil {
+			w.Buyers = empty.Buyers
+		}
+		if w.Impressions == nil {
+			w.Impressions = empty.Impressions
+		}
+		if w.Clicks == nil {
+			w.Clicks = empty.Clicks
+		}
+	}
+	return nil
+}
+
 // Operator is the streaming window stage: event-time tumbling windows and
 // sessions, closed by a watermark. It is not safe for concurrent use: one
 // goroutine owns it, as one stage of the pipeline.
@@ -83,6 +122,9 @@ func NewOperator(p Policy, sg Safeguards, cp *Checkpoint) (*Operator, error) {
 	o := &Operator{p: p, sg: sg, st: State{Open: map[int64]*Window{}, Seen: map[string]int64{}, Sessions: map[string][]Session{}}}
 	if cp != nil {
 		if err := json.Unmarshal(cp.State, &o.st); err != nil {
+			return nil, fmt.Errorf("restore checkpoint at %d: %w", cp.Offset, err)
+		}
+		if err := o.st.complete(); err != nil {
 			return nil, fmt.Errorf("restore checkpoint at %d: %w", cp.Offset, err)
 		}
 	}

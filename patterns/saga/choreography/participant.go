@@ -195,6 +195,10 @@ func (p *Participant) handle(ctx context.Context, m jetstream.Msg) {
 		p.deadLetter(ctx, m, "foreign", fmt.Sprintf("%s does not react to %q on %s", p.svc.Name, ev.Type, m.Subject()))
 		return
 	}
+	if err := ev.Order.Check(); err != nil {
+		p.deadLetter(ctx, m, "malformed", fmt.Sprintf("malformed event: %v", err))
+		return
+	}
 	key := r.step.Key(ev.Order.ID)
 	res, err := p.svc.Do(r.step, ev.Order)
 	next := Event{Order: ev.Order, Reason: ev.Reason} // compensations carry the saga's reason on

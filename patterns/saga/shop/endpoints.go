@@ -113,6 +113,10 @@ func stepHandler(svc *Service, step Step, faults ReplyFaults) micro.HandlerFunc 
 			_ = req.Error(codeBadInput, fmt.Sprintf("malformed %s request (want key %s/%s and its order): %v", step, r.Order.ID, step, err), nil)
 			return
 		}
+		if err := r.Order.Check(); err != nil {
+			_ = req.Error(codeBadInput, fmt.Sprintf("malformed %s request: %v", step, err), nil)
+			return
+		}
 		res, err := svc.Do(step, r.Order)
 		var declined *ledger.DeclinedError
 		switch {

@@ -44,16 +44,7 @@ type NakWatch struct {
 func WatchNaks(nc *nats.Conn, t Topology, s pipeline.Stage) (*NakWatch, error) {
 	w := &NakWatch{seqs: map[uint64]int{}}
 	subject := fmt.Sprintf("%s.%s.%s", jetstreamNakAdvisory, t.Stream(s), s)
-	sub, err := nc.Subscribe(subject, func(m *nats.Msg) {
-		var a struct {
-			StreamSeq uint64 `json:"stream_seq"`
-		}
-		_ = json.Unmarshal(m.Data, &a)
-		w.mu.Lock()
-		w.naked++
-		w.seqs[a.StreamSeq]++
-		w.mu.Unlock()
-	})
+	sub, err := nc.Subscribe(subject, func(m *nats.Msg) { w.count(m.Data) })
 	if err != nil {
 		return nil, fmt.Errorf("watch naks on %s: %w", subject, err)
 	}
@@ -65,6 +56,20 @@ func WatchNaks(nc *nats.Conn, t Topology, s pipeline.Stage) (*NakWatch, error) {
 	}
 	w.sub = sub
 	return w, nil
+}
+
+// count counts one nak advisory; anything else on the subject is ignored.
+func (w *NakWatch) count(advisory []byte) {
+	var a struct {
+		StreamSeq uint64 `json:"stream_seq"`
+	}
+	if json.Unmarshal(advisory, &a) != nil || a.StreamSeq == 0 {
+		return // names no message: no nak the server announced
+	}
+	w.mu.Lock()
+	w.naked++
+	w.seqs[a.StreamSeq]++
+	w.mu.Unlock()
 }
 
 // jetstreamNakAdvisory is the server's subject prefix for nak advisories.
