@@ -129,7 +129,7 @@ func FuzzReadPage(f *testing.F) {
 		defer func() { _ = sub.Unsubscribe() }()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		msgs, left, err := readPage(ctx, nc, sub, stream, "fuzz."+string(spec), 1, 0)
+		msgs, left, err := readPage(ctx, nc, sub, stream, "fuzz."+string(spec), 1)
 		if ctx.Err() != nil {
 			t.Fatalf("readPage hung on status %q seq %q: %v", status, seqHeader, err)
 		}

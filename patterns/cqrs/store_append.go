@@ -230,7 +230,7 @@ func parseBatchAck(reply *nats.Msg) (uint64, error) {
 		return 0, fmt.Errorf("commit batch: %w", ack.Error)
 	}
 	if ack.Sequence == 0 { // no message has sequence 0: this is no PubAck
-		return 0, fmt.Errorf("commit batch: reply %q names no sequence", reply.Data)
+		return 0, fmt.Errorf("commit batch: %w: reply %q names no sequence", ErrAppendOutcomeUnknown, reply.Data)
 	}
 	return ack.Sequence, nil
 }
