@@ -74,16 +74,8 @@ test-integration: ## tests with real servers in processes and containers (tag in
 # how long make fuzz runs each target
 FUZZTIME ?= 30s
 
-fuzz: ## run every Fuzz target in the repository for FUZZTIME each (default 30s), one at a time; a crash fails and leaves its input in testdata/fuzz
-	@targets="$$(grep -rHoE '^func Fuzz[A-Za-z0-9_]*' --include='*_test.go' $(MODULES) | sort)"; \
-	test -n "$$targets" || { echo "fuzz: no Fuzz target found"; exit 1; }; \
-	n=$$(echo "$$targets" | wc -l); i=0; start=$$(date +%s); \
-	while IFS= read -r t; do \
-	  i=$$((i + 1)); dir="$$(dirname "$${t%%:*}")"; name="$${t##*func }"; \
-	  echo ">> [$$i/$$n] $$name in ./$$dir for $(FUZZTIME)"; \
-	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "./$$dir" || { echo "fuzz: $$name in ./$$dir failed; its input is in ./$$dir/testdata/fuzz/$$name"; exit 1; }; \
-	done <<< "$$targets"; \
-	echo ">> fuzz: $$n targets, $(FUZZTIME) each, no crash, $$(( $$(date +%s) - start )) s"
+fuzz: ## run every Fuzz target for FUZZTIME each (default 30s), one at a time, one build per package (P=<name> for one module); a crash fails and leaves its input in testdata/fuzz
+	@go run ./tools fuzz -time $(FUZZTIME) $(P)
 
 flake-hunt: ## run tests N times beside a CPU-bound process, count failures per test (P=<name>, N=20, TIER=unit|integration)
 	@$(SERVERS); go run ./tools flake-hunt -n $(or $(N),$(if $(filter integration,$(TIER)),5,20)) -tier $(or $(TIER),unit) $(P)

@@ -69,6 +69,8 @@ func main() {
 		err = runLab(ctx, args)
 	case "faults":
 		err = runFaults(args)
+	case "fuzz":
+		err = runFuzz(ctx, args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -100,6 +102,8 @@ commands:
   flake-hunt [-n N] [-tier unit|integration] [MODULE...]
                         run each module's tests N times with -race beside a CPU-bound process;
                         print per test how many runs failed and the first failure
+  fuzz [-time 30s] [MODULE...]
+                        run every Fuzz target for -time each, one at a time, one build per package
   learn check           the learning layer's rules only (make check runs them too)
   learn export -lang L  the learning layer's generated pages as JSON (read by tools/mkdocs/learn.py)
   learn messages        every user-facing error message the troubleshooting page lists
