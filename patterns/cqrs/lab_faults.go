@@ -50,7 +50,9 @@ type ackLoss struct {
 
 // Wrap is the middleware Subscribe applies to each projector (innermost:
 // the event is applied before its ack is withheld).
-func (a *ackLoss) Wrap(h eh.EventHandler) eh.EventHandler { return &ackLosingHandler{EventHandler: h, a: a} }
+func (a *ackLoss) Wrap(h eh.EventHandler) eh.EventHandler {
+	return &ackLosingHandler{EventHandler: h, a: a}
+}
 
 func (a *ackLoss) request() error {
 	a.mu.Lock()
