@@ -123,6 +123,10 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workf
 	// No kill on request comes between this kill and the next worker's start.
 	tw.mu.Lock()
 	name, w := tw.name, tw.w
+	if w == nil { // a kill on request could not start the next worker
+		tw.mu.Unlock()
+		return -1, fmt.Errorf("no worker process is running to kill (the last start failed)")
+	}
 	if err := w.Kill(); err != nil {
 		tw.mu.Unlock()
 		return -1, err
