@@ -57,10 +57,19 @@ func newDeclines(n *narrate.Narrator, plan *shop.Plan, orders []shop.Order, styl
 	return d
 }
 
-// eligible says whether a requested decline may take step s of saga.
+// eligible says whether a requested decline may take step s of saga: a
+// charge or booking past the saga's last planned fault, which the saga
+// reaches (no step before it is declined by the schedule).
 func (d *declines) eligible(saga string, s shop.Step) bool {
-	r := s.Rank()
-	return (s == shop.Charge || s == shop.Book) && r > d.after[saga]
+	if s != shop.Charge && s != shop.Book || s.Rank() <= d.after[saga] {
+		return false
+	}
+	for _, before := range shop.Forward[:s.Rank()] {
+		if d.plan.Fault(before.Key(saga)).Decline != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Inject is the services' injector: the schedule's faults first, then a
