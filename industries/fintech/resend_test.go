@@ -88,6 +88,8 @@ func resendOnDemand(t *testing.T, cfg Config) (*narrate.Narrator, []narrate.Even
 // instruction the office already took in once more; the office takes it
 // in (its FAULT line), the payment key absorbs it (the audit counts one
 // more resend absorbed among one more message), and the day holds.
+//
+// Fault: duplicate | target: an instruction the office took in, resent by its bank when the lab's button asks | invariant: one more message accounted for, the payment key absorbs it, the verdict is HELD
 func TestResendAnInstructionOnDemandIsAbsorbed(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Payments, cfg.Accounts = 30, 12
@@ -113,6 +115,8 @@ func TestResendAnInstructionOnDemandIsAbsorbed(t *testing.T) {
 // With -idempotency=false (and no scheduled resends, so the resend on
 // request is the only one), the resent instruction becomes a second
 // payment, and the verdict names it as applied twice.
+//
+// Fault: duplicate | target: an instruction resent from the lab, with -idempotency=false and no scheduled resends | invariant: broken on purpose: the verdict is VIOLATED, naming that instruction as paid twice
 func TestResendOnDemandWithoutIdempotencyPaysTwice(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Payments, cfg.Accounts, cfg.DupEvery = 30, 12, 0

@@ -56,6 +56,8 @@ func lateBurstOnDemand(t *testing.T, cfg Config) (*narrate.Narrator, string) {
 // watermark arrive at once mid-spike; each goes to the late stream (a
 // check reads them there), the audit counts them among the beacons, the
 // batch recomputation agrees, and the verdict, the last line, holds.
+//
+// Fault: reorder | target: 20 events from before the watermark minus the allowed lateness, sent at once mid-spike when the lab's button asks | invariant: every one of them is in the late stream, the stream equals the batch, the verdict is HELD
 func TestLateBurstOnDemandIsRoutedLate(t *testing.T) {
 	n, out := lateBurstOnDemand(t, DefaultConfig())
 	assert.Regexp(t, `\[check\] late burst routed: 20 of the 20 events of the late bursts requested in the lab are in \S+: ok`, out)
@@ -67,6 +69,8 @@ func TestLateBurstOnDemandIsRoutedLate(t *testing.T) {
 
 // With -late-route=false the burst is dropped without a word: none of its
 // events is in the late stream, and the verdict is VIOLATED.
+//
+// Fault: reorder | target: a late burst requested from the lab, with -late-route=false | invariant: broken on purpose: none of them is in the late stream, the verdict is VIOLATED
 func TestLateBurstOnDemandWithoutTheLateRouteIsViolated(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.LateRoute = false

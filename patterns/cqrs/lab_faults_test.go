@@ -79,6 +79,9 @@ var withheldSeq = regexp.MustCompile(`FAULT: the balances projector applied seq 
 // withholds the balances projector's next ack (the server delivers the
 // event again, the version guard skips it). Each has its FAULT line, its
 // effect is checked, and the verdict, the last line, still holds.
+//
+// Fault: crash | target: the embedded nats-server, stopped and restarted on its file store mid-burst when the lab's button asks | invariant: the stream holds as many events after as before, and the verdict is HELD
+// Fault: duplicate | target: the balances projector's ack withheld when the lab's button asks, so the server delivers the event again | invariant: the event came back and the version guard skipped it: the verdict is HELD
 func TestRestartServerAndRedeliverOnDemand(t *testing.T) {
 	cfg := smallerDay()
 	n, out := runWithFaults(t, cfg, FaultRestartServer, FaultRedeliver)
@@ -96,6 +99,8 @@ func TestRestartServerAndRedeliverOnDemand(t *testing.T) {
 // With -version-guard=false, the event whose ack the lab withheld is
 // projected twice when the server delivers it again, and the verdict
 // names it among the redelivered events of that account's row.
+//
+// Fault: duplicate | target: a redelivery requested from the lab, with -version-guard=false | invariant: broken on purpose: the verdict is VIOLATED, naming that event as projected twice
 func TestRedeliverOnDemandWithoutTheVersionGuardIsViolated(t *testing.T) {
 	cfg := smallerDay()
 	cfg.VersionGuard = false

@@ -56,6 +56,8 @@ func declineOnDemand(t *testing.T, cfg saga.Config) (n *narrate.Narrator, all []
 // compensates what applied before it (the FAULT line, then the refund or
 // release in the saga's story, then "compensated"), and the invariant
 // still holds. The offer is withdrawn when act 2 is over.
+//
+// Fault: failure | target: the next charge or booking, declined by its service when the lab's button asks | invariant: the saga ends compensated (its release, and its refund after a booking), the verdict is HELD
 func TestDemoDeclineAStepOnDemand(t *testing.T) {
 	cfg := saga.DefaultConfig()
 	cfg.Temporal = saga.InMemory
@@ -92,6 +94,8 @@ func TestDemoDeclineAStepOnDemand(t *testing.T) {
 
 // With -compensation=false, the saga whose step was declined on request
 // keeps what applied before the decline, and the verdict names it.
+//
+// Fault: failure | target: a step declined from the lab, with -compensation=false | invariant: broken on purpose: the verdict is VIOLATED, naming that saga as still reserved
 func TestDemoDeclineOnDemandWithoutCompensationIsViolated(t *testing.T) {
 	cfg := saga.DefaultConfig()
 	cfg.Temporal = saga.InMemory

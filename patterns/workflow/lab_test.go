@@ -64,6 +64,8 @@ func killOnDemand(t *testing.T, cfg workflow.Config) (*narrate.Narrator, string)
 // (checked: another pid), the scheduled crash of analyze-1 still comes,
 // and every reading is still stored once or rejected: the verdict, the
 // last line, holds.
+//
+// Fault: kill-9 | target: a running analyze stage consumer process, when the lab's button asks | invariant: it died of SIGKILL and a new process took its place; every reading stored once or rejected, the verdict is HELD
 func TestKillWorkerOnDemand(t *testing.T) {
 	n, out := killOnDemand(t, workflow.DefaultConfig())
 	assert.Regexp(t, `\[chaos\] FAULT: SIGKILL analyze-2 \(requested in the lab\) with \d+ messages still to finish`, out)
@@ -80,6 +82,8 @@ func TestKillWorkerOnDemand(t *testing.T) {
 // acknowledged and not yet passed on, and the verdict says so. The kill
 // on request cannot be told apart from the scheduled crash in the verdict:
 // the flags refuse the switch without the crash.
+//
+// Fault: kill-9 | target: a stage consumer killed from the lab, with -ack-after-publish=false | invariant: broken on purpose: the verdict is VIOLATED, readings lost
 func TestKillWorkerOnDemandWithAckFirstLosesReadings(t *testing.T) {
 	cfg := workflow.DefaultConfig()
 	cfg.Safeguards.AckAfterPublish = false
@@ -112,6 +116,8 @@ func killTemporalOnDemand(t *testing.T, cfg workflow.Config) (*narrate.Narrator,
 // starts (checked: another pid), the scheduled kill still comes, the
 // killed analyze is retried on a worker started after it, and the verdict,
 // the last line, holds.
+//
+// Fault: kill-9 | target: the Temporal worker process, when the lab's button asks as the batch starts | invariant: the next worker takes over, the killed analyze resumes from its heartbeat, the verdict is HELD
 func TestKillTemporalWorkerOnDemand(t *testing.T) {
 	n, out := killTemporalOnDemand(t, workflow.DefaultConfig())
 	assert.Contains(t, out, "[chaos] FAULT: SIGKILL temporal-worker-1 (requested in the lab)")
@@ -127,6 +133,8 @@ func TestKillTemporalWorkerOnDemand(t *testing.T) {
 // With -retry=false the activities a killed worker held get no second
 // attempt, and the verdict says readings were lost (the switch needs the
 // scheduled kill too, so the loss is not the requested kill's alone).
+//
+// Fault: kill-9 | target: the Temporal worker killed from the lab, with -retry=false | invariant: broken on purpose: the verdict is VIOLATED, readings lost
 func TestKillTemporalWorkerOnDemandWithoutRetryLosesReadings(t *testing.T) {
 	cfg := workflow.DefaultConfig()
 	cfg.Safeguards.Retry = false
