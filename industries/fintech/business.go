@@ -35,12 +35,14 @@ func (d *demo) business(ctx context.Context) error {
 		d.cfg.Seed, len(day.Instructions), cents(amounts[0]), cents(mx), cents(amounts[len(amounts)/2]), len(day.Messages))
 	d.office = newOffice(d)
 	d.faults.offerOutage()
+	d.office.offerResend()
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.send(gctx) })
 	g.Go(func() error { return d.office.serve(gctx, len(day.Messages)) })
 	err := g.Wait()
 	d.n.Withdraw("risk-down") // every payment is screened: nothing left to take down
+	d.n.Withdraw(FaultResendInstruction)
 	if err != nil {
 		return err
 	}

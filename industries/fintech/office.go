@@ -16,6 +16,7 @@ import (
 	"github.com/patternlab/patternlab/industries/fintech/risk"
 	"github.com/patternlab/patternlab/industries/fintech/traffic"
 	"github.com/patternlab/patternlab/kit/deadletter"
+	"github.com/patternlab/patternlab/kit/narrate"
 )
 
 // How long a payment waits for the risk service before it is refused as
@@ -46,6 +47,17 @@ type office struct {
 	starts   sync.WaitGroup
 	slots    chan struct{}
 	err      error // the first start that failed for another reason than a resend
+
+	// The lab's resend-instruction (resend.go): how many messages the
+	// intake takes in (the day's, and each resend asked for), whether it
+	// has stopped, the last instruction it took in, and the planned fault
+	// of each resend by its stream sequence.
+	want         int
+	intakeClosed bool
+	last         []byte
+	lastIn       traffic.Instruction
+	resent       map[uint64]*narrate.PlannedFault
+	resends      int
 }
 
 // record is what the office knows of one payment.
@@ -68,6 +80,7 @@ func newOffice(d *demo) *office {
 		risk:     risk.Client{NC: d.nc, Subject: d.risk.Subject},
 		payments: map[string]*record{},
 		slots:    make(chan struct{}, starters),
+		resent:   map[uint64]*narrate.PlannedFault{},
 	}
 }
 
@@ -85,7 +98,10 @@ func (o *office) serve(ctx context.Context, want int) error {
 		return fmt.Errorf("intake: %w", err)
 	}
 	defer it.Stop()
-	for got := 0; got < want; got++ {
+	o.mu.Lock()
+	o.want = want
+	o.mu.Unlock()
+	for got := 0; o.more(got); got++ {
 		m, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
 			return fmt.Errorf("intake after %d of %d messages: %w", got, want, err)
@@ -99,6 +115,18 @@ func (o *office) serve(ctx context.Context, want int) error {
 	}
 	o.starts.Wait()
 	return o.failed()
+}
+
+// more says whether the intake has more messages to take in after got;
+// when it has not, no resend is accepted any more.
+func (o *office) more(got int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if got < o.want {
+		return true
+	}
+	o.intakeClosed = true
+	return false
 }
 
 func (o *office) failed() error {
@@ -118,6 +146,7 @@ func (o *office) handle(ctx context.Context, m jetstream.Msg) error {
 		o.d.faults.malformedArrived()
 		return o.refuse(ctx, m, md.Sequence.Stream, err)
 	}
+	o.tookIn(m, md.Sequence.Stream, in)
 	id := in.ID
 	if !o.d.cfg.Idempotency {
 		id = fmt.Sprintf("%s.%d", in.ID, md.Sequence.Stream) // keyed by the message: the bug

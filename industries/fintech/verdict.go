@@ -120,7 +120,7 @@ func (d *demo) checkAccounted(a *audited) []string {
 	}
 	d.n.Step("audit", "dead letters, each with its reason: %s", firstFew(byKind))
 	payments := len(d.office.order)
-	ok := len(lost) == 0 && len(noReason) == 0 && valid == payments+d.office.dups && len(a.messages) == len(d.day.Messages)
+	ok := len(lost) == 0 && len(noReason) == 0 && valid == payments+d.office.dups && len(a.messages) == len(d.day.Messages)+d.office.resends
 	d.n.Check("accounted", ok, "%d messages: %d payments + %d resends absorbed + %d malformed, %d of them dead-lettered with a reason",
 		len(a.messages), payments, d.office.dups, bad, bad-len(lost)-len(noReason))
 	var v []string

@@ -37,11 +37,12 @@ func audit(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Log
 	}
 
 	reconciled := pipeline.Reconcile(sourceRecords(source), seqIDs(got.Counted()), rejections(got))
-	n.Check("accounted", len(reconciled) == 0 && len(source) == len(d.beacons),
-		"%d of %d beacons in the log; each counted once or dropped with a reason", len(source), len(d.beacons))
+	offered := len(d.beacons) + len(run.edge.ExtraRecord) // the lab's late bursts are offered too
+	n.Check("accounted", len(reconciled) == 0 && len(source) == offered,
+		"%d of %d beacons in the log; each counted once or dropped with a reason", len(source), offered)
 	violations = append(violations, reconciled...)
-	if len(source) != len(d.beacons) {
-		violations = append(violations, fmt.Sprintf("lost at the edge: %d beacons offered, %d in the log", len(d.beacons), len(source)))
+	if len(source) != offered {
+		violations = append(violations, fmt.Sprintf("lost at the edge: %d beacons offered, %d in the log", offered, len(source)))
 	}
 
 	byReason := map[string][]uint64{}
@@ -58,6 +59,16 @@ func audit(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Log
 	slices.Sort(lateSeqs)
 	lateOK := slices.Equal(lateSeqs, byReason[eventtime.Late])
 	n.Check("late routed", lateOK, "%d late events in %s, %d late in the batch", len(lateSeqs), log.Names.Late, len(byReason[eventtime.Late]))
+	if len(run.edge.ExtraRecord) > 0 {
+		routed := 0
+		for _, seq := range run.edge.ExtraRecord {
+			if _, ok := slices.BinarySearch(lateSeqs, seq); ok {
+				routed++
+			}
+		}
+		n.Check("late burst routed", routed == len(run.edge.ExtraRecord), "%d of the %d events of the late bursts requested in the lab are in %s",
+			routed, len(run.edge.ExtraRecord), log.Names.Late)
+	}
 	if !lateOK {
 		violations = append(violations, fmt.Sprintf("late events routed: %d, late in the batch: %d", len(lateSeqs), len(byReason[eventtime.Late])))
 	}

@@ -224,6 +224,10 @@ func stream(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Lo
 	if n.JSONMode() {
 		edge.Held = func(held int) { n.Sample("edge held", float64(held), "beacons") }
 	}
+	late := &lateBurst{n: n, policy: cfg.Policy, beacons: d.beacons}
+	edge.Extra = late.extra
+	withdrawLate := late.offer()
+	defer withdrawLate()
 	if spike != nil {
 		edge.Spiking = func() {
 			spike.Fire("the flash campaign starts: %.0f beacons/s offered to a log writer of %.0f", cfg.Rate*float64(cfg.Traffic.Factor), cfg.LogRate)
@@ -236,6 +240,7 @@ func stream(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Lo
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		s, err := edge.Ingest(gctx, d.beacons)
+		withdrawLate()
 		st.edge = s
 		return err
 	})
@@ -258,11 +263,12 @@ func stream(ctx context.Context, n *narrate.Narrator, cfg Config, d day, log *Lo
 
 // eventToMetric is the real time from the edge taking each beacon to the
 // store first holding a window result that counts it. The log is the run's
-// own, written by one edge in order: beacon i is log record i + 1.
+// own, written by one edge in order: beacon i is log record Record[i]
+// (i + 1, unless the lab added beacons before it).
 func eventToMetric(st runStats) (p50, p99 time.Duration, ok bool) {
 	var lat []time.Duration
 	for i, at := range st.edge.OfferedAt {
-		if t, counted := st.store.FirstCounted(uint64(i + 1)); counted && !at.IsZero() {
+		if t, counted := st.store.FirstCounted(st.edge.Record[i]); counted && !at.IsZero() {
 			lat = append(lat, t.Sub(at))
 		}
 	}

@@ -34,6 +34,9 @@ type Edge struct {
 	// Held, when set, is told how many beacons the edge holds, every
 	// hundred beacons taken (the lab's chart).
 	Held func(beacons int)
+	// Extra, when set, is asked before each beacon is offered, with its
+	// arrival time, for beacons to offer first (the lab's late-burst).
+	Extra func(recv int64) []clickstream.Beacon
 
 	held held
 }
@@ -51,6 +54,11 @@ type EdgeStats struct {
 	Delayed   int           // beacons taken more than 100 ms late
 	Capacity  int
 	OfferedAt []time.Time // when each beacon was taken, by index
+	// Record is the log record each beacon became, by index (1-based: the
+	// edge writes the log in the order it offers); Extra holds the records
+	// of the beacons Extra added, in order.
+	Record      []uint64
+	ExtraRecord []uint64
 }
 
 // held counts beacons at the edge's two ends, outside the strategy.
@@ -105,7 +113,7 @@ func decodeBeacon(m backpressure.Message) (clickstream.Beacon, error) {
 // Ingest plays the beacons through the edge into the log, then writes the
 // end marker.
 func (e *Edge) Ingest(ctx context.Context, beacons []clickstream.Beacon) (EdgeStats, error) {
-	st := EdgeStats{Capacity: e.Strategy.Capacity(), OfferedAt: make([]time.Time, len(beacons))}
+	st := EdgeStats{Capacity: e.Strategy.Capacity(), OfferedAt: make([]time.Time, len(beacons)), Record: make([]uint64, len(beacons))}
 	if len(beacons) == 0 {
 		return st, e.Log.End(ctx)
 	}
@@ -201,6 +209,15 @@ func (e *Edge) offer(ctx context.Context, beacons []clickstream.Beacon, st *Edge
 		if b.Recv >= e.SpikeFrom && e.Spiking != nil {
 			spiked.Do(e.Spiking)
 		}
+		if e.Extra != nil {
+			for _, x := range e.Extra(b.Recv) {
+				e.held.take(len(x.Raw))
+				if err := e.Strategy.Offer(ctx, encodeBeacon(uint64(len(beacons)+len(st.ExtraRecord)), x)); err != nil {
+					return fmt.Errorf("offer an extra beacon: %w", err)
+				}
+				st.ExtraRecord = append(st.ExtraRecord, uint64(i+len(st.ExtraRecord)+1))
+			}
+		}
 		// Counted before the offer: the log may acknowledge the beacon
 		// before Offer returns.
 		e.held.take(len(b.Raw))
@@ -209,6 +226,7 @@ func (e *Edge) offer(ctx context.Context, beacons []clickstream.Beacon, st *Edge
 		}
 		now := time.Now()
 		st.OfferedAt[i] = now
+		st.Record[i] = uint64(i + len(st.ExtraRecord) + 1)
 		st.Offered++
 		if e.Held != nil && i%100 == 0 {
 			e.Held(int(e.held.beacons.Load()))

@@ -60,6 +60,8 @@ type demo struct {
 	models    *ReadModels
 	crash     *crashSwitch
 	seen      *deliveries
+	acks      *ackLoss // the lab's redeliver (lab_faults.go)
+	restarts  restarts // the lab's restart-server
 	readSide  *projectorProcess
 	processes []*projectorProcess
 
@@ -124,7 +126,8 @@ func setUp(ctx context.Context, n *narrate.Narrator, cfg Config) (_ *demo, err e
 	}
 	n.Step("store", "stream %s: one subject per account (%s.Account.<id>), file storage, deny delete and purge", d.log.Stream, d.log.Prefix)
 	n.Step("store", "an append names the stream sequence of the account's last event; the server refuses it if another writer got there first")
-	observed := func(h eh.EventHandler) eh.EventHandler { return d.traced(1)(d.crash.Wrap(d.seen.Wrap(h))) }
+	d.acks = &ackLoss{n: n, nameOf: d.nameOf}
+	observed := func(h eh.EventHandler) eh.EventHandler { return d.traced(1)(d.crash.Wrap(d.seen.Wrap(d.acks.Wrap(h)))) }
 	if d.readSide, err = d.startReadSide(ctx, observed); err != nil {
 		return d, err
 	}

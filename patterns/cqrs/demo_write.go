@@ -41,7 +41,10 @@ func (d *demo) firstBurst(ctx context.Context) error {
 		d.n.Step("ledger", "sending %d operations, none of them twice", d.cfg.Operations)
 	}
 	start, before := time.Now(), len(d.work.latencies)
-	if err := d.work.burst(ctx, d.cfg.Operations, d.cfg.DupEvery); err != nil {
+	withdraw := d.offerFaults()
+	err := d.work.burst(ctx, d.cfg.Operations, d.cfg.DupEvery)
+	withdraw()
+	if err != nil {
 		return err
 	}
 	elapsed, sent := time.Since(start), len(d.work.latencies)-before

@@ -43,5 +43,5 @@ func (h *tracedHandler) InnerHandler() eh.EventHandler { return h.EventHandler }
 // restartedObserved is the second read-side process's middleware: the
 // deliveries record, traced as process 2.
 func (d *demo) restartedObserved(h eh.EventHandler) eh.EventHandler {
-	return d.traced(2)(d.seen.Wrap(h))
+	return d.traced(2)(d.seen.Wrap(d.acks.Wrap(h)))
 }

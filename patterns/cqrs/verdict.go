@@ -53,6 +53,7 @@ func (d *demo) verdict(ctx context.Context) error {
 	d.n.Check("history", len(lost) == 0 && len(foreign) == 0,
 		"the replay left out %d message(s): the %d undecodable one(s) put in, %d appended on a stale version, %d other",
 		len(d.replayed.Skipped), len(d.replayed.Skipped)-len(lost)-len(foreign), len(lost), len(foreign))
+	d.checkRedelivered()
 	d.n.Invariant(Invariant, violations...)
 	return nil
 }

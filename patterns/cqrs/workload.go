@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	eh "github.com/looplab/eventhorizon"
@@ -29,6 +30,9 @@ type workload struct {
 	sent      map[uuid.UUID]struct{}
 	latencies []time.Duration
 	tally     tally
+	// gate holds an operation while the lab restarts the server
+	// (lab_faults.go): each operation (run) takes it for reading.
+	gate sync.RWMutex
 }
 
 // tally counts what a burst did; every field is deterministic for a seed.
@@ -118,7 +122,7 @@ func (w *workload) transferOp(from, to customer, amount int64) op {
 
 // run runs an op, books what it moved, and counts its outcome.
 func (w *workload) run(ctx context.Context, o op) (string, error) {
-	outcome, delta, err := o(ctx)
+	outcome, delta, err := w.gated(ctx, o)
 	if err != nil {
 		return "", err
 	}
@@ -132,6 +136,13 @@ func (w *workload) run(ctx context.Context, o op) (string, error) {
 		w.tally.refunded++
 	}
 	return outcome, nil
+}
+
+// gated runs o while no server restart holds the gate.
+func (w *workload) gated(ctx context.Context, o op) (string, int64, error) {
+	w.gate.RLock()
+	defer w.gate.RUnlock()
+	return o(ctx)
 }
 
 // open opens every account with an opening deposit.
@@ -176,7 +187,7 @@ func (w *workload) burst(ctx context.Context, n, dupEvery int) error {
 		}
 		if dupEvery > 0 && i%dupEvery == dupEvery-1 {
 			w.tally.duplicates++
-			again, _, err := o(ctx) // not booked: it must be a no-op
+			again, _, err := w.gated(ctx, o) // not booked: it must be a no-op
 			if err != nil {
 				return fmt.Errorf("operation %d sent again: %w", i, err)
 			}

@@ -58,6 +58,7 @@ type backend struct {
 func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembed.Target, orders []shop.Order, plan *shop.Plan, cfg Config) (shop.Report, backend, error) {
 	n.Act("act 2: orchestration: a Temporal workflow drives the services and holds the compensation stack")
 	o := &orchestrated{n: n, plan: plan, cfg: cfg, release: make(chan struct{})}
+	declined := newDeclines(n, plan, orders, shop.Orchestration)
 	hooks := ledger.Hooks{BeforeApply: o.beforeApply, AfterApply: o.afterApply}
 	var replies shop.ReplyFaults = plan
 	if n.JSONMode() {
@@ -66,7 +67,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 	}
 	services, err := shop.NewServices(shop.Options{
 		Ledger: ledger.Options{
-			Inject:              plan,
+			Inject:              declined,
 			UnsafeNoIdempotency: !cfg.Idempotency,
 			Hooks:               hooks,
 		},
@@ -76,6 +77,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 		return shop.Report{}, backend{}, err
 	}
 	o.services = services
+	declined.services = services
 	defer o.letThrough() // a request still held must not outlive the act
 	nc, err := natsembed.Connect(target.URL, "saga-services")
 	if err != nil {
@@ -101,11 +103,14 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 		}
 	}()
 	o.f = planFaults(n, plan, shop.Orchestration, cfg.Temporal == DevServer)
+	o.f.requested = declined.requested
 
 	board := shop.NewBoard()
 	start := time.Now()
 	withdraw := o.offerKill()
 	defer withdraw()
+	withdrawDecline := declined.offer()
+	defer withdrawDecline()
 	for _, order := range orders {
 		began := time.Now()
 		out, err := o.runOne(ctx, order)
@@ -113,6 +118,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 			return shop.Report{}, backend{}, err
 		}
 		took := time.Since(began)
+		declined.finish(order.ID)
 		tellStory(n, o.f, order.ID, services)
 		tellOutcome(n, "orchestrator", out)
 		n.Measure("orchestrator", "%s took %s", order.ID, took.Round(time.Millisecond))
@@ -120,6 +126,7 @@ func runOrchestration(ctx context.Context, n *narrate.Narrator, target *natsembe
 		sampleBoard(n, board.Outcomes())
 	}
 	withdraw()
+	withdrawDecline()
 	n.Measure("orchestrator", "%d sagas in %s, one after another", len(orders), time.Since(start).Round(time.Millisecond))
 
 	snaps := map[string]ledger.Snapshot{}

@@ -20,6 +20,9 @@ const NoteDelayed ledger.NoteKind = "delayed"
 type faults struct {
 	n       *narrate.Narrator
 	planned map[shop.Expected]*narrate.PlannedFault
+	// requested, when set, is the planned fault of a decline requested in
+	// the lab that took a key (decline.go), or nil.
+	requested func(ledger.Key) *narrate.PlannedFault
 }
 
 func planFaults(n *narrate.Narrator, plan *shop.Plan, style shop.Style, kill bool) *faults {
@@ -41,6 +44,12 @@ func planFaults(n *narrate.Narrator, plan *shop.Plan, style shop.Style, kill boo
 // unplanned one otherwise (a switch can make faults happen that the
 // schedule did not plan, such as compensations that then fail).
 func (f *faults) fire(k ledger.Key, kind shop.FaultKind, actor, format string, args ...any) {
+	if kind == shop.FaultDecline && f.requested != nil {
+		if p := f.requested(k); p != nil {
+			p.Fire(format, args...)
+			return
+		}
+	}
 	if p, ok := f.planned[shop.Expected{Key: k, Kind: kind}]; ok {
 		p.Fire(format, args...)
 		return

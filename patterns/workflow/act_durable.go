@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -13,7 +14,6 @@ import (
 	"github.com/patternlab/patternlab/kit/poll"
 	"github.com/patternlab/patternlab/patterns/workflow/durable"
 	"github.com/patternlab/patternlab/patterns/workflow/durable/workflows"
-	"github.com/patternlab/patternlab/patterns/workflow/launch"
 	"github.com/patternlab/patternlab/patterns/workflow/pipeline"
 )
 
@@ -34,13 +34,13 @@ func (r *run) durable(ctx context.Context) (pipeline.Snapshot, error) {
 	spec := durable.WorkerSpec{Name: "temporal-worker-1", Address: tg.Address, Namespace: tg.Namespace,
 		TaskQueue: r.srv.taskQueue, Config: r.stage, Sink: filepath.Join(r.dir, "temporal.db"), SinkOpts: r.cfg.sinkOptions()}
 	start := time.Now()
-	workers := durable.Processes(r.dir)
-	w, err := workers(ctx, spec.Name, spec)
+	tw := &temporalWorkers{r: r, ctx: ctx, launch: durable.Processes(r.dir), spec: spec, afterKill: map[string]bool{}}
+	first, err := tw.start()
 	if err != nil {
 		return pipeline.Snapshot{}, err
 	}
-	defer func() { _ = w.Stop() }()
-	r.n.Step("temporal", "started worker process %s on task queue %s", spec.Name, spec.TaskQueue)
+	defer func() { _ = tw.stop() }()
+	r.n.Step("temporal", "started worker process %s on task queue %s", first, spec.TaskQueue)
 
 	in := workflows.BatchInput{BatchID: "sensor-batch-" + r.runID, Source: r.source, Lines: len(r.data.Lines),
 		Partitions: r.cfg.FanOut, HeartbeatTimeout: r.cfg.HeartbeatTimeout}
@@ -57,14 +57,19 @@ func (r *run) durable(ctx context.Context) (pipeline.Snapshot, error) {
 		in.Partitions, pipeline.StageList())
 	r.n.Measure("temporal", "workflow ID %s", in.BatchID)
 
+	withdraw := tw.offer()
+	defer withdraw()
 	killed := -1
 	if r.cfg.Crash {
-		if w, killed, err = r.crashTemporalWorker(ctx, c, in, w, workers, spec); err != nil {
+		if killed, err = r.crashTemporalWorker(ctx, c, in, tw); err != nil {
 			return pipeline.Snapshot{}, err
 		}
 	}
 	var res workflows.BatchResult
-	if err := wr.Get(ctx, &res); err != nil {
+	err = wr.Get(ctx, &res)
+	withdraw()
+	tw.check()
+	if err != nil {
 		if ctx.Err() != nil {
 			return pipeline.Snapshot{}, fmt.Errorf("batch %s: %w", in.BatchID, err)
 		}
@@ -73,11 +78,11 @@ func (r *run) durable(ctx context.Context) (pipeline.Snapshot, error) {
 	}
 	took := time.Since(start)
 	if killed >= 0 {
-		if err := r.checkRecovery(ctx, c, in, res, killed); err != nil {
+		if err := r.checkRecovery(ctx, c, in, res, killed, tw.startedAfterKill()); err != nil {
 			return pipeline.Snapshot{}, err
 		}
 	}
-	if err := w.Stop(); err != nil {
+	if err := tw.stop(); err != nil {
 		return pipeline.Snapshot{}, err
 	}
 	snap, err := pipeline.ReadSnapshot(ctx, spec.Sink)
@@ -93,8 +98,8 @@ func (r *run) durable(ctx context.Context) (pipeline.Snapshot, error) {
 // its partition still to do, pauses the batch while no worker runs, starts
 // a new worker, shows the pause held, and resumes. It returns the new
 // worker and the partition whose analyze was cut short.
-func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workflows.BatchInput, w launch.Process, workers launch.Launcher[durable.WorkerSpec], spec durable.WorkerSpec) (launch.Process, int, error) {
-	kill := r.n.Plan("chaos", "SIGKILL "+spec.Name+" while analyze activities run")
+func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workflows.BatchInput, tw *temporalWorkers) (int, error) {
+	kill := r.n.Plan("chaos", "SIGKILL "+tw.current()+" while analyze activities run")
 	part, next := -1, 0
 	err := poll.Until(ctx, 20*time.Millisecond, func() (bool, error) {
 		for p := range in.Partitions {
@@ -113,28 +118,39 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workf
 		return false, nil
 	})
 	if err != nil {
-		return w, -1, fmt.Errorf("waiting for an analyze heartbeat: %w", err)
+		return -1, fmt.Errorf("waiting for an analyze heartbeat: %w", err)
+	}
+	// No kill on request comes between this kill and the next worker's start.
+	tw.mu.Lock()
+	name, w := tw.name, tw.w
+	if w == nil { // a kill on request could not start the next worker
+		tw.mu.Unlock()
+		return -1, fmt.Errorf("no worker process is running to kill (the last start failed)")
 	}
 	if err := w.Kill(); err != nil {
-		return w, -1, err
+		tw.mu.Unlock()
+		return -1, err
 	}
 	if !w.Killed() {
-		return w, -1, fmt.Errorf("%s ended, but not of SIGKILL", spec.Name)
+		tw.mu.Unlock()
+		return -1, fmt.Errorf("%s ended, but not of SIGKILL", name)
 	}
-	kill.Fire("SIGKILL %s while analyze activities run: no worker is left", spec.Name)
-	r.n.Measure("chaos", "%s (pid %d) died; partition %d's analyze had checkpointed %d readings by heartbeat", spec.Name, w.PID(), part, next)
+	kill.Fire("SIGKILL %s while analyze activities run: no worker is left", name)
+	r.n.Measure("chaos", "%s (pid %d) died; partition %d's analyze had checkpointed %d readings by heartbeat", name, w.PID(), part, next)
 
 	if err := durable.ControlAll(ctx, c, in.BatchID, in.Partitions, workflows.CommandPause); err != nil {
-		return w, -1, err
+		tw.mu.Unlock()
+		return -1, err
 	}
 	r.n.Step("operator", "signal %q to the batch and its partitions: the server records it in their histories, though no worker runs", workflows.CommandPause)
 
-	spec.Name = "temporal-worker-2"
-	w, err = workers(ctx, spec.Name, spec)
+	tw.scheduledKill = true
+	name, err = tw.startLocked()
+	tw.mu.Unlock()
 	if err != nil {
-		return nil, -1, err
+		return -1, err
 	}
-	r.n.Step("temporal", "started %s: it rebuilds every workflow by replaying its event history", spec.Name)
+	r.n.Step("temporal", "started %s: it rebuilds every workflow by replaying its event history", name)
 
 	var prog workflows.BatchProgress
 	err = poll.Until(ctx, 50*time.Millisecond, func() (bool, error) {
@@ -143,9 +159,9 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workf
 		return err == nil && prog.Paused, nil
 	})
 	if err != nil {
-		return w, -1, fmt.Errorf("waiting for the progress query to show the pause: %w", err)
+		return -1, fmt.Errorf("waiting for the progress query to show the pause: %w", err)
 	}
-	r.n.Step("temporal", "progress query, answered by %s from the replayed state: paused, %d partitions", spec.Name, prog.Partitions)
+	r.n.Step("temporal", "progress query, answered by %s from the replayed state: paused, %d partitions", tw.current(), prog.Partitions)
 
 	held := map[pipeline.Stage]int{}
 	closed := 0
@@ -170,7 +186,7 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workf
 		return true, nil
 	})
 	if err != nil {
-		return w, -1, fmt.Errorf("waiting for every partition to hold: %w", err)
+		return -1, fmt.Errorf("waiting for every partition to hold: %w", err)
 	}
 	r.n.Step("temporal", "every partition stopped at a stage boundary or closed; nothing is scheduled while paused")
 	r.n.Measure("temporal", "while paused: %d partitions closed, %d held before store, %d before analyze, %d before clean, %d before collect",
@@ -180,18 +196,18 @@ func (r *run) crashTemporalWorker(ctx context.Context, c client.Client, in workf
 	case durable.NotStarted(err): // the server answers NotFound for a closed workflow
 		r.n.Step("operator", "signal %q: the batch has closed already, every partition with it", workflows.CommandResume)
 	case err != nil:
-		return w, -1, err
+		return -1, err
 	default:
 		r.n.Step("operator", "signal %q: every partition goes on from where it stopped", workflows.CommandResume)
 	}
-	return w, part, nil
+	return part, nil
 }
 
 // checkRecovery reads the partitions' histories from the server: no
 // activity was scheduled while the batch was paused, and the analyze
 // activity the kill cut short was retried on the new worker, from its last
 // heartbeat.
-func (r *run) checkRecovery(ctx context.Context, c client.Client, in workflows.BatchInput, res workflows.BatchResult, killed int) error {
+func (r *run) checkRecovery(ctx context.Context, c client.Client, in workflows.BatchInput, res workflows.BatchResult, killed int, after []string) error {
 	var scheduledWhilePaused []string
 	var retried *durable.Attempt
 	for p := range in.Partitions {
@@ -221,9 +237,9 @@ func (r *run) checkRecovery(ctx context.Context, c client.Client, in workflows.B
 	if killed < len(res.Partitions) {
 		resumedAt = res.Partitions[killed].AnalyzeResumedAt
 	}
-	ok := retried != nil && retried.Worker == "temporal-worker-2" && resumedAt > 0
+	ok := retried != nil && slices.Contains(after, retried.Worker) && resumedAt > 0
 	r.n.Check("resumed-from-heartbeat", ok,
-		"the history shows the killed analyze activity retried on temporal-worker-2, and it resumed from its last heartbeat, not from the first reading")
+		"the history shows the killed analyze activity retried on %s, and it resumed from its last heartbeat, not from the first reading", strings.Join(after, " or "))
 	if retried != nil {
 		r.n.Measure("temporal", "partition %d: analyze attempt %d, on %s, resumed at reading %d", killed, retried.Attempt, retried.Worker, resumedAt)
 	}

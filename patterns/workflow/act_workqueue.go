@@ -72,6 +72,8 @@ func (r *run) workQueue(ctx context.Context) (pipeline.Snapshot, error) {
 			return pipeline.Snapshot{}, err
 		}
 	}
+	kills, withdraw := r.offerKill(ctx, mr)
+	defer withdraw()
 	published, err := mr.Publish(ctx, r.runID, r.source)
 	if err != nil {
 		return pipeline.Snapshot{}, err
@@ -89,6 +91,8 @@ func (r *run) workQueue(ctx context.Context) (pipeline.Snapshot, error) {
 		return pipeline.Snapshot{}, err
 	}
 	took := time.Since(start)
+	withdraw()
+	kills.check(r.n)
 	d, err := mr.ReadDeliveries(ctx, pipeline.Analyze, naks)
 	if err != nil {
 		return pipeline.Snapshot{}, err

@@ -45,6 +45,7 @@ type Crash struct {
 // Run is a started pipeline: its stage consumers, by name.
 type Run struct {
 	p     Pipeline
+	mu    sync.Mutex // procs and specs: a consumer may be killed from another goroutine (the lab's kill-worker)
 	procs map[string]launch.Process
 	specs map[string]ConsumerSpec
 	order []string
@@ -93,6 +94,12 @@ func (p Pipeline) Start(ctx context.Context) (*Run, error) {
 func (r *Run) Consumers() []string { return r.order }
 
 func (r *Run) start(ctx context.Context, name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.startLocked(ctx, name)
+}
+
+func (r *Run) startLocked(ctx context.Context, name string) error {
 	p, err := r.p.Launch(ctx, name, r.specs[name])
 	if err != nil {
 		return err
@@ -102,10 +109,16 @@ func (r *Run) start(ctx context.Context, name string) error {
 }
 
 // Process is the running process of a consumer, or nil.
-func (r *Run) Process(name string) launch.Process { return r.procs[name] }
+func (r *Run) Process(name string) launch.Process {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.procs[name]
+}
 
 // Kill kills one consumer (SIGKILL when it is a process).
 func (r *Run) Kill(name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	p, ok := r.procs[name]
 	if !ok {
 		return fmt.Errorf("no stage consumer %q", name)
@@ -117,6 +130,8 @@ func (r *Run) Kill(name string) error {
 // Restart starts a consumer that was killed or has died again, with the
 // same spec but no planned crash.
 func (r *Run) Restart(ctx context.Context, name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if p, ok := r.procs[name]; ok {
 		select {
 		case <-p.Done():
@@ -127,7 +142,7 @@ func (r *Run) Restart(ctx context.Context, name string) error {
 	s := r.specs[name]
 	s.CrashAfter = 0
 	r.specs[name] = s
-	return r.start(ctx, name)
+	return r.startLocked(ctx, name)
 }
 
 // Publish is the collect stage: every line of source into the clean stream.
@@ -159,6 +174,8 @@ func (r *Run) ConsumerInfo(ctx context.Context, s pipeline.Stage) (*jetstream.Co
 
 // Stop stops every consumer that still runs, politely, all at once.
 func (r *Run) Stop() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	errs := make([]error, len(r.order))
 	var wg sync.WaitGroup
 	for i, name := range r.order {

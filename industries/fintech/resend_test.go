@@ -1,0 +1,136 @@
+package fintech
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/temporaldev"
+)
+
+// onArrival collects a JSON-mode narration and asks for a resend, as the
+// lab's button does, once the office has taken in its first instruction.
+type onArrival struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	all  []narrate.Event
+	n    *narrate.Narrator
+	done chan error
+	once sync.Once
+}
+
+func (w *onArrival) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadBytes('\n')
+		if err != nil {
+			w.buf.Write(line)
+			break
+		}
+		var ev narrate.Event
+		if json.Unmarshal(line, &ev) != nil {
+			continue
+		}
+		w.all = append(w.all, ev)
+		if ev.Kind == narrate.KindMessage && ev.Fields["to"] == "office" {
+			// Inject takes the narrator's lock, which this write holds.
+			w.once.Do(func() { go func() { w.done <- w.n.Inject(FaultResendInstruction) }() })
+		}
+	}
+	return len(p), nil
+}
+
+func (w *onArrival) events() []narrate.Event {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]narrate.Event(nil), w.all...)
+}
+
+var resentFault = regexp.MustCompile(`FAULT: (\S+) sends instruction (\S+) again \(requested in the lab\): the office takes it in at seq \d+`)
+
+func resendOnDemand(t *testing.T, cfg Config) (*narrate.Narrator, []narrate.Event, string) {
+	t.Helper()
+	if err := temporaldev.Available(); err != nil {
+		labtest.Missing(t, err.Error())
+	}
+	w := &onArrival{done: make(chan error, 1)}
+	w.n = narrate.New(w, narrate.JSON())
+	require.NoError(t, Demo(context.Background(), w.n, cfg))
+	require.NoError(t, <-w.done, "resend-instruction is on offer while the office takes messages in")
+	assert.ErrorContains(t, w.n.Inject(FaultResendInstruction), "no fault", "withdrawn once the day's intake is over")
+	all := w.events()
+	var id string
+	for _, ev := range all {
+		if m := resentFault.FindStringSubmatch(ev.Text); ev.Kind == narrate.KindFault && m != nil {
+			require.Empty(t, id, "one resend, one FAULT line")
+			id = m[2]
+			assert.NotNil(t, ev.Fields["planned"], "planned when accepted, fired when the office took it in")
+		}
+	}
+	require.NotEmpty(t, id, "the resent instruction arrived and was narrated")
+	require.Equal(t, narrate.KindInvariant, all[len(all)-1].Kind, "the verdict is the last event")
+	return w.n, all, id
+}
+
+// The lab's "resend instruction" button: the payer's bank sends an
+// instruction the office already took in once more; the office takes it
+// in (its FAULT line), the payment key absorbs it (the audit counts one
+// more resend absorbed among one more message), and the day holds.
+//
+// Fault: duplicate | target: an instruction the office took in, resent by its bank when the lab's button asks | invariant: one more message accounted for, the payment key absorbs it, the verdict is HELD
+func TestResendAnInstructionOnDemandIsAbsorbed(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Payments, cfg.Accounts = 30, 12
+	n, all, _ := resendOnDemand(t, cfg)
+	var sent, accounted []string
+	for _, ev := range all {
+		if m := regexp.MustCompile(`in (\d+) messages with the resends`).FindStringSubmatch(ev.Text); m != nil {
+			sent = m
+		}
+		if m := regexp.MustCompile(`^\[check\] accounted: (\d+) messages: \d+ payments \+ (\d+) resends absorbed .*: ok$`).FindStringSubmatch(ev.Text); m != nil {
+			accounted = m
+		}
+	}
+	require.NotNil(t, sent)
+	require.NotNil(t, accounted, "the accounted check passed")
+	assert.Equal(t, atoi(t, sent[1])+1, atoi(t, accounted[1]), "the resend is one more message than the banks sent, accounted for")
+	assert.Positive(t, atoi(t, accounted[2]))
+	verdict := all[len(all)-1]
+	assert.True(t, strings.HasPrefix(verdict.Text, "[invariant] HELD"), verdict.Text)
+	assert.True(t, n.Held(), "failures: %v", n.Failures())
+}
+
+// With -idempotency=false (and no scheduled resends, so the resend on
+// request is the only one), the resent instruction becomes a second
+// payment, and the verdict names it as applied twice.
+//
+// Fault: duplicate | target: an instruction resent from the lab, with -idempotency=false and no scheduled resends | invariant: broken on purpose: the verdict is VIOLATED, naming that instruction as paid twice
+func TestResendOnDemandWithoutIdempotencyPaysTwice(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Payments, cfg.Accounts, cfg.DupEvery = 30, 12, 0
+	cfg.Idempotency = false
+	n, all, id := resendOnDemand(t, cfg)
+	verdict := all[len(all)-1]
+	assert.True(t, strings.HasPrefix(verdict.Text, "[invariant] VIOLATED"), verdict.Text)
+	assert.Contains(t, verdict.Text, id+" applied twice or more: paid 2 times")
+	assert.False(t, n.Held())
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	v, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return v
+}
