@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/patternlab/patternlab/tools/internal/benchsite"
 	"github.com/patternlab/patternlab/tools/internal/compare"
 	"github.com/patternlab/patternlab/tools/internal/contract"
 	"github.com/patternlab/patternlab/tools/internal/leakcheck"
@@ -52,6 +53,7 @@ func runCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	bad = append(bad, leaks...)
+	bad = append(bad, benchsite.Findings(r)...) // ratios to anchors and charts fresh from the committed results
 	learnBad, learnDiagrams, err := learn.CheckRepo(ctx, r)
 	if err != nil {
 		return err
