@@ -88,6 +88,7 @@ const anchorMessages = 5_000
 func BenchmarkAnchorNATSBench(b *testing.B) {
 	cli := natsbench.CLI(b)
 	srv := labtest.NATS(b)
+	js := labtest.JetStream(b, srv.ClientURL())
 	size := storedEventSize(b)
 	b.Run("js-pub-sync-file", func(b *testing.B) {
 		var moved int64
@@ -102,6 +103,11 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			b.StopTimer()
+			if err := js.DeleteStream(b.Context(), stream); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
 			moved, secs = moved+r.Msgs, secs+r.Seconds
 		}
 		b.ReportMetric(float64(moved)/secs, "events/s")

@@ -22,15 +22,17 @@ import (
 	"github.com/patternlab/patternlab/tools/internal/repo"
 )
 
-// DefaultCount is make bench's -count when a module names none.
-const DefaultCount = 5
+// DefaultCount is make bench's -count when a module names none: six runs,
+// the fewest from which benchstat gives a 95% confidence interval of the
+// median.
+const DefaultCount = 6
 
 // Ratio is one declared pair measured in one run.
 type Ratio struct {
 	Module string
 	repo.BenchRatio
 	BenchValue, AnchorValue float64 // medians in Unit
-	Value                   float64 // cost ratio, see the package comment
+	Value                   float64 // cost ratio, see the package comment: the median of the rounds' ratios
 	Runs                    int     // runs of the benchmark (its -count)
 }
 
@@ -58,10 +60,25 @@ func Measure(module string, spec []repo.BenchRatio, run *benchtable.Run) ([]Rati
 			errs = append(errs, fmt.Errorf("%s: ratio %s to %s: %w", module, p.Bench, p.Anchor, err))
 			continue
 		}
-		runs := len(run.Row(p.Bench).Values[p.Unit])
-		out = append(out, Ratio{Module: module, BenchRatio: p, BenchValue: b, AnchorValue: a, Value: Cost(p.Unit, b, a), Runs: runs})
+		bs, as := run.Row(p.Bench).Values[p.Unit], run.Row(p.Anchor).Values[p.Unit]
+		out = append(out, Ratio{Module: module, BenchRatio: p, BenchValue: b, AnchorValue: a, Value: ratio(p.Unit, bs, as), Runs: len(bs)})
 	}
 	return out, errors.Join(errs...)
+}
+
+// ratio is the median of the per-round ratios when both ran in every round
+// (make bench runs rounds of every benchmark once: the i-th values are
+// from the same round, measured minutes apart at most), else the ratio of
+// the medians.
+func ratio(unit string, bench, anchor []float64) float64 {
+	if len(bench) != len(anchor) {
+		return Cost(unit, benchtable.Median(bench), benchtable.Median(anchor))
+	}
+	per := make([]float64, len(bench))
+	for i := range bench {
+		per[i] = Cost(unit, bench[i], anchor[i])
+	}
+	return benchtable.Median(per)
 }
 
 func median(run *benchtable.Run, name, unit string) (float64, error) {

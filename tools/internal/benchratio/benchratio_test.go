@@ -108,3 +108,15 @@ func TestCostDirection(t *testing.T) {
 		t.Fatal("a benchmark three times slower than its anchor must have ratio 3 in both kinds of unit")
 	}
 }
+
+// TestRatioIsTheMedianOfTheRounds: when the machine's load changes between
+// rounds, each round's ratio is taken first (bench and anchor ran close
+// together), not the ratio of medians from different rounds.
+func TestRatioIsTheMedianOfTheRounds(t *testing.T) {
+	if got := ratio("ns/op", []float64{2, 40, 30}, []float64{1, 20, 100}); got != 2 {
+		t.Errorf("per-round ratios 2, 2, 0.3: median %g, want 2", got)
+	}
+	if got := ratio("ns/op", []float64{2, 40}, []float64{1, 20, 100}); got != 21.0/20 {
+		t.Errorf("rounds that do not pair up: %g, want the ratio of the medians", got)
+	}
+}

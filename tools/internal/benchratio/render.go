@@ -11,7 +11,7 @@ import (
 // Render writes the Markdown table of ratios; withModule adds a pattern
 // column (the summary across modules).
 func Render(ratios []Ratio, withModule bool, out io.Writer) {
-	head, rule := "| benchmark | anchor | unit | benchmark | anchor | cost ratio | runs |", "|---|---|---|--:|--:|--:|--:|"
+	head, rule := "| benchmark | anchor | unit | benchmark | anchor | cost ratio | target | runs |", "|---|---|---|--:|--:|--:|---|--:|"
 	if withModule {
 		head, rule = "| pattern "+head, "|---"+rule
 	}
@@ -22,8 +22,8 @@ func Render(ratios []Ratio, withModule bool, out io.Writer) {
 		if withModule {
 			fmt.Fprintf(&b, "| %s ", r.Module)
 		}
-		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | **%s** | %d |", r.Bench, r.Anchor, r.Unit,
-			benchtable.Format(r.BenchValue), benchtable.Format(r.AnchorValue), FormatRatio(r.Value), r.Runs)
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | **%s** | %s | %d |", r.Bench, r.Anchor, r.Unit,
+			benchtable.Format(r.BenchValue), benchtable.Format(r.AnchorValue), FormatRatio(r.Value), target(r), r.Runs)
 		fmt.Fprintln(out, b.String())
 	}
 }
@@ -34,4 +34,16 @@ func FormatRatio(v float64) string {
 		return fmt.Sprintf("%.0fx", v)
 	}
 	return fmt.Sprintf("%.2gx", v)
+}
+
+// target says the ratio's target and whether the run met it.
+func target(r Ratio) string {
+	switch {
+	case r.Target <= 0:
+		return ""
+	case r.Value <= r.Target:
+		return "≤ " + FormatRatio(r.Target) + ": met"
+	default:
+		return "≤ " + FormatRatio(r.Target) + ": **missed**"
+	}
 }

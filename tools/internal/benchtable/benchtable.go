@@ -34,6 +34,14 @@ func (rw *Row) Median(unit string) (float64, bool) {
 	return median(vs), true
 }
 
+// Median is the median of vs (0 for none).
+func Median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	return median(vs)
+}
+
 // Run is a parsed benchmark run: its rows in the order they first appear,
 // the units in the order they first appear, and the file's configuration
 // (date, commit, machine...).

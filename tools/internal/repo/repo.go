@@ -190,6 +190,9 @@ type BenchRatio struct {
 	Bench  string `yaml:"bench"`  // "FlatOut/jetstream-pull"
 	Anchor string `yaml:"anchor"` // "AnchorNATSBench/js-pub-sync-dedup"
 	Unit   string `yaml:"unit"`   // "msgs/s"
+	// Target is the cost ratio the module aims at (0: none); the tables say
+	// whether the committed run met it.
+	Target float64 `yaml:"target"`
 }
 
 // PatternZh holds the Chinese edition's text of a pattern's facts, beside
