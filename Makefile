@@ -45,7 +45,7 @@ TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo doctor test test-integration flake-hunt bench bench-quick bench-check check docs docs-serve lint lint-workflows new-pattern ci \
-        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz lab record lab-test fuzz
+        temporal-cli natscli envtest dockerd npm site-test translations-refresh languages quiz lab record lab-test fuzz
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -152,6 +152,9 @@ lab-test: npm ## the lab in headless Chromium: backpressure's crash consumer, a 
 
 ci: ## what CI runs (.ci/run): install, start engines, test, check, docs, integration
 	@.ci/run
+
+natscli: ## build the NATS CLI (its nats bench is an anchor of make bench) once into the cache (~3 min cold)
+	@tools/servers/natscli.sh
 
 temporal-cli: ## build the Temporal CLI (dev server) once into the cache (~5 min cold)
 	@tools/servers/temporal.sh

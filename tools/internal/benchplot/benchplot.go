@@ -82,7 +82,7 @@ func Curve(title string, c repo.BenchCurve, run *benchtable.Run) ([]byte, error)
 	p.X.Label.Text, p.Y.Label.Text = c.Param+" (log scale)", c.Unit+" (log scale)"
 	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.Top, p.Legend.Left = false, false // bottom right: the lines rise to the right
 	for i, s := range c.Series {
 		pts, err := points(run, s.Bench, c.Param, c.Unit)
 		if err != nil {

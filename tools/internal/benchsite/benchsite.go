@@ -78,6 +78,11 @@ func Derived(r *repo.Repo) (map[string][]byte, error) {
 	var md bytes.Buffer
 	benchratio.Render(all, true, &md)
 	fmt.Fprintf(&md, "\n_Cost ratio: the benchmark's cost over its anchor's in the same run (1 = the anchor's speed); each from `benchmarks/results/<pattern>.txt`, written by `make bench`._\n")
+	if without, err := withoutAnchors(r, mods); err != nil {
+		return nil, err
+	} else if len(without) > 0 {
+		fmt.Fprintf(&md, "\n_No anchor declared yet (their tables stand alone, in their chapters): %s._\n", strings.Join(without, ", "))
+	}
 	files[Summary] = md.Bytes()
 	return files, nil
 }
@@ -140,4 +145,24 @@ func sortedKeys(m map[string][]byte) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// withoutAnchors lists the contract modules with committed results and no
+// declared ratio.
+func withoutAnchors(r *repo.Repo, declared []benchratio.Module) ([]string, error) {
+	all, err := r.Modules()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range all {
+		has := false
+		for _, d := range declared {
+			has = has || (d.Dir == m.Dir() && len(d.Bench.Ratios) > 0)
+		}
+		if !has && r.Exists(benchratio.ResultsFile("benchmarks/results", m.Name)) {
+			out = append(out, m.Name)
+		}
+	}
+	return out, nil
 }
