@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/patternlab/patternlab/tools/internal/benchtable"
@@ -33,6 +34,7 @@ type Ratio struct {
 	repo.BenchRatio
 	BenchValue, AnchorValue float64 // medians in Unit
 	Value                   float64 // cost ratio, see the package comment: the median of the rounds' ratios
+	Worst                   float64 // the highest of the rounds' ratios (Value if they do not pair up)
 	Runs                    int     // runs of the benchmark (its -count)
 }
 
@@ -61,7 +63,8 @@ func Measure(module string, spec []repo.BenchRatio, run *benchtable.Run) ([]Rati
 			continue
 		}
 		bs, as := run.Row(p.Bench).Values[p.Unit], run.Row(p.Anchor).Values[p.Unit]
-		out = append(out, Ratio{Module: module, BenchRatio: p, BenchValue: b, AnchorValue: a, Value: ratio(p.Unit, bs, as), Runs: len(bs)})
+		value, worst := ratio(p.Unit, bs, as)
+		out = append(out, Ratio{Module: module, BenchRatio: p, BenchValue: b, AnchorValue: a, Value: value, Worst: worst, Runs: len(bs)})
 	}
 	return out, errors.Join(errs...)
 }
@@ -69,16 +72,17 @@ func Measure(module string, spec []repo.BenchRatio, run *benchtable.Run) ([]Rati
 // ratio is the median of the per-round ratios when both ran in every round
 // (make bench runs rounds of every benchmark once: the i-th values are
 // from the same round, measured minutes apart at most), else the ratio of
-// the medians.
-func ratio(unit string, bench, anchor []float64) float64 {
+// the medians; and the highest of the rounds' ratios.
+func ratio(unit string, bench, anchor []float64) (median, worst float64) {
 	if len(bench) != len(anchor) {
-		return Cost(unit, benchtable.Median(bench), benchtable.Median(anchor))
+		v := Cost(unit, benchtable.Median(bench), benchtable.Median(anchor))
+		return v, v
 	}
 	per := make([]float64, len(bench))
 	for i := range bench {
 		per[i] = Cost(unit, bench[i], anchor[i])
 	}
-	return benchtable.Median(per)
+	return benchtable.Median(per), slices.Max(per)
 }
 
 func median(run *benchtable.Run, name, unit string) (float64, error) {

@@ -92,7 +92,7 @@ BenchmarkAnchorMemoryLoad/events=10-2 1 1000 ns/op 0.5 ms/load
 		t.Fatalf("doctored results: %v %v, want one regression", regs, missing)
 	}
 	msg := regs[0].String()
-	for _, want := range []string{"backpressure", "FlatOut/jetstream-pull", "AnchorNATSBench/js-pub-sync", "committed 2.00"} {
+	for _, want := range []string{"backpressure", "FlatOut/jetstream-pull", "AnchorNATSBench/js-pub-sync", "committed 2.00 (worst round 2.20)"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("regression %q does not say %q", msg, want)
 		}
@@ -113,10 +113,13 @@ func TestCostDirection(t *testing.T) {
 // rounds, each round's ratio is taken first (bench and anchor ran close
 // together), not the ratio of medians from different rounds.
 func TestRatioIsTheMedianOfTheRounds(t *testing.T) {
-	if got := ratio("ns/op", []float64{2, 40, 30}, []float64{1, 20, 100}); got != 2 {
-		t.Errorf("per-round ratios 2, 2, 0.3: median %g, want 2", got)
+	if got, worst := ratio("ns/op", []float64{2, 40, 30}, []float64{1, 20, 100}); got != 2 || worst != 2 {
+		t.Errorf("per-round ratios 2, 2, 0.3: median %g and worst %g, want 2 and 2", got, worst)
 	}
-	if got := ratio("ns/op", []float64{2, 40}, []float64{1, 20, 100}); got != 21.0/20 {
+	if got, worst := ratio("ns/op", []float64{2, 40, 300}, []float64{1, 20, 100}); got != 2 || worst != 3 {
+		t.Errorf("per-round ratios 2, 2, 3: median %g and worst %g, want 2 and 3", got, worst)
+	}
+	if got, _ := ratio("ns/op", []float64{2, 40}, []float64{1, 20, 100}); got != 21.0/20 {
 		t.Errorf("rounds that do not pair up: %g, want the ratio of the medians", got)
 	}
 }

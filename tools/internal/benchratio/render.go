@@ -11,7 +11,7 @@ import (
 // Render writes the Markdown table of ratios; withModule adds a pattern
 // column (the summary across modules).
 func Render(ratios []Ratio, withModule bool, out io.Writer) {
-	head, rule := "| benchmark | anchor | unit | benchmark | anchor | cost ratio | target | runs |", "|---|---|---|--:|--:|--:|---|--:|"
+	head, rule := "| benchmark | anchor | unit | benchmark | anchor | cost ratio | worst round | target | rounds |", "|---|---|---|--:|--:|--:|--:|---|--:|"
 	if withModule {
 		head, rule = "| pattern "+head, "|---"+rule
 	}
@@ -22,8 +22,8 @@ func Render(ratios []Ratio, withModule bool, out io.Writer) {
 		if withModule {
 			fmt.Fprintf(&b, "| %s ", r.Module)
 		}
-		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | **%s** | %s | %d |", r.Bench, r.Anchor, r.Unit,
-			benchtable.Format(r.BenchValue), benchtable.Format(r.AnchorValue), FormatRatio(r.Value), target(r), r.Runs)
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s | **%s** | %s | %s | %d |", r.Bench, r.Anchor, r.Unit,
+			benchtable.Format(r.BenchValue), benchtable.Format(r.AnchorValue), FormatRatio(r.Value), FormatRatio(r.Worst), target(r), r.Runs)
 		fmt.Fprintln(out, b.String())
 	}
 }
