@@ -211,9 +211,9 @@ func compareQuick(r *repo.Repo, dir string, ran []benchTarget, check bool, thres
 		fmt.Fprintln(os.Stderr, "bench-check: "+m)
 	}
 	if n := len(regressions) + len(missing); n > 0 {
-		return fmt.Errorf("bench-check: %s beyond +%.0f%% of the committed ratio (or missing)", plural(n, "ratio"), 100*threshold)
+		return fmt.Errorf("bench-check: %s more than %.0f%% beyond the worst committed round (or missing)", plural(n, "ratio"), 100*threshold)
 	}
-	fmt.Printf(">> bench-check: %d ratios within +%.0f%% of the committed ones\n", len(now), 100*threshold)
+	fmt.Printf(">> bench-check: %d ratios within %.0f%% of the worst committed round\n", len(now), 100*threshold)
 	return nil
 }
 
