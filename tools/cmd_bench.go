@@ -64,7 +64,8 @@ func benchTargets(r *repo.Repo) ([]benchTarget, error) {
 //
 // -quick runs every benchmark and anchor once with a short benchtime into a
 // scratch directory and checks every declared ratio was measured; -check
-// then compares those ratios with the committed ones. BENCHFLAGS adds go
+// runs three such rounds and compares the median of their ratios with the
+// committed run. BENCHFLAGS adds go
 // test flags.
 func runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ExitOnError)
@@ -72,6 +73,7 @@ func runBench(ctx context.Context, args []string) error {
 	check := fs.Bool("check", false, "with -quick: fail when a ratio grew beyond -threshold over its committed value")
 	threshold := fs.Float64("threshold", benchratio.DefaultThreshold, "relative growth of a ratio that fails -check")
 	benchtime := fs.String("benchtime", "100ms", "-benchtime of a quick run")
+	quickRounds := fs.Int("rounds", 0, "rounds of a quick run (default 1, and 3 with -check: the median of three is compared)")
 	outDir := fs.String("out", filepath.Join(os.TempDir(), "patternlab-bench-quick"), "where a quick run writes its results")
 	_ = fs.Parse(args)
 	names := fs.Args()
@@ -82,6 +84,17 @@ func runBench(ctx context.Context, args []string) error {
 	targets, err := benchTargets(r)
 	if err != nil {
 		return err
+	}
+	if *check && len(names) == 0 { // only the modules with ratios to compare
+		declared, err := benchratio.Modules(r)
+		if err != nil {
+			return err
+		}
+		for _, m := range declared {
+			if len(m.Bench.Ratios) > 0 {
+				names = append(names, m.Name)
+			}
+		}
 	}
 	dir := r.Path("benchmarks/results")
 	if *quick || *check {
@@ -103,7 +116,13 @@ func runBench(ctx context.Context, args []string) error {
 		what := fmt.Sprintf("%d rounds", t.count)
 		if *quick || *check {
 			rounds, flags = 1, []string{"-count", "1", "-benchtime", *benchtime}
-			what = "once, -benchtime " + *benchtime
+			if *check {
+				rounds = 3
+			}
+			if *quickRounds > 0 {
+				rounds = *quickRounds
+			}
+			what = fmt.Sprintf("%d quick round(s), -benchtime %s", rounds, *benchtime)
 		}
 		header := machineHeader(ctx, r)
 		var out []byte
