@@ -98,7 +98,7 @@ bench: ## benchmarks and their anchors into benchmarks/results/, -count 5 unless
 bench-quick: ## every benchmark and anchor once with a short benchtime (scratch results, for CI; P=<name> for one)
 	@$(SERVERS); $(NATSCLI); go run ./tools bench -quick $(P)
 
-bench-check: ## three quick rounds of the modules with anchors, then fail when a ratio's median is more than 25% beyond the worst committed round (P=<name>)
+bench-check: ## three rounds of the benchmarks with anchors, then fail when a ratio's median is more than 25% beyond the worst committed round (P=<name>)
 	@$(SERVERS); $(NATSCLI); go run ./tools bench -check $(P)
 
 check: npm ## contract, chapter template, metadata, every Mermaid block parsed in Chromium, then the docs build

@@ -72,7 +72,7 @@ func runBench(ctx context.Context, args []string) error {
 	quick := fs.Bool("quick", false, "every benchmark and anchor once, with -benchtime, into -out (not the committed results)")
 	check := fs.Bool("check", false, "with -quick: fail when a ratio grew beyond -threshold over its committed value")
 	threshold := fs.Float64("threshold", benchratio.DefaultThreshold, "relative growth of a ratio that fails -check")
-	benchtime := fs.String("benchtime", "100ms", "-benchtime of a quick run")
+	benchtime := fs.String("benchtime", "", "-benchtime of a quick run (default 100ms, and with -check the committed run's 1s)")
 	quickRounds := fs.Int("rounds", 0, "rounds of a quick run (default 1, and 3 with -check: the median of three is compared)")
 	outDir := fs.String("out", filepath.Join(os.TempDir(), "patternlab-bench-quick"), "where a quick run writes its results")
 	_ = fs.Parse(args)
@@ -115,14 +115,24 @@ func runBench(ctx context.Context, args []string) error {
 		rounds, flags := t.count, []string{"-count", "1"}
 		what := fmt.Sprintf("%d rounds", t.count)
 		if *quick || *check {
-			rounds, flags = 1, []string{"-count", "1", "-benchtime", *benchtime}
+			bt := *benchtime
+			if bt == "" {
+				bt = "100ms"
+				if *check {
+					bt = "1s" // a first operation at 100ms is cold: its ratio is biased, not noisy
+				}
+			}
+			rounds, flags = 1, []string{"-count", "1", "-benchtime", bt}
 			if *check {
 				rounds = 3
+				if re := declaredBenchmarks(r, t.dir); re != "" {
+					flags = append(flags, "-bench", re) // only what the ratios need
+				}
 			}
 			if *quickRounds > 0 {
 				rounds = *quickRounds
 			}
-			what = fmt.Sprintf("%d quick round(s), -benchtime %s", rounds, *benchtime)
+			what = fmt.Sprintf("%d quick round(s), %s", rounds, strings.Join(flags[2:], " "))
 		}
 		header := machineHeader(ctx, r)
 		var out []byte
@@ -158,9 +168,38 @@ func runBench(ctx context.Context, args []string) error {
 	return compareQuick(r, dir, ran, *check, *threshold)
 }
 
+// declaredBenchmarks is the -bench pattern of the top-level benchmarks a
+// module's declared ratios name ("^Benchmark(FlatOut|AnchorChannel)$"), or "".
+func declaredBenchmarks(r *repo.Repo, dir string) string {
+	mods, err := benchratio.Modules(r)
+	if err != nil {
+		return ""
+	}
+	var top []string
+	for _, m := range mods {
+		if m.Dir != dir {
+			continue
+		}
+		for _, p := range m.Bench.Ratios {
+			for _, name := range []string{p.Bench, p.Anchor} {
+				if t, _, _ := strings.Cut(name, "/"); !slices.Contains(top, t) {
+					top = append(top, t)
+				}
+			}
+		}
+	}
+	if len(top) == 0 {
+		return ""
+	}
+	return "^Benchmark(" + strings.Join(top, "|") + ")$"
+}
+
 // goBench runs go test -bench on one target and returns its output.
 func goBench(ctx context.Context, r *repo.Repo, t benchTarget, flags []string) ([]byte, time.Duration, error) {
-	args := []string{"test", "-run", "^$", "-bench", ".", "-timeout", "60m"}
+	args := []string{"test", "-run", "^$", "-timeout", "60m"}
+	if !slices.Contains(flags, "-bench") {
+		args = append(args, "-bench", ".")
+	}
 	if t.benchmem {
 		args = append(args, "-benchmem")
 	}
