@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -45,8 +46,18 @@ func CLI(tb testing.TB) string {
 	return p
 }
 
+// Timeout bounds one `nats bench` run. Its durable consumer has an
+// InactiveThreshold of 10 s; on a loaded machine the server can remove it
+// before the CLI's first pull, and the CLI then waits forever.
+const Timeout = 90 * time.Second
+
+// ErrStalled is returned when a run did not finish within Timeout.
+var ErrStalled = errors.New("nats bench did not finish in time")
+
 // Run runs `nats bench <args...>` against url and reads its CSV report.
 func Run(ctx context.Context, cli, url string, args ...string) (Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
 	dir, err := os.MkdirTemp("", "natsbench")
 	if err != nil {
 		return Result{}, err
@@ -60,6 +71,9 @@ func Run(ctx context.Context, cli, url string, args ...string) (Result, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			err = ErrStalled
+		}
 		return Result{}, fmt.Errorf("nats bench %v: %w\n%s", args, err, natsembed.Redact(out.String()))
 	}
 	data, err := os.ReadFile(report)
