@@ -48,9 +48,19 @@ func readLog(ctx context.Context, nc *nats.Conn, stream, filter string, from, up
 
 	seq := max(from, 1)
 	for {
-		msgs, pending, err := readPage(ctx, nc, sub, stream, filter, seq, upTo)
+		msgs, pending, err := readPage(ctx, nc, sub, stream, filter, seq)
 		if err != nil {
 			return fmt.Errorf("read %s from %d: %w", filter, seq, err)
+		}
+		// A batched direct get does not honour up_to_seq (the server applies
+		// it to multi-last requests only), so the bound is kept here.
+		past := false
+		if upTo > 0 {
+			n := len(msgs)
+			for n > 0 && msgs[n-1].seq > upTo {
+				n--
+			}
+			msgs, past = msgs[:n], n < len(msgs)
 		}
 		if len(msgs) > 0 {
 			if err := page(msgs); err != nil {
@@ -58,7 +68,7 @@ func readLog(ctx context.Context, nc *nats.Conn, stream, filter string, from, up
 			}
 			seq = msgs[len(msgs)-1].seq + 1
 		}
-		if pending == 0 || len(msgs) == 0 {
+		if pending == 0 || len(msgs) == 0 || past || (upTo > 0 && seq > upTo) {
 			return nil
 		}
 	}
@@ -68,13 +78,12 @@ type directGetRequest struct {
 	Seq     uint64 `json:"seq,omitempty"`
 	NextFor string `json:"next_by_subj"`
 	Batch   int    `json:"batch"`
-	UpToSeq uint64 `json:"up_to_seq,omitempty"`
 }
 
 // readPage sends one batched direct get and collects the replies up to the
 // end-of-batch marker, returning how many matching messages remain after it.
-func readPage(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, stream, filter string, seq, upTo uint64) ([]storedMsg, uint64, error) {
-	req, err := json.Marshal(directGetRequest{Seq: seq, NextFor: filter, Batch: pageSize, UpToSeq: upTo})
+func readPage(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, stream, filter string, seq uint64) ([]storedMsg, uint64, error) {
+	req, err := json.Marshal(directGetRequest{Seq: seq, NextFor: filter, Batch: pageSize})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -103,4 +112,45 @@ func readPage(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, stream
 		}
 		msgs = append(msgs, storedMsg{subject: m.Header.Get(jetstream.SubjectHeader), seq: s, header: m.Header, data: m.Data})
 	}
+}
+
+// leaderLastSeq asks the stream's leader for the sequence of the last
+// message matching filter (0 when none does). A plain message get (not a
+// direct get) is answered by the leader only, so the answer includes every
+// append acknowledged before the request.
+func leaderLastSeq(ctx context.Context, nc *nats.Conn, stream, filter string) (uint64, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+	}
+	req, err := json.Marshal(struct {
+		LastFor  string `json:"last_by_subj"`
+		NoHeader bool   `json:"no_hdr"`
+	}{filter, true})
+	if err != nil {
+		return 0, err
+	}
+	reply, err := nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+stream, req)
+	if err != nil {
+		return 0, fmt.Errorf("last of %s from the leader: %w", filter, err)
+	}
+	var resp struct {
+		Error   *jetstream.APIError `json:"error"`
+		Message *struct {
+			Sequence uint64 `json:"seq"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(reply.Data, &resp); err != nil {
+		return 0, fmt.Errorf("last of %s from the leader: reply %q: %w", filter, reply.Data, err)
+	}
+	switch {
+	case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
+		return 0, nil
+	case resp.Error != nil:
+		return 0, fmt.Errorf("last of %s from the leader: %w", filter, resp.Error)
+	case resp.Message == nil:
+		return 0, fmt.Errorf("last of %s from the leader: reply %q has no message", filter, reply.Data)
+	}
+	return resp.Message.Sequence, nil
 }

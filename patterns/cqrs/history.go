@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	eh "github.com/looplab/eventhorizon"
 	"github.com/looplab/eventhorizon/uuid"
@@ -51,21 +52,60 @@ func (s *EventStore) nextEvent(ctx context.Context, m storedMsg, versions map[uu
 // history. It returns the aggregate's version and, per subject read, the
 // sequence of the last message there, skipped or not: that is what the
 // server compares an append's expectation with.
+//
+// The events come from batched direct gets, which any replica of the stream
+// answers, also one that lags behind the leader. So history first asks the
+// stream's leader for the aggregate's last sequence (a plain message get,
+// which only the leader answers), reads up to it, and reads again if the
+// replica that answered did not have it yet: a load then sees every append
+// acknowledged before it began (see readsFromAnyReplica for the knob).
 func (s *EventStore) history(ctx context.Context, id uuid.UUID, keep func(eh.Event)) (int, map[string]uint64, error) {
-	versions, last := map[uuid.UUID]int{}, map[string]uint64{}
-	err := readLog(ctx, s.nc, s.log.Stream, s.log.aggregateFilter(id), 1, 0, func(page []storedMsg) error {
-		for _, m := range page {
-			last[m.subject] = m.seq
-			e, _, err := s.nextEvent(ctx, m, versions)
-			if err != nil {
-				if s.failOnForeign {
-					return fmt.Errorf("at seq %d: %w", m.seq, err)
-				}
-				continue // left out, as every reader leaves it out
-			}
-			keep(e)
+	filter := s.log.aggregateFilter(id)
+	var upTo uint64
+	if !s.readsFromAnyReplica {
+		var err error
+		if upTo, err = leaderLastSeq(ctx, s.nc, s.log.Stream, filter); err != nil || upTo == 0 {
+			return 0, map[string]uint64{}, err
 		}
-		return nil
-	})
-	return versions[id], last, err
+	}
+	wait := 5 * time.Millisecond
+	for {
+		var (
+			events   []eh.Event
+			versions = map[uuid.UUID]int{}
+			last     = map[string]uint64{}
+			seen     uint64
+		)
+		err := readLog(ctx, s.nc, s.log.Stream, filter, 1, upTo, func(page []storedMsg) error {
+			for _, m := range page {
+				last[m.subject], seen = m.seq, m.seq
+				e, _, err := s.nextEvent(ctx, m, versions)
+				if err != nil {
+					if s.failOnForeign {
+						return fmt.Errorf("at seq %d: %w", m.seq, err)
+					}
+					continue // left out, as every reader leaves it out
+				}
+				events = append(events, e)
+			}
+			return nil
+		})
+		if err != nil {
+			return versions[id], last, err
+		}
+		if seen == upTo || s.readsFromAnyReplica {
+			for _, e := range events {
+				keep(e)
+			}
+			return versions[id], last, nil
+		}
+		// The replica that answered is behind the leader: ask again (the
+		// replicas share the direct gets, so another may answer).
+		select {
+		case <-ctx.Done():
+			return 0, last, fmt.Errorf("read %s: the replicas hold up to seq %d of %d: %w", filter, seen, upTo, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }

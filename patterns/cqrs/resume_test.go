@@ -29,6 +29,8 @@ func (s *seqs) HandleEvent(ctx context.Context, _ eh.Event) error {
 // it) and sees exactly the rest of the log: no event twice, none missed,
 // and the history rule still judges what comes next by the versions the
 // cursor carried.
+//
+// Fault: crash | target: a reader, stopped after checkpointing its cursor | invariant: resumed from the saved cursor it sees exactly the rest of the log: no event twice, none missed
 func TestResumeFromACheckpointSeesExactlyTheRest(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -96,4 +98,26 @@ func TestResumeFromACheckpointSeesExactlyTheRest(t *testing.T) {
 	done, err := store.Resume(ctx, Cursor{Next: whole.UpTo + 1}, whole.UpTo, nil, &fresh)
 	require.NoError(t, err)
 	assert.Zero(t, done.Events, "a cursor past the cut-off reads nothing")
+}
+
+// Resume up to a sequence hands on nothing after it. A batched direct get
+// ignores up_to_seq (the server applies it to multi-last requests only), so
+// before readLog kept the bound itself, a replay "up to" the log's end at
+// its start also handed on the events appended meanwhile, which the live
+// projectors then applied a second time.
+func TestResumeStopsAtItsBound(t *testing.T) {
+	srv := labtest.NATS(t)
+	ctx := context.Background()
+	store, _ := writer(t, srv.ClientURL())
+	h := (&history{id: uuid.New()}).add(AccountOpened, &AccountOpenedData{Owner: "owner"}, uuid.New())
+	for range 9 {
+		h.add(MoneyDeposited, &MoneyMovedData{Amount: 1}, uuid.New())
+	}
+	require.NoError(t, store.Save(ctx, h.events, 0))
+	var got seqs
+	r, err := store.Resume(ctx, Cursor{}, 4, nil, &got)
+	require.NoError(t, err)
+	assert.Equal(t, seqs{1, 2, 3, 4}, got)
+	assert.Equal(t, 4, r.Events)
+	assert.Equal(t, uint64(4), r.UpTo)
 }

@@ -27,9 +27,18 @@ type EventStore struct {
 	mu    sync.Mutex
 	heads map[string]head // by subject
 
+	// openBatches bounds this store's atomic batches open on the server at
+	// once (see serverOpenBatchLimit).
+	openBatches chan struct{}
+
 	// The demo's switches turn these safeguards off; nothing else does.
 	skipVersionCheck bool // append without an expected sequence
 	failOnForeign    bool // fail a read at a message outside the history
+
+	// readsFromAnyReplica loads from whichever replica answers a direct get,
+	// without first asking the leader how far the aggregate goes (see
+	// ReadFromAnyReplica); nothing but that knob sets it.
+	readsFromAnyReplica bool
 }
 
 // head is the last event of an aggregate as this store last saw it: the
@@ -60,6 +69,8 @@ func NewEventStore(ctx context.Context, js jetstream.JetStream, l Log) (*EventSt
 		log:    l,
 		codec:  newCodec(l),
 		heads:  map[string]head{},
+
+		openBatches: make(chan struct{}, serverOpenBatchLimit),
 	}, nil
 }
 
@@ -100,7 +111,7 @@ func (s *EventStore) Save(ctx context.Context, events []eh.Event, originalVersio
 	if err != nil {
 		s.distrust(subject)
 		if isWrongLastSequence(err) {
-			return fail(eh.ErrEventConflictFromOtherSave)
+			return fail(fmt.Errorf("%w: %w", eh.ErrEventConflictFromOtherSave, err))
 		}
 		return fail(err)
 	}
@@ -187,15 +198,24 @@ func (s *EventStore) distrust(subject string) {
 	s.heads[subject] = head{version: -1}
 }
 
-// isWrongLastSequence reports the server's "wrong last sequence" refusal:
-// code 10071 on a single server, 10164 on a replicated stream.
+// isWrongLastSequence reports the server's "wrong last sequence" refusal
+// (10071): the subject's last sequence is not the one the append expected,
+// because something else was stored there. That is a version conflict.
 func isWrongLastSequence(err error) bool {
 	var api *jetstream.APIError
-	if !errors.As(err, &api) {
-		return false
-	}
-	return api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-		api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+	return errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
+}
+
+// isBusySubject reports the refusal a replicated stream's leader gives an
+// append with an expected sequence while another append on the same subject
+// is still being replicated (10164, also "wrong last sequence", but without
+// the sequence). It is not a conflict: the append in flight may yet fail
+// (its leader killed before it was committed), and then the version this
+// append expected is still the current one. Nothing was stored; append
+// tries again until the subject is free.
+func isBusySubject(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
 }
 
 // Close implements eventhorizon.EventStore. The connection belongs to the
@@ -207,3 +227,12 @@ func (s *EventStore) Close() error { return nil }
 // optimistic concurrency prevents. Demos call it to show what the check is
 // for; nothing else should.
 func (s *EventStore) WithoutExpectedVersion() { s.skipVersionCheck = true }
+
+// ReadFromAnyReplica makes every later load read whatever the replica that
+// answers the direct get holds, without first asking the stream's leader
+// for the aggregate's last sequence: one round trip less, and on a
+// replicated stream a load may miss appends already acknowledged (a stale
+// read), so a command can decide on an old balance and the append that
+// follows is refused as a conflict. The history tests switch it on to show
+// that the check catches it; nothing else should.
+func (s *EventStore) ReadFromAnyReplica() { s.readsFromAnyReplica = true }

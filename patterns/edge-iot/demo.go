@@ -93,6 +93,9 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	n.Step("devices", "%d machines connected over MQTT 3.1.1 with QoS 1 and persistent sessions (seed %d)", cfg.Devices, cfg.Seed)
 
 	p := &plant{n: n, topo: topo, fleet: fleet, ledger: topo.Gateway.Ledger(), cfg: cfg, crash: crash}
+	p.lab = &onDemand{p: p}
+	p.withdrawLab = p.offer()
+	defer p.withdrawLab()
 	p.cut = n.Plan("link", "leafnode link cut while the machines publish")
 	p.crashFault = n.Plan("edge", "edge server crash after the gateway stored a reading, before its ack")
 	p.outage = n.Plan("link", "outage longer than the buffer")
@@ -112,6 +115,10 @@ type plant struct {
 	ledger *Ledger
 	cfg    Config
 	crash  *storeCrash
+
+	lab         *onDemand // the learner's faults (the lab's buttons)
+	restarted   bool      // a requested restart struck in the last publish
+	withdrawLab func()
 
 	cut, crashFault, outage *narrate.PlannedFault
 	outageAtHub             uint64 // readings the hub received from the outage's buffer
@@ -158,7 +165,15 @@ func (b batch) keys() []string {
 // publish has every device publish k payloads and waits until the gateway
 // has decided about each.
 func (p *plant) publish(ctx context.Context, k int) (batch, error) {
-	ps, err := p.fleet.Publish(ctx, k)
+	var ps []Payload
+	var err error
+	restart := p.lab.publishing()
+	p.restarted = restart != nil
+	if restart != nil {
+		ps, err = p.publishRestarting(ctx, k, restart)
+	} else {
+		ps, err = p.fleet.Publish(ctx, k)
+	}
 	if err != nil {
 		return batch{}, err
 	}
@@ -214,6 +229,11 @@ func (p *plant) linkUp(ctx context.Context) error {
 	if err := p.guestGarbage(ctx); err != nil {
 		return err
 	}
+	done, err := p.lab.needLink(ctx, "act 1's catch-up and command at the hub")
+	if err != nil {
+		return err
+	}
+	defer done()
 	_, held, err := p.caughtUp(ctx, time.Now())
 	if err != nil {
 		return err
@@ -326,6 +346,7 @@ func (p *plant) cutOnce(ctx context.Context, i int) error {
 	}
 	p.cut.Fire("leafnode link edge <-> hub cut%s: both TCP connections dropped, redials refused", which)
 	p.topo.Link.Cut()
+	defer p.lab.scheduledCut("act 2")()
 	if err := p.topo.WaitUnlinked(ctx); err != nil {
 		return err
 	}
@@ -361,10 +382,19 @@ func (p *plant) cutOnce(ctx context.Context, i int) error {
 	d := diff(p.ledger.Stats(), before)
 	p.n.Step("gateway", "accepted %d readings offline, dead-lettered %d malformed, raised %s offline",
 		d.Accepted, d.Malformed, plural(d.Alerts, "alert"))
-	if err := p.waitReflexes(ctx, b); err != nil {
-		return err
+	if p.restarted {
+		// A requested restart struck in this publish: a cool-down command is
+		// a core NATS publish, at most once, and one sent while its machine's
+		// MQTT session was away is gone. Say which, rather than wait forever.
+		if err := p.reflexesAfterRestart(ctx, b); err != nil {
+			return err
+		}
+	} else {
+		if err := p.waitReflexes(ctx, b); err != nil {
+			return err
+		}
+		p.n.Step("devices", "%s from the edge applied while offline", plural(b.anomalies, "cool-down command"))
 	}
-	p.n.Step("devices", "%s from the edge applied while offline", plural(b.anomalies, "cool-down command"))
 	held, err := p.topo.Held(ctx, StreamTelemetry)
 	if err != nil {
 		return err
@@ -470,6 +500,11 @@ func (p *plant) edgeCrash(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	done, err := p.lab.needLink(ctx, "act 3's catch-up at the hub")
+	if err != nil {
+		return err
+	}
+	defer done()
 	b := summarise(ps)
 	p.narrateBatch(b)
 	if err := p.decided(ctx, b.keys()); err != nil {
@@ -520,6 +555,7 @@ func (p *plant) longOutage(ctx context.Context) error {
 	p.outage.Fire("leafnode link cut for %d payloads per machine (%d in all, the buffer holds %d)",
 		p.cfg.Outage, p.cfg.Outage*p.cfg.Devices, p.cfg.Buffer)
 	p.topo.Link.Cut()
+	defer p.lab.scheduledCut("act 4")()
 	if err := p.topo.WaitUnlinked(ctx); err != nil {
 		return err
 	}
@@ -559,7 +595,13 @@ func (p *plant) longOutage(ctx context.Context) error {
 // audit flushes the open windows and checks the invariant against what the
 // hub holds.
 func (p *plant) audit(ctx context.Context) error {
+	p.withdrawLab()
 	p.n.Act("audit at the hub")
+	done, err := p.lab.needLink(ctx, "the audit")
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := p.topo.WaitIngested(ctx); err != nil {
 		return err
 	}

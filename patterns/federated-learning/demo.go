@@ -35,6 +35,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	}
 	defer target.Close()
 	d := &demo{n: n, cfg: cfg, target: target, names: NamesFor(target), sched: PlanFaults(cfg)}
+	d.lab = &onDemand{d: d}
 	return d.run(ctx)
 }
 
@@ -46,6 +47,7 @@ type demo struct {
 	sched  Schedule
 	js     jetstream.JetStream
 	tap    *Tap
+	lab    *onDemand // the faults the learner requests
 
 	sites   []Site
 	shards  map[string][]Sample
@@ -87,7 +89,9 @@ func (d *demo) run(ctx context.Context) error {
 
 	n.Act("training: %d rounds, %s aggregation, %s deadline", cfg.Rounds, cfg.Aggregator, cfg.Deadline)
 	d.plan()
+	withdraw := d.offer()
 	err := d.train(ctx, siteCtx)
+	withdraw()
 	stopSites()
 	d.siteRuns.Wait()
 	if errors.Is(err, ErrStalled) {
@@ -259,6 +263,7 @@ func (d *demo) agent(site Site) *Agent {
 	s := d.sched
 	a := &Agent{Site: site, Shard: d.shards[site.Name], Training: d.training(), Seed: d.cfg.Seed, Names: d.names, URL: d.target.URL}
 	a.Faults.LeakRaw = !d.cfg.DataLocal
+	a.Faults.Lab = d.lab.ask(site.Name)
 	a.Faults.On = func(fault string, round int, detail string) { d.siteFault(site.Name, fault, detail) }
 	switch site.Name {
 	case s.Poisoned:
@@ -359,6 +364,7 @@ func (d *demo) coordinator(name string, siteCtx context.Context) *Coordinator {
 	}
 	co.BeforeRound = func(ctx context.Context, round int) error { return d.beforeRound(ctx, siteCtx, round) }
 	co.Events = CoordinatorEvents{
+		Opened: func(rs RoundStart) { d.lab.opened(rs.Round) },
 		Resumed: func(from Commit, rev uint64) {
 			d.n.Step(name, "starts: resumes from round %d's model, committed by %s (bucket %s, revision %d)", from.Round, from.Coordinator, d.names.Bucket, rev)
 		},

@@ -45,10 +45,22 @@ type AgentFaults struct {
 	// LeakRaw: the site also uploads its raw shard (the -data-local=false
 	// switch: what federated learning exists to avoid).
 	LeakRaw bool
+	// Lab, when set, is asked once in each round that selects the site what
+	// the learner requested of it (the lab's fault buttons); the zero
+	// LabRequest is nothing.
+	Lab func(round int) LabRequest
 	// On is told each time a fault acts ("poison", "straggle", "drop",
 	// "leak"; "late" once a straggled update is stored) with the round and
 	// a detail.
 	On func(fault string, round int, detail string)
+}
+
+// LabRequest is a fault the learner asked a site for, for one round: at
+// most one of its fields is set.
+type LabRequest struct {
+	Drop        bool          // receive the model and never answer this round (the site stays connected)
+	StraggleFor time.Duration // hold the update this long (past the round's deadline)
+	PoisonScale float64       // send Poison(global, local, PoisonScale) this round
 }
 
 // ErrDropped is Run's result when the site dropped off as told.
@@ -112,6 +124,13 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 		return nil
 	}
 	f := a.Faults
+	var lab LabRequest
+	if f.Lab != nil {
+		lab = f.Lab(rs.Round)
+	}
+	if lab.Drop {
+		return nil
+	}
 	if f.DropRound == rs.Round {
 		a.Faults.DropRound = 0 // once
 		a.tell("drop", rs.Round, "received the round-%d model, drops off the network before answering", rs.Round)
@@ -122,6 +141,8 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 	if f.PoisonScale > 0 {
 		local = Poison(global, local, f.PoisonScale)
 		a.tell("poison", rs.Round, "sends its round-%d update sign-flipped and scaled ×%g", rs.Round, f.PoisonScale)
+	} else if lab.PoisonScale > 0 {
+		local = Poison(global, local, lab.PoisonScale)
 	}
 	data, err := json.Marshal(Update{Round: rs.Round, Site: a.Site.Name, Samples: len(a.Shard), Weights: local.Weights})
 	if err != nil {
@@ -139,6 +160,14 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	if lab.StraggleFor > 0 {
+		t := time.NewTimer(lab.StraggleFor)
 		select {
 		case <-t.C:
 		case <-ctx.Done():

@@ -93,20 +93,33 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	}
 	d.describeSwitches()
 
+	if err := d.apply(ctx); err != nil {
+		return err
+	}
+	// The lab's fault buttons, from a converged EdgeSite to its deletion.
+	withdraw := d.offer(ctx)
+	defer withdraw()
 	acts := []func(context.Context) error{
-		d.apply, d.deleteChild, d.editChildren, d.updateSpec, d.lateStatusWrite, d.stranger,
-		d.invalidSpecs, d.hubOutage, d.twin, d.deleteSite,
+		d.deleteChild, d.editChildren, d.updateSpec, d.lateStatusWrite, d.stranger,
+		d.invalidSpecs, d.hubOutage, d.twin,
 	}
 	for _, act := range acts {
 		if err := act(ctx); err != nil {
 			return err
 		}
 	}
+	withdraw()
+	if err := d.deleteSite(ctx); err != nil {
+		return err
+	}
 	n.Measure("controller", "%d reconciles in all", op.Reconciler.Reconciles())
 	if err := op.Stop(); err != nil {
 		return fmt.Errorf("manager: %w", err)
 	}
-	n.Invariant(Invariant(cfg.Within), d.violations...)
+	d.mu.Lock()
+	violations := append([]string(nil), d.violations...)
+	d.mu.Unlock()
+	n.Invariant(Invariant(cfg.Within), violations...)
 	return nil
 }
 
@@ -135,16 +148,19 @@ func (d *demo) watched() []string {
 
 // demo is the state shared by the acts.
 type demo struct {
-	n          *narrate.Narrator
-	cfg        Config
-	cp         *ControlPlane
-	key        client.ObjectKey
-	admin      client.Client // the user, the attacker and the judge: uncached
-	h          *hub
-	op         *Operator
-	late       *lateWrites
-	plants     []string // every plant the EdgeSite was registered as
-	outage     bool     // the hub outage ran (it does not on an external hub)
+	n      *narrate.Narrator
+	cfg    Config
+	cp     *ControlPlane
+	key    client.ObjectKey
+	admin  client.Client // the user, the attacker and the judge: uncached
+	h      *hub
+	op     *Operator
+	late   *lateWrites
+	plants []string // every plant the EdgeSite was registered as
+	outage bool     // the hub outage ran (it does not on an external hub)
+	lab    *onDemand
+
+	mu         sync.Mutex // the requested faults' checks add violations from their goroutines
 	violations []string
 }
 
@@ -163,7 +179,7 @@ func (d *demo) convergedTo(ctx context.Context, attack, target, from string, dri
 	}
 	d.n.Measure("controller", "converged %s after %s (%d reconciles so far)", took.Round(time.Millisecond), from, d.op.Reconciler.Reconciles())
 	if !d.n.Check(attack, err == nil, "%s within %s", target, d.cfg.Within) {
-		d.violations = append(d.violations, fmt.Sprintf("%s: %v", attack, err))
+		d.violate(fmt.Sprintf("%s: %v", attack, err))
 	}
 	return nil
 }

@@ -233,6 +233,11 @@ func (d *demo) stranger(ctx context.Context) error {
 		d.n.Step("hub", "skipped: on a hub from NATS_URL the permissions are its operator's")
 		return nil
 	}
+	release, err := d.lab.useHub(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	site, err := d.site(ctx)
 	if err != nil {
 		return err
@@ -302,7 +307,7 @@ func (d *demo) invalidSpecs(ctx context.Context) error {
 func (d *demo) rejected(err error, stored string) error {
 	if err == nil {
 		d.n.Check("rejected", false, "the API server stored the invalid spec")
-		d.violations = append(d.violations, "the API server stored an invalid spec: "+stored)
+		d.violate("the API server stored an invalid spec: " + stored)
 		return nil
 	}
 	var status apierrors.APIStatus
@@ -354,6 +359,11 @@ func (d *demo) hubOutage(ctx context.Context) error {
 		d.n.Step("hub", "the hub is external: its JetStream is not taken down")
 		return nil
 	}
+	end, err := d.lab.outage(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
 	d.outage = true
 	fault := d.n.Plan("hub", "JetStream down during a spec update")
 	start := time.Now()
@@ -387,7 +397,7 @@ func (d *demo) hubOutage(ctx context.Context) error {
 	}
 	restarted := time.Now()
 	if !d.n.Check("refused", err == nil, "the hub refused %d or more registry requests from the operator, and its status says HubUnavailable", outageAttempts) {
-		d.violations = append(d.violations, fmt.Sprintf("hub-outage: within %s the hub saw %d attempts, status reason %q", deadline, len(attempts), reason))
+		d.violate(fmt.Sprintf("hub-outage: within %s the hub saw %d attempts, status reason %q", deadline, len(attempts), reason))
 		return nil
 	}
 	d.n.Step("status", "Ready=False (HubUnavailable): the children already run the new config, the hub registration waits")

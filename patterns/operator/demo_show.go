@@ -52,6 +52,11 @@ func (d *demo) show(ctx context.Context) error {
 }
 
 func (d *demo) showHub(ctx context.Context, site *edgev1.EdgeSite) error {
+	release, err := d.lab.useHub(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	reg, err := d.h.judge.Lookup(ctx, site.Spec.Plant)
 	if err != nil {
 		return err
