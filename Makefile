@@ -10,11 +10,12 @@ SHELL := /usr/bin/env bash
 TEMPORAL_CLI_VERSION := v1.5.1
 KUBE_VERSION         := v1.37.2
 ETCD_VERSION         := v3.7.3
+NATSCLI_VERSION      := v0.5.0
 GOLANGCI_LINT        := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 WORKFLOWCHECK        := go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
 # go test with a summary and the whole output of every failed test, never cut
 GOTESTSUM            := go run gotest.tools/gotestsum@v1.13.0 --format pkgname-and-test-fails --format-hide-empty-pkg
-export TEMPORAL_CLI_VERSION KUBE_VERSION ETCD_VERSION
+export TEMPORAL_CLI_VERSION KUBE_VERSION ETCD_VERSION NATSCLI_VERSION
 
 # testcontainers-go on these machines: no reaper image can be pulled, and the
 # host looks like a container to it.
@@ -43,8 +44,8 @@ LAB_UPLOT  = cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dis
 TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$HOME/.cargo/bin/$$t" ] || \
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
-.PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint lint-workflows new-pattern ci \
-        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz lab record lab-test fuzz
+.PHONY: help demo doctor test test-integration flake-hunt bench bench-quick bench-check check docs docs-serve lint lint-workflows new-pattern ci \
+        temporal-cli natscli envtest dockerd npm site-test translations-refresh languages quiz lab record lab-test fuzz
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -80,8 +81,17 @@ fuzz: ## run every Fuzz target for FUZZTIME each (default 30s), one at a time, o
 flake-hunt: ## run tests N times beside a CPU-bound process, count failures per test (P=<name>, N=20, TIER=unit|integration)
 	@$(SERVERS); go run ./tools flake-hunt -n $(or $(N),$(if $(filter integration,$(TIER)),5,20)) -tier $(or $(TIER),unit) $(P)
 
-bench: ## run benchmarks into benchmarks/results/ (P=<name> for one; BENCHFLAGS=-count=5)
-	@$(SERVERS); go run ./tools bench $(P)
+# the NATS CLI, whose `nats bench` is the anchor of the NATS benchmarks (built once, ~3 min cold)
+NATSCLI = NATS_CLI="$$(tools/servers/natscli.sh)"; export NATS_CLI
+
+bench: ## benchmarks and their anchors into benchmarks/results/, -count 5 unless pattern.yaml says fewer (P=<name> for one; BENCHFLAGS=-benchtime=2s)
+	@$(SERVERS); $(NATSCLI); go run ./tools bench $(P)
+
+bench-quick: ## every benchmark and anchor once with a short benchtime (scratch results, for CI; P=<name> for one)
+	@$(SERVERS); $(NATSCLI); go run ./tools bench -quick $(P)
+
+bench-check: ## three rounds of the benchmarks with anchors, then fail when a ratio's median is more than 25% beyond the worst committed round (P=<name>)
+	@$(SERVERS); $(NATSCLI); go run ./tools bench -check $(P)
 
 check: npm ## contract, chapter template, metadata, every Mermaid block parsed in Chromium, then the docs build
 	@go run ./tools check
@@ -134,6 +144,9 @@ lab-test: npm ## the lab in headless Chromium: backpressure's crash consumer, a 
 
 ci: ## what CI runs (.ci/run): install, start engines, test, check, docs, integration
 	@.ci/run
+
+natscli: ## build the NATS CLI (its nats bench is an anchor of make bench) once into the cache (~3 min cold)
+	@tools/servers/natscli.sh
 
 temporal-cli: ## build the Temporal CLI (dev server) once into the cache (~5 min cold)
 	@tools/servers/temporal.sh

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/patternlab/patternlab/tools/internal/benchsite"
 	"github.com/patternlab/patternlab/tools/internal/compare"
 	"github.com/patternlab/patternlab/tools/internal/contract"
 	"github.com/patternlab/patternlab/tools/internal/faultcat"
@@ -53,6 +54,7 @@ func runCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	bad = append(bad, leaks...)
+	bad = append(bad, benchsite.Findings(r)...) // ratios to anchors and charts fresh from the committed results
 	faults, err := faultcat.Check(r) // fault tags and pattern.yaml faults:
 	if err != nil {
 		return err

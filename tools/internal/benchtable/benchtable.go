@@ -16,22 +16,52 @@ import (
 )
 
 // Machine keys written by `make bench` and shown above the table.
-var machineKeys = []string{"date", "commit", "machine", "goos", "goarch", "cpu", "go"}
+var machineKeys = []string{"date", "commit", "machine", "loadavg", "goos", "goarch", "cpu", "go"}
 
-type row struct {
-	name   string
-	values map[string][]float64 // unit -> one value per run
+// Row is one benchmark of a run: its name without the Benchmark prefix and
+// the -GOMAXPROCS suffix ("X/y") and one value per run for each unit.
+type Row struct {
+	Name   string
+	Values map[string][]float64 // unit -> one value per run
 }
 
-// Render reads a benchmark run and writes its Markdown table: one row per
-// benchmark (median of the runs), one column per unit, in the order the units
-// first appear.
-func Render(in io.Reader, source string, out io.Writer) error {
+// Median is the median of the row's values in unit, and whether it has any.
+func (rw *Row) Median(unit string) (float64, bool) {
+	vs := rw.Values[unit]
+	if len(vs) == 0 {
+		return 0, false
+	}
+	return median(vs), true
+}
+
+// Median is the median of vs (0 for none).
+func Median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	return median(vs)
+}
+
+// Run is a parsed benchmark run: its rows in the order they first appear,
+// the units in the order they first appear, and the file's configuration
+// (date, commit, machine...).
+type Run struct {
+	Rows   []*Row
+	Units  []string
+	Config map[string]string
+	byName map[string]*Row
+}
+
+// Row returns the named row ("FlatOut/jetstream-pull" or with its
+// Benchmark prefix), or nil.
+func (run *Run) Row(name string) *Row {
+	return run.byName[strings.TrimPrefix(name, "Benchmark")]
+}
+
+// Parse reads a `go test -bench` run in the standard benchmark format.
+func Parse(in io.Reader, source string) (*Run, error) {
 	r := benchfmt.NewReader(in, source)
-	var rows []*row
-	byName := map[string]*row{}
-	var units []string
-	config := map[string]string{}
+	run := &Run{Config: map[string]string{}, byName: map[string]*Row{}}
 	for r.Scan() {
 		res, ok := r.Result().(*benchfmt.Result)
 		if !ok {
@@ -39,34 +69,45 @@ func Render(in io.Reader, source string, out io.Writer) error {
 		}
 		for _, c := range res.Config {
 			if c.File {
-				config[c.Key] = string(c.Value)
+				run.Config[c.Key] = string(c.Value)
 			}
 		}
-		name := string(res.Name.Full())
-		name = stripProcs(name)
-		rw := byName[name]
+		name := strings.TrimPrefix(stripProcs(string(res.Name.Full())), "Benchmark")
+		rw := run.byName[name]
 		if rw == nil {
-			rw = &row{name: name, values: map[string][]float64{}}
-			byName[name] = rw
-			rows = append(rows, rw)
+			rw = &Row{Name: name, Values: map[string][]float64{}}
+			run.byName[name] = rw
+			run.Rows = append(run.Rows, rw)
 		}
 		for _, v := range res.Values {
 			unit, value := v.Unit, v.Value
 			if unit == "sec/op" { // benchfmt normalizes ns/op; show what go test printed
 				unit, value = "ns/op", value*1e9
 			}
-			if !slices.Contains(units, unit) {
-				units = append(units, unit)
+			if !slices.Contains(run.Units, unit) {
+				run.Units = append(run.Units, unit)
 			}
-			rw.values[unit] = append(rw.values[unit], value)
+			rw.Values[unit] = append(rw.Values[unit], value)
 		}
 	}
 	if err := r.Err(); err != nil {
-		return fmt.Errorf("%s: %w", source, err)
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	if len(rows) == 0 {
-		return fmt.Errorf("%s: no benchmark results", source)
+	if len(run.Rows) == 0 {
+		return nil, fmt.Errorf("%s: no benchmark results", source)
 	}
+	return run, nil
+}
+
+// Render reads a benchmark run and writes its Markdown table: one row per
+// benchmark (median of the runs), one column per unit, in the order the units
+// first appear.
+func Render(in io.Reader, source string, out io.Writer) error {
+	run, err := Parse(in, source)
+	if err != nil {
+		return err
+	}
+	rows, units, config := run.Rows, run.Units, run.Config
 	var meta []string
 	for _, k := range machineKeys {
 		if v, ok := config[k]; ok {
@@ -81,11 +122,11 @@ func Render(in io.Reader, source string, out io.Writer) error {
 	for _, rw := range rows {
 		cells := make([]string, len(units))
 		for i, u := range units {
-			if vs := rw.values[u]; len(vs) > 0 {
-				cells[i] = format(median(vs))
+			if m, ok := rw.Median(u); ok {
+				cells[i] = Format(m)
 			}
 		}
-		fmt.Fprintf(out, "| `%s` | %s |\n", strings.TrimPrefix(rw.name, "Benchmark"), strings.Join(cells, " | "))
+		fmt.Fprintf(out, "| `%s` | %s |\n", strings.TrimPrefix(rw.Name, "Benchmark"), strings.Join(cells, " | "))
 	}
 	fmt.Fprintf(out, "\n_Source: `%s`, written by `make bench`._\n", source)
 	return nil
@@ -101,10 +142,10 @@ func stripProcs(name string) string {
 	return name
 }
 
-func runs(rows []*row) int {
+func runs(rows []*Row) int {
 	n := 0
 	for _, rw := range rows {
-		for _, vs := range rw.values {
+		for _, vs := range rw.Values {
 			n = max(n, len(vs))
 		}
 	}
@@ -120,8 +161,8 @@ func median(vs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// format prints a value with three significant digits, grouping thousands.
-func format(v float64) string {
+// Format prints a value with three significant digits, grouping thousands.
+func Format(v float64) string {
 	switch {
 	case v == 0:
 		return "0"

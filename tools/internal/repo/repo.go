@@ -151,6 +151,51 @@ type Pattern struct {
 	// Contrasts names the patterns that are alternatives to this one for the
 	// same problem (an operator's reconcile loop against a workflow's steps).
 	Contrasts []string `yaml:"contrasts"`
+	// Bench says how make bench runs the module's benchmarks and which of
+	// them is measured against which anchor in the same run.
+	Bench Bench `yaml:"bench"`
+}
+
+// Bench is a module's benchmark settings (tools/internal/benchratio reads
+// them): the -count of make bench and the ratios to its anchors.
+type Bench struct {
+	// Count is make bench's -count (0: the default, 5); fewer needs Why.
+	Count int    `yaml:"count"`
+	Why   string `yaml:"why"`
+	// Ratios pair a benchmark with the anchor it is measured against.
+	Ratios []BenchRatio `yaml:"ratios"`
+	// Curves are the module's scaling charts, drawn from its results.
+	Curves []BenchCurve `yaml:"curves"`
+}
+
+// BenchCurve is a chart of a unit over a parameter of the benchmark names
+// ("LoadSize/events=100": param events), one line per series, written to
+// docs/assets/bench/<module>-<name>.svg.
+type BenchCurve struct {
+	Name   string        `yaml:"name"`
+	Title  string        `yaml:"title"`
+	Unit   string        `yaml:"unit"`
+	Param  string        `yaml:"param"`
+	Series []BenchSeries `yaml:"series"`
+}
+
+// BenchSeries is one line of a curve: the benchmark whose sub-benchmarks
+// are its points.
+type BenchSeries struct {
+	Label string `yaml:"label"`
+	Bench string `yaml:"bench"`
+}
+
+// BenchRatio is one benchmark stated as a ratio to its anchor, both named
+// without the Benchmark prefix and the -GOMAXPROCS suffix, compared in Unit
+// (a rate such as msgs/s, or a cost such as ns/op).
+type BenchRatio struct {
+	Bench  string `yaml:"bench"`  // "FlatOut/jetstream-pull"
+	Anchor string `yaml:"anchor"` // "AnchorNATSBench/js-pub-sync-dedup"
+	Unit   string `yaml:"unit"`   // "msgs/s"
+	// Target is the cost ratio the module aims at (0: none); the tables say
+	// whether the committed run met it.
+	Target float64 `yaml:"target"`
 }
 
 // PatternZh holds the Chinese edition's text of a pattern's facts, beside

@@ -1,0 +1,122 @@
+package backpressure
+
+import (
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/natsbench"
+)
+
+// Anchors: what the machine and the server do for a client that does only
+// the minimum, measured in the same run as BenchmarkFlatOut. pattern.yaml
+// (bench.ratios) pairs each strategy with its anchor; make bench writes the
+// ratios.
+
+// BenchmarkAnchorChannel is the physical floor of an in-process hand-off:
+// the same 10,000 messages of 1 KiB as one BenchmarkFlatOut operation, made
+// by NewMessage as the producer makes them, through a bare Go channel to a
+// goroutine that reads each message's ID. No strategy, ledger or audit.
+func BenchmarkAnchorChannel(b *testing.B) {
+	for _, capacity := range []int{0, benchBuffer} {
+		name := "unbuffered"
+		if capacity > 0 {
+			name = "buffered-" + strconv.Itoa(capacity)
+		}
+		b.Run(name, func(b *testing.B) {
+			var moved int
+			for b.Loop() {
+				ch := make(chan Message, capacity)
+				done := make(chan uint64)
+				go func() {
+					var sum uint64
+					for m := range ch {
+						sum += binary.BigEndian.Uint64(m.Payload)
+					}
+					done <- sum
+				}()
+				rng := rand.New(rand.NewPCG(1, 2))
+				for id := range uint64(flatOutMessages) {
+					ch <- NewMessage(id, benchPayload, rng)
+				}
+				close(ch)
+				if sum, want := <-done, uint64(flatOutMessages)*(flatOutMessages-1)/2; sum != want {
+					b.Fatalf("the consumer read IDs summing to %d, want %d", sum, want)
+				}
+				moved += flatOutMessages
+			}
+			b.ReportMetric(float64(moved)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+// anchorMessages is the size of one `nats bench` run.
+const anchorMessages = 20_000
+
+// BenchmarkAnchorNATSBench runs `nats bench` against the same embedded
+// server build as the JetStream strategy, with its settings: 1 KiB payloads,
+// memory storage (the benchmarks' queues use it), a message ID per publish
+// for dedupe, and a pull consumer with batch and MaxAckPending of W = 64 and
+// explicit acks. One operation is one run of 20,000 messages; msgs/s is the
+// CLI's own measurement, without its process start.
+func BenchmarkAnchorNATSBench(b *testing.B) {
+	cli := natsbench.CLI(b)
+	srv := labtest.NATS(b)
+	js := labtest.JetStream(b, srv.ClientURL())
+	size, msgs, batch := strconv.Itoa(benchPayload), strconv.Itoa(anchorMessages), strconv.Itoa(benchWindow)
+	runs := 0
+	measure := func(b *testing.B, run func(stream string) (natsbench.Result, error)) {
+		var moved int64
+		var secs float64
+		for b.Loop() {
+			runs++
+			stream := "ANCHOR" + strconv.Itoa(runs)
+			r, err := run(stream)
+			if errors.Is(err, natsbench.ErrStalled) { // the CLI's consumer expired under load: once more
+				b.Logf("retrying once: %v", err)
+				if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+					b.Fatal(err)
+				}
+				runs++
+				stream = "ANCHOR" + strconv.Itoa(runs)
+				r, err = run(stream)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+				b.Fatal(err) // memory storage is bounded: each run's stream goes
+			}
+			b.StartTimer()
+			moved, secs = moved+r.Msgs, secs+r.Seconds
+		}
+		b.ReportMetric(float64(moved)/secs, "msgs/s")
+	}
+	b.Run("core-pub-sub", func(b *testing.B) {
+		measure(b, func(stream string) (natsbench.Result, error) {
+			return natsbench.PubSub(b.Context(), cli, srv, "anchor."+stream, anchorMessages, benchPayload)
+		})
+	})
+	publish := func(stream string) (natsbench.Result, error) {
+		return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "sync", "anchor."+stream,
+			"--stream", stream, "--create", "--storage", "memory", "--dedup", "--msgs", msgs, "--size", size)
+	}
+	b.Run("js-pub-sync-dedup", func(b *testing.B) { measure(b, publish) })
+	b.Run("js-consume-batch-64", func(b *testing.B) {
+		measure(b, func(stream string) (natsbench.Result, error) {
+			b.StopTimer() // the stream is filled outside the measurement
+			if _, err := publish(stream); err != nil {
+				return natsbench.Result{}, err
+			}
+			b.StartTimer()
+			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "consume",
+				"--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs)
+		})
+	})
+}
