@@ -87,8 +87,8 @@ NATSCLI = NATS_CLI="$$(tools/servers/natscli.sh)"; export NATS_CLI
 bench: ## benchmarks and their anchors into benchmarks/results/, -count 5 unless pattern.yaml says fewer (P=<name> for one; BENCHFLAGS=-benchtime=2s)
 	@$(SERVERS); $(NATSCLI); go run ./tools bench $(P)
 
-bench-quick: ## every benchmark and anchor once with a short benchtime (scratch results, for CI; P=<name> for one)
-	@$(SERVERS); $(NATSCLI); go run ./tools bench -quick $(P)
+bench-quick: ## every benchmark and anchor once with a short benchtime (scratch results, for CI; P=<name> for one; BENCHTIME=100ms)
+	@$(SERVERS); $(NATSCLI); go run ./tools bench -quick $(if $(BENCHTIME),-benchtime $(BENCHTIME)) $(P)
 
 bench-check: ## three rounds of the benchmarks with anchors, then fail when a ratio's median is more than 25% beyond the worst committed round (P=<name>)
 	@$(SERVERS); $(NATSCLI); go run ./tools bench -check $(P)

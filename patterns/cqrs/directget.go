@@ -34,11 +34,6 @@ type storedMsg struct {
 // page, answered by any replica, and no consumer is created on the server,
 // which is what makes loading an aggregate cheap.
 func readLog(ctx context.Context, nc *nats.Conn, stream, filter string, from, upTo uint64, page func([]storedMsg) error) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
-		defer cancel()
-	}
 	inbox := nc.NewRespInbox()
 	sub, err := nc.SubscribeSync(inbox)
 	if err != nil {
@@ -48,7 +43,7 @@ func readLog(ctx context.Context, nc *nats.Conn, stream, filter string, from, up
 
 	seq := max(from, 1)
 	for {
-		msgs, pending, err := readPage(ctx, nc, sub, stream, filter, seq)
+		msgs, pending, err := readBoundedPage(ctx, nc, sub, stream, filter, seq)
 		if err != nil {
 			return fmt.Errorf("read %s from %d: %w", filter, seq, err)
 		}
@@ -78,6 +73,18 @@ type directGetRequest struct {
 	Seq     uint64 `json:"seq,omitempty"`
 	NextFor string `json:"next_by_subj"`
 	Batch   int    `json:"batch"`
+}
+
+// readBoundedPage is readPage within requestTimeout when ctx has no
+// deadline: the bound is per page, so a long replay on a slow machine is
+// not cut off by a limit meant for one unanswered request.
+func readBoundedPage(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, stream, filter string, seq uint64) ([]storedMsg, uint64, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+	}
+	return readPage(ctx, nc, sub, stream, filter, seq)
 }
 
 // readPage sends one batched direct get and collects the replies up to the
