@@ -75,12 +75,13 @@ def _all(kind, lang="en"):
     return [m for m in metas if m]
 
 
-def _links(names, w):
-    return ", ".join(f"[{n}]({n}.md)" for n in names) if names else w["none"]
+def _links(names, w, base=""):
+    return ", ".join(f"[{n}]({base}{n}.md)" for n in names) if names else w["none"]
 
 
 def _glance(kind, meta, lang="en"):
     w = WORDS[lang]
+    base = "" if kind == "patterns" else "../patterns/"  # prerequisites and related name pattern modules
     needs = ", ".join(meta["needs"]) or w["go_only"]
     level = w["levels"].get(meta["level"], meta["level"])
     return "\n".join([
@@ -90,7 +91,7 @@ def _glance(kind, meta, lang="en"):
         "",
         f"    **{w['invariant']} {meta['invariant']}",
         "",
-        f"    **{w['prerequisites']}:** {_links(meta['prerequisites'], w)} · **{w['related']}:** {_links(meta['related'], w)}",
+        f"    **{w['prerequisites']}:** {_links(meta['prerequisites'], w, base)} · **{w['related']}:** {_links(meta['related'], w, base)}",
         "",
         f"    **{w['run']}:** `make demo P={meta['name']}` · **{w['code']}:** `{kind}/{meta['name']}/`",
         "",
