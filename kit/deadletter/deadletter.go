@@ -91,10 +91,26 @@ func (q *Queue) Stream() string { return q.stream }
 // Letter.ID does the same for a message without one, or one that several
 // consumers refuse.
 func (q *Queue) Send(ctx context.Context, kind string, l Letter) error {
-	if l.Reason == "" {
-		return ErrNoReason
+	m, err := NewMsg(q.subject+"."+kind, l)
+	if err != nil {
+		return err
 	}
-	m := nats.NewMsg(q.subject + "." + kind)
+	if _, err := q.js.PublishMsg(ctx, m); err != nil {
+		return fmt.Errorf("dead-letter %s (%s): %w", l.Subject, l.Reason, err)
+	}
+	return nil
+}
+
+// NewMsg builds the message that stores l on subject: the original payload
+// and headers, plus the reason and the original subject. It is what Send
+// publishes, for a consumer that stores its dead letters in a stream of its
+// own (with its own limits, retries or message IDs); Read reads them back
+// the same way.
+func NewMsg(subject string, l Letter) (*nats.Msg, error) {
+	if l.Reason == "" {
+		return nil, ErrNoReason
+	}
+	m := nats.NewMsg(subject)
 	for k, vs := range l.Header {
 		for _, v := range vs {
 			m.Header.Add(k, v)
@@ -109,10 +125,7 @@ func (q *Queue) Send(ctx context.Context, kind string, l Letter) error {
 	m.Header.Set(HeaderReason, l.Reason)
 	m.Header.Set(HeaderSubject, l.Subject)
 	m.Data = l.Data
-	if _, err := q.js.PublishMsg(ctx, m); err != nil {
-		return fmt.Errorf("dead-letter %s (%s): %w", l.Subject, l.Reason, err)
-	}
-	return nil
+	return m, nil
 }
 
 // Read returns every letter stored in the stream, oldest first, as the

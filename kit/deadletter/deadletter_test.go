@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -68,4 +69,32 @@ func TestSendWithIDStoresOneLetterPerMessage(t *testing.T) {
 	assert.Equal(t, "TOY.42", letters[0].Header.Get("Nats-Msg-Id"))
 	assert.Equal(t, "client-1", letters[0].Header.Get(deadletter.HeaderOriginalMsgID))
 	assert.Equal(t, "TOY.43", letters[1].Header.Get("Nats-Msg-Id"))
+}
+
+// A consumer with a dead-letter stream of its own builds the message with
+// NewMsg, publishes it its own way, and Read reads it back like any letter.
+func TestNewMsgIsReadBackByRead(t *testing.T) {
+	s := labtest.NATS(t)
+	js := labtest.JetStream(t, s.ClientURL())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "OWN_DLQ", Subjects: []string{"own.dlq.*"}, Retention: jetstream.WorkQueuePolicy})
+	require.NoError(t, err)
+
+	_, err = deadletter.NewMsg("own.dlq.x", deadletter.Letter{Subject: "devices.x.telemetry"})
+	assert.ErrorIs(t, err, deadletter.ErrNoReason)
+	m, err := deadletter.NewMsg("own.dlq.x", deadletter.Letter{
+		Subject: "devices.x.telemetry", Header: nats.Header{"Kind": []string{"malformed"}}, Data: []byte("\x00"), Reason: "not JSON",
+	})
+	require.NoError(t, err)
+	_, err = js.PublishMsg(ctx, m, jetstream.WithMsgID("dl-1"))
+	require.NoError(t, err)
+
+	letters, err := deadletter.Read(ctx, js, "OWN_DLQ")
+	require.NoError(t, err)
+	require.Len(t, letters, 1)
+	assert.Equal(t, "devices.x.telemetry", letters[0].Subject)
+	assert.Equal(t, "not JSON", letters[0].Reason)
+	assert.Equal(t, "malformed", letters[0].Header.Get("Kind"))
+	assert.Equal(t, "dl-1", letters[0].Header.Get(nats.MsgIdHdr))
 }

@@ -44,10 +44,10 @@ func (d *Detector) Check(r Reading) (Alert, bool) {
 	return Alert{Device: r.Device, Seq: r.Seq, TS: r.TS, TempMC: r.TempMC, LimitMC: d.LimitMC}, true
 }
 
-// Command is an instruction to one device, sent to the MQTT topic
+// DeviceCommand is an instruction to one device, sent to the MQTT topic
 // commands/<device>. Devices apply a command ID once, however often it
 // arrives, and acknowledge every copy.
-type Command struct {
+type DeviceCommand struct {
 	ID     string `json:"id"`
 	Action string `json:"action"`
 	Issuer string `json:"issuer"` // "hub" or "edge"
@@ -65,6 +65,6 @@ type CommandAck struct {
 const ReflexAction = "cool-down"
 
 // reflexCommand is the edge's command for an alert.
-func reflexCommand(a Alert) Command {
-	return Command{ID: "reflex/" + ReadingID(a.Device, a.Seq), Action: ReflexAction, Issuer: "edge"}
+func reflexCommand(a Alert) DeviceCommand {
+	return DeviceCommand{ID: "reflex/" + ReadingID(a.Device, a.Seq), Action: ReflexAction, Issuer: "edge"}
 }

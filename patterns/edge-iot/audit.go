@@ -9,14 +9,19 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/deadletter"
 )
 
-// DeadLetter is one entry of the dead-letter stream.
+// DeadLetter is one entry of the dead-letter stream, as kit/deadletter
+// stores it.
 type DeadLetter struct {
 	ID      string  // its message ID
 	Kind    Outcome // malformed, refused or late
 	Reason  string
 	Topic   string // the subject the payload arrived on
+	Device  string // the device the topic names, or "unknown"
+	Reading string // the reading ID, for a valid reading refused
 	Payload []byte
 }
 
@@ -30,65 +35,141 @@ type HubRecord struct {
 	DeadLetters    []DeadLetter
 	ReadingBytes   int // payload bytes of the readings
 	AggregateBytes int // payload bytes of the aggregates, corrections included
+	// Undecodable lists messages that are not what their stream holds
+	// (stream/sequence: why). A replay skips and counts them rather than
+	// failing: only the module's own clients may publish there, so each one
+	// is a finding.
+	Undecodable []string
+}
+
+// DeadLettersByDevice counts the dead letters of each device, by kind.
+func (h HubRecord) DeadLettersByDevice() map[string]map[Outcome]int {
+	out := map[string]map[Outcome]int{}
+	for _, dl := range h.DeadLetters {
+		if out[dl.Device] == nil {
+			out[dl.Device] = map[Outcome]int{}
+		}
+		out[dl.Device][dl.Kind]++
+	}
+	return out
 }
 
 // ReadHub reads the hub's streams through js, a JetStream context of the
 // hub's domain.
 func ReadHub(ctx context.Context, js jetstream.JetStream) (HubRecord, error) {
 	h := HubRecord{Copies: map[string]int{}, Aggregates: map[WindowKey]Aggregate{}, Alerts: map[string]int{}}
-	err := readStream(ctx, js, StreamHubTelemetry, func(m jetstream.Msg) error {
-		var r Reading
-		if err := json.Unmarshal(m.Data(), &r); err != nil {
-			return fmt.Errorf("reading at the hub: %w", err)
+	skip := func(stream string, m jetstream.Msg, why error) {
+		seq := uint64(0)
+		if meta, err := m.Metadata(); err == nil {
+			seq = meta.Sequence.Stream
+		}
+		h.Undecodable = append(h.Undecodable, fmt.Sprintf("%s/%d: %v", stream, seq, why))
+	}
+	err := readStream(ctx, js, StreamHubTelemetry, "", func(m jetstream.Msg) {
+		r, err := decodeStored(m.Data())
+		if err != nil {
+			skip(StreamHubTelemetry, m, err)
+			return
 		}
 		h.Readings = append(h.Readings, r)
 		h.Copies[r.ID()]++
 		h.ReadingBytes += len(m.Data())
-		return nil
 	})
 	if err != nil {
 		return h, err
 	}
-	err = readStream(ctx, js, StreamHubEvents, func(m jetstream.Msg) error {
-		switch {
-		case strings.HasPrefix(m.Subject(), "events.agg."):
+	err = readStream(ctx, js, StreamHubEvents, "", func(m jetstream.Msg) {
+		switch subject := edgeSubject(m.Subject()); {
+		case strings.HasPrefix(subject, "events.agg."):
 			var a Aggregate
 			if err := json.Unmarshal(m.Data(), &a); err != nil {
-				return fmt.Errorf("aggregate at the hub: %w", err)
+				skip(StreamHubEvents, m, err)
+				return
 			}
 			h.AggregateMsgs++
 			h.AggregateBytes += len(m.Data())
 			if cur, ok := h.Aggregates[a.Key()]; !ok || a.Rev > cur.Rev {
 				h.Aggregates[a.Key()] = a
 			}
-		case strings.HasPrefix(m.Subject(), "events.alert."):
+		case strings.HasPrefix(subject, "events.alert."):
 			var a Alert
 			if err := json.Unmarshal(m.Data(), &a); err != nil {
-				return fmt.Errorf("alert at the hub: %w", err)
+				skip(StreamHubEvents, m, err)
+				return
 			}
 			h.Alerts[a.ID()]++
+		default:
+			skip(StreamHubEvents, m, fmt.Errorf("subject %q is no event", m.Subject()))
 		}
-		return nil
 	})
 	if err != nil {
 		return h, err
 	}
-	err = readStream(ctx, js, StreamHubDeadLetter, func(m jetstream.Msg) error {
+	letters, err := deadletter.Read(ctx, js, StreamHubDeadLetter)
+	if err != nil {
+		return h, err
+	}
+	for _, l := range letters {
 		h.DeadLetters = append(h.DeadLetters, DeadLetter{
-			ID:      m.Headers().Get(nats.MsgIdHdr),
-			Kind:    Outcome(m.Headers().Get(HeaderKind)),
-			Reason:  m.Headers().Get(HeaderReason),
-			Topic:   m.Headers().Get(HeaderTopic),
-			Payload: m.Data(),
+			ID:      l.Header.Get(nats.MsgIdHdr),
+			Kind:    Outcome(l.Header.Get(HeaderKind)),
+			Reason:  l.Reason,
+			Topic:   l.Subject,
+			Device:  l.Header.Get(HeaderDevice),
+			Reading: l.Header.Get(HeaderReading),
+			Payload: l.Data,
 		})
-		return nil
-	})
-	return h, err
+	}
+	return h, nil
 }
 
-// readStream calls fn for every message of a stream, in order, through an
-// ordered consumer (no state left on the server).
-func readStream(ctx context.Context, js jetstream.JetStream, stream string, fn func(jetstream.Msg) error) error {
+// HubLog returns the readings of device the hub holds, in the order it
+// stored them, copies included: the per-device log an application at the
+// hub reads.
+func HubLog(ctx context.Context, js jetstream.JetStream, device string) ([]Reading, error) {
+	var out []Reading
+	var bad error
+	err := readStream(ctx, js, StreamHubTelemetry, hubSubject("*", telemetrySubject(device)), func(m jetstream.Msg) {
+		r, err := decodeStored(m.Data())
+		if err != nil && bad == nil {
+			bad = fmt.Errorf("reading of %s at the hub: %w", device, err)
+		}
+		if err == nil {
+			out = append(out, r)
+		}
+	})
+	if err == nil {
+		err = bad
+	}
+	return out, err
+}
+
+// decodeStored decodes a reading the edge stored (already validated there).
+func decodeStored(data []byte) (Reading, error) {
+	var r Reading
+	if err := json.Unmarshal(data, &r); err != nil {
+		return Reading{}, err
+	}
+	if !ValidDeviceID(r.Device) || r.Seq == 0 {
+		return Reading{}, fmt.Errorf("not a reading: %.40q", data)
+	}
+	return r, nil
+}
+
+// edgeSubject is the subject a hub message had at its edge:
+// "uplink.<domain>.events.agg.cnc-01" -> "events.agg.cnc-01".
+func edgeSubject(hubSubject string) string {
+	parts := strings.SplitN(hubSubject, ".", 3)
+	if len(parts) < 3 || parts[0] != "uplink" {
+		return hubSubject
+	}
+	return parts[2]
+}
+
+// readStream calls fn for every message of a stream (on filter, when not
+// empty), in order, through an ordered consumer (no state left on the
+// server).
+func readStream(ctx context.Context, js jetstream.JetStream, stream, filter string, fn func(jetstream.Msg)) error {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
 		return fmt.Errorf("stream %s: %w", stream, err)
@@ -96,18 +177,27 @@ func readStream(ctx context.Context, js jetstream.JetStream, stream string, fn f
 	if s.CachedInfo().State.Msgs == 0 {
 		return nil
 	}
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	cfg := jetstream.OrderedConsumerConfig{}
+	if filter != "" {
+		cfg.FilterSubjects = []string{filter}
+	}
+	cons, err := s.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	if info.NumPending == 0 {
+		return nil
 	}
 	for {
 		m, err := cons.Next(jetstream.FetchContext(ctx))
 		if err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)
 		}
-		if err := fn(m); err != nil {
-			return err
-		}
+		fn(m)
 		meta, err := m.Metadata()
 		if err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)
@@ -178,6 +268,7 @@ func (a Audit) Check() Findings {
 	f.ExactlyOnce = append(f.ExactlyOnce, listed("accepted at the edge but not at the hub", missing)...)
 	f.ExactlyOnce = append(f.ExactlyOnce, listed("at the hub more than once", twice)...)
 	f.ExactlyOnce = append(f.ExactlyOnce, listed("at the hub but never accepted at the edge", unknown)...)
+	f.ExactlyOnce = append(f.ExactlyOnce, listed("messages at the hub that are no reading, event or dead letter", h.Undecodable)...)
 
 	// Aggregates: the hub's newest revision of every window equals the
 	// window recomputed from the hub's raw readings, and no window is extra.
@@ -207,8 +298,8 @@ func (a Audit) Check() Findings {
 	refused := map[string]bool{}
 	for _, dl := range h.DeadLetters {
 		byPayload[dl.Topic+"\x00"+string(dl.Payload)] = dl
-		if dl.Kind == OutcomeRefused || dl.Kind == OutcomeLate {
-			refused[strings.TrimPrefix(strings.TrimPrefix(dl.ID, "refused/"), "late/")] = true
+		if (dl.Kind == OutcomeRefused || dl.Kind == OutcomeLate) && dl.Reading != "" {
+			refused[dl.Reading] = true
 		}
 	}
 	var noDL, noReason, lost, noAlert []string

@@ -215,7 +215,7 @@ const catchUpBacklog = 20_000
 // buffered during an outage: after a warm-up, the link is cut,
 // catchUpBacklog readings are stored at the edge and the link is restored.
 // resume-ms is the time from the restore to the first reading at the hub
-// (the leafnode redial and the hub's source resuming); readings/s is the
+// (the leafnode redial and the forwarder's next batch); readings/s is the
 // rate from there to the last one. The reference "live" forwards as many
 // with the link up all along, timed from the first store. Both on the LAN
 // and across the 20 ms round trip.
@@ -287,8 +287,25 @@ func benchForward(b *testing.B, oneWay time.Duration, outage bool) {
 // storeReadings stores readings from+1..from+n in TELEMETRY at the edge,
 // pipelined, and returns their payload bytes.
 func storeReadings(ctx context.Context, js jetstream.JetStream, from, n int) (int, error) {
+	// In chunks well under the client's limit of outstanding async
+	// publishes, which a loaded machine otherwise hits ("stalled with too
+	// many outstanding async published messages").
+	const chunk = 1000
 	bytes := 0
-	futures := make([]jetstream.PubAckFuture, 0, n)
+	futures := make([]jetstream.PubAckFuture, 0, chunk)
+	wait := func() error {
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				return err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		futures = futures[:0]
+		return nil
+	}
 	for seq := from + 1; seq <= from+n; seq++ {
 		r := Reading{Device: "cnc-01", Seq: uint64(seq), TS: int64(seq), TempMC: 45_000}
 		body := r.Encode()
@@ -297,16 +314,14 @@ func storeReadings(ctx context.Context, js jetstream.JetStream, from, n int) (in
 		if err != nil {
 			return 0, err
 		}
-		futures = append(futures, f)
-	}
-	for _, f := range futures {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return 0, err
-		case <-ctx.Done():
-			return 0, ctx.Err()
+		if futures = append(futures, f); len(futures) == chunk {
+			if err := wait(); err != nil {
+				return 0, err
+			}
 		}
+	}
+	if err := wait(); err != nil {
+		return 0, err
 	}
 	return bytes, nil
 }

@@ -26,7 +26,7 @@ func NewDispatcher(nc *nats.Conn) *Dispatcher { return &Dispatcher{nc: nc} }
 // Send sends cmd to device, resending it every retry until the device
 // acknowledges it or ctx ends, and returns how many times it was sent.
 // onSend, when not nil, is called before each send with its number.
-func (d *Dispatcher) Send(ctx context.Context, device string, cmd Command, retry time.Duration, onSend func(n int)) (int, error) {
+func (d *Dispatcher) Send(ctx context.Context, device string, cmd DeviceCommand, retry time.Duration, onSend func(n int)) (int, error) {
 	acks := make(chan *nats.Msg, 64)
 	sub, err := d.nc.ChanSubscribe(ackSubject(device), acks)
 	if err != nil {

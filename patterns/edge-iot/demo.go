@@ -3,100 +3,62 @@ package edgeiot
 import (
 	"context"
 	"fmt"
+	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/natsembed"
 )
-
-// Config is what the demo runs.
-type Config struct {
-	Devices   int     // machines on the plant floor
-	Readings  int     // payloads per machine in each of the first three acts
-	Outage    int     // payloads per machine during the long outage of act 4
-	Rate      float64 // payloads per second per machine
-	Seed      uint64  // replays the same payloads
-	Malformed float64 // share of payloads that are broken
-	Anomalies float64 // share of valid readings above the alert limit
-	Buffer    int64   // the edge's store-and-forward buffer, in readings
-	Cuts      int     // link cuts in act 2, each with an act of readings
-}
-
-// DefaultConfig is the demo `go run ./patterns/edge-iot/cmd/demo` runs.
-func DefaultConfig() Config {
-	return Config{
-		Devices:   6,
-		Readings:  40,
-		Outage:    80,
-		Rate:      200,
-		Seed:      7,
-		Malformed: 0.05,
-		Anomalies: 0.03,
-		Buffer:    300,
-		Cuts:      1,
-	}
-}
-
-// Validate says what is wrong with a configuration, as a usage error.
-func (c Config) Validate() error {
-	switch {
-	case c.Devices < 1 || c.Devices > 99:
-		return narrate.Usagef("devices must be 1..99, got %d", c.Devices)
-	case c.Readings < 1 || c.Readings > 100_000:
-		return narrate.Usagef("readings must be 1..100000, got %d", c.Readings)
-	case c.Outage < 1 || c.Outage > 100_000:
-		return narrate.Usagef("outage must be 1..100000, got %d", c.Outage)
-	case c.Rate <= 0 || c.Rate > 100_000:
-		return narrate.Usagef("rate must be in (0, 100000] payloads/s, got %g", c.Rate)
-	case c.Malformed < 0 || c.Malformed > 0.5:
-		return narrate.Usagef("malformed must be in [0, 0.5], got %g", c.Malformed)
-	case c.Anomalies < 0 || c.Anomalies > 0.5:
-		return narrate.Usagef("anomalies must be in [0, 0.5], got %g", c.Anomalies)
-	case c.Cuts < 1 || c.Cuts > 1000:
-		return narrate.Usagef("cuts must be 1..1000, got %d", c.Cuts)
-	case c.Buffer < int64(c.Devices*c.Readings):
-		return narrate.Usagef("buffer (%d) must hold one act of readings (devices x readings = %d): act 2's outage must fit",
-			c.Buffer, c.Devices*c.Readings)
-	}
-	return nil
-}
 
 // Demo parameters that are not flags.
 const (
-	alertLimitMC   = 90_000 // 90 °C
-	windowMS       = 1_000  // one aggregate per machine per second of its clock
-	intervalMS     = 100    // a reading every 100 ms of the machine's clock
-	commandRetry   = 250 * time.Millisecond
-	demoDeadline   = 2 * time.Minute // plus what more cuts take
-	invariantFacts = "every valid reading accepted at the edge reached the hub exactly once; " +
-		"the hub's aggregates equal those recomputed from its raw readings; " +
-		"every malformed payload is in the dead-letter stream with a reason"
+	alertLimitMC = 90_000 // 90 °C
+	windowMS     = 1_000  // one aggregate per machine per second of its clock
+	intervalMS   = 100    // a reading every 100 ms of the machine's clock
+	commandRetry = 250 * time.Millisecond
+	// lossQuiet is how long a catch-up waits on a hub that stopped growing
+	// although the edge has nothing left: only a run with a safeguard
+	// switched off ever waits it out.
+	lossQuiet = 2 * time.Second
 )
 
-// Invariant is the sentence the demo's last line states.
-const Invariant = invariantFacts
+// Invariant is the sentence the demo's last line states. Each part is a
+// check of the audit, measured at the hub and against what the devices
+// were acknowledged.
+const Invariant = "every valid reading accepted at the edge reached the hub exactly once, and every other payload " +
+	"is in the dead-letter stream with the reason; the edge buffer never held more than its limit; " +
+	"the hub's aggregates equal those recomputed from its raw readings; every over-temperature reading raised one alert"
 
 // Demo runs the plant: devices publish over MQTT to the edge, the edge
 // processes locally and forwards to the hub; the link is cut, the edge
-// server crashes, and an outage outlasts the buffer; then an audit checks
-// the invariant against what the hub really holds.
+// server crashes between storing a reading and acknowledging it, and an
+// outage outlasts the buffer; then an audit checks the invariant against
+// what the hub really holds.
 func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, demoDeadline+time.Duration(cfg.Cuts-1)*10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, cfg.deadline())
 	defer cancel()
+	if url := os.Getenv(natsembed.EnvURL); url != "" {
+		n.Step("demo", "%s is set (%s) and not used: this demo owns its servers, it starts a hub and an edge nats-server in-process because it cuts the link between them",
+			natsembed.EnvURL, natsembed.Redact(url))
+	}
 
 	lim := DefaultEdgeLimits()
-	lim.Buffer = Limit{MaxMsgs: cfg.Buffer, MaxBytes: cfg.Buffer * 1024}
-	lim.InFlight = 64
-	det := &Detector{LimitMC: alertLimitMC}
-
+	lim.Buffer = Limit{MaxMsgs: int64(cfg.Buffer), MaxBytes: int64(cfg.Buffer) * 1024}
+	lim.InFlight = 32
+	crash := &storeCrash{}
 	n.Act("plant floor: %d CNC machines -> edge gateway -> hub", cfg.Devices)
 	topo, err := StartTopology(ctx, TopologyConfig{
-		Limits:  lim,
-		Gateway: GatewayConfig{WindowMS: windowMS, Detector: det, Reflex: true},
+		Limits:     lim,
+		Gateway:    GatewayConfig{WindowMS: windowMS, Detector: &Detector{LimitMC: alertLimitMC}, Reflex: true, AfterStore: crash.afterStore},
+		Safeguards: cfg.safeguards(),
+		Protect:    true,
 	})
 	if err != nil {
 		return err
@@ -105,9 +67,16 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	n.Step("hub", "nats-server %q with JetStream domain %q and a leafnode listener", "hub", topo.Hub.Domain)
 	n.Step("edge", "nats-server %q with JetStream domain %q on file storage, an MQTT 3.1.1 listener and a leafnode link to the hub",
 		"edge", topo.Edge.Domain)
-	n.Step("edge", "store-and-forward buffer TELEMETRY: at most %d readings, discard new; the hub acknowledges what it stored, then the edge deletes it",
-		cfg.Buffer)
-	n.Step("hub", "HUB_TELEMETRY, HUB_EVENTS and HUB_DLQ source the edge's streams through its durable uplink consumers")
+	if cfg.BufferLimit {
+		n.Step("edge", "store-and-forward buffer TELEMETRY: at most %d readings, discard %s", cfg.Buffer, map[bool]string{true: "new", false: "old"}[cfg.DiscardNew])
+	} else {
+		n.Step("edge", "store-and-forward buffer TELEMETRY: no limit")
+	}
+	n.Step("edge", "forwarder: sends TELEMETRY, EVENTS and DLQ to the hub and deletes a message at the edge only once the hub has acknowledged storing it")
+	n.Step("hub", "HUB_TELEMETRY, HUB_EVENTS and HUB_DLQ store what the forwarder delivers, deduplicated by message ID")
+	if err := refuseGuest(ctx, n, topo); err != nil {
+		return err
+	}
 
 	fleet, err := ConnectFleet(ctx, topo.Edge.MQTTURL(), FleetConfig{
 		Devices: cfg.Devices,
@@ -123,7 +92,10 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	defer fleet.Close()
 	n.Step("devices", "%d machines connected over MQTT 3.1.1 with QoS 1 and persistent sessions (seed %d)", cfg.Devices, cfg.Seed)
 
-	p := &plant{n: n, topo: topo, fleet: fleet, ledger: topo.Gateway.Ledger(), cfg: cfg}
+	p := &plant{n: n, topo: topo, fleet: fleet, ledger: topo.Gateway.Ledger(), cfg: cfg, crash: crash}
+	p.cut = n.Plan("link", "leafnode link cut while the machines publish")
+	p.crashFault = n.Plan("edge", "edge server crash after the gateway stored a reading, before its ack")
+	p.outage = n.Plan("link", "outage longer than the buffer")
 	for _, act := range []func(context.Context) error{p.linkUp, p.linkCut, p.edgeCrash, p.longOutage, p.audit} {
 		if err := act(ctx); err != nil {
 			return err
@@ -139,6 +111,11 @@ type plant struct {
 	fleet  *Fleet
 	ledger *Ledger
 	cfg    Config
+	crash  *storeCrash
+
+	cut, crashFault, outage *narrate.PlannedFault
+	outageAtHub             uint64 // readings the hub received from the outage's buffer
+	guestPayloads           []string
 }
 
 // batch summarises payloads the devices published.
@@ -180,7 +157,7 @@ func (p *plant) publish(ctx context.Context, k int) (batch, error) {
 	}
 	b := summarise(ps)
 	p.narrateBatch(b)
-	return b, p.decided(ctx, b)
+	return b, p.decided(ctx, b.keys())
 }
 
 func (p *plant) narrateBatch(b batch) {
@@ -188,30 +165,23 @@ func (p *plant) narrateBatch(b batch) {
 		len(b.payloads), b.valid, b.anomalies, alertLimitMC/1000, b.malformed)
 }
 
-func (p *plant) decided(ctx context.Context, b batch) error {
-	keys := b.keys()
+func (p *plant) decided(ctx context.Context, keys []string) error {
 	if err := p.ledger.Wait(ctx, func(l *Ledger) bool { return l.Decided(keys) }); err != nil {
 		return fmt.Errorf("wait for the gateway: %w", err)
 	}
 	return nil
 }
 
-// caughtUp waits until the hub holds every accepted reading and the edge's
-// uplinks are empty, and returns how long that took from start.
-func (p *plant) caughtUp(ctx context.Context, start time.Time) (time.Duration, error) {
-	want := uint64(p.ledger.Stats().Accepted)
-	if err := p.topo.WaitAtHub(ctx, StreamHubTelemetry, want); err != nil {
-		return 0, fmt.Errorf("wait for the hub to hold %d readings: %w", want, err)
-	}
-	took := time.Since(start)
-	if err := p.topo.WaitDrained(ctx); err != nil {
-		return 0, fmt.Errorf("wait for the edge to drain: %w", err)
-	}
-	return took, nil
+// caughtUp waits until the edge has forwarded everything and the hub holds
+// every accepted reading (or stopped growing: see CatchUp), and returns how
+// long that took from start and what the hub holds.
+func (p *plant) caughtUp(ctx context.Context, start time.Time) (time.Duration, uint64, error) {
+	got, err := p.topo.CatchUp(ctx, uint64(p.ledger.Stats().Accepted), lossQuiet)
+	return time.Since(start), got, err
 }
 
-// restoreLink restores the link, waits until the hub has every accepted
-// reading, and returns how long the catch-up took and what the hub holds.
+// restoreLink restores the link, waits for the catch-up, and returns how
+// long it took and what the hub holds.
 func (p *plant) restoreLink(ctx context.Context) (took time.Duration, total uint64, err error) {
 	p.topo.Link.Restore()
 	start := time.Now()
@@ -219,38 +189,35 @@ func (p *plant) restoreLink(ctx context.Context) (took time.Duration, total uint
 	if err := p.topo.WaitLinked(ctx); err != nil {
 		return 0, 0, err
 	}
-	if took, err = p.caughtUp(ctx, start); err != nil {
-		return 0, 0, err
-	}
-	total, err = p.hubReadings(ctx)
-	return took, total, err
+	return p.caughtUp(ctx, start)
 }
 
 func (p *plant) hubReadings(ctx context.Context) (uint64, error) {
 	return p.topo.AtHub(ctx, StreamHubTelemetry)
 }
 
-// linkUp is act 1: everything flows, and the hub commands a machine.
+// linkUp is act 1: everything flows, a guest device sends garbage, and the
+// hub commands a machine.
 func (p *plant) linkUp(ctx context.Context) error {
 	p.n.Act("act 1: link up")
 	before := p.ledger.Stats()
 	if _, err := p.publish(ctx, p.cfg.Readings); err != nil {
 		return err
 	}
-	if _, err := p.caughtUp(ctx, time.Now()); err != nil {
+	if err := p.guestGarbage(ctx); err != nil {
+		return err
+	}
+	_, held, err := p.caughtUp(ctx, time.Now())
+	if err != nil {
 		return err
 	}
 	d := diff(p.ledger.Stats(), before)
 	p.n.Step("gateway", "accepted %d readings, dead-lettered %d malformed payloads, raised %s",
 		d.Accepted, d.Malformed, plural(d.Alerts, "alert"))
-	held, err := p.hubReadings(ctx)
-	if err != nil {
-		return err
-	}
 	p.n.Step("hub", "HUB_TELEMETRY holds %d readings", held)
 
 	target := p.fleet.Devices()[min(1, len(p.fleet.Devices())-1)].ID
-	cmd := Command{ID: "cmd-1", Action: "identify", Issuer: "hub"}
+	cmd := DeviceCommand{ID: "cmd-1", Action: "identify", Issuer: "hub"}
 	sends, err := NewDispatcher(p.topo.HubConn).Send(ctx, target, cmd, commandRetry, nil)
 	if err != nil {
 		return err
@@ -258,6 +225,32 @@ func (p *plant) linkUp(ctx context.Context) error {
 	p.n.Step("hub", "command %s (%s) to %s across the leafnode link: acknowledged", cmd.ID, cmd.Action, target)
 	p.n.Measure("hub", "command %s sent %d time(s) before its ack", cmd.ID, sends)
 	return nil
+}
+
+// guestGarbage has an MQTT client that is not one of the machines publish a
+// payload that is no reading: the gateway must dead-letter it.
+func (p *plant) guestGarbage(ctx context.Context) error {
+	const device, body = guestDevice, "hello from a misconfigured sensor"
+	c, err := connectGuestDevice(ctx, p.topo.Edge.MQTTURL(), device)
+	if err != nil {
+		return err
+	}
+	defer c.Disconnect(100)
+	if err := wait(ctx, c.Publish(TelemetryTopic(device), 1, false, body)); err != nil {
+		return fmt.Errorf("guest publish: %w", err)
+	}
+	key := MalformedKey("devices."+device+".telemetry", []byte(body))
+	p.guestPayloads = append(p.guestPayloads, key)
+	if err := p.decided(ctx, []string{key}); err != nil {
+		return err
+	}
+	p.n.Step("guest", "an unknown MQTT client published %q on %s: the gateway decided %q", body, TelemetryTopic(device), outcomeOf(p.ledger, key))
+	return nil
+}
+
+func outcomeOf(l *Ledger, key string) Outcome {
+	o, _ := l.Outcome(key)
+	return o
 }
 
 // linkCut is act 2: the link is cut; the edge keeps ingesting, alerting
@@ -288,7 +281,7 @@ func (p *plant) cutOnce(ctx context.Context, i int) error {
 	if p.cfg.Cuts > 1 {
 		which = fmt.Sprintf(" (%d of %d)", i, p.cfg.Cuts)
 	}
-	p.n.Fault("link", "leafnode link edge <-> hub cut%s: both TCP connections dropped, redials refused", which)
+	p.cut.Fire("leafnode link edge <-> hub cut%s: both TCP connections dropped, redials refused", which)
 	p.topo.Link.Cut()
 	if err := p.topo.WaitUnlinked(ctx); err != nil {
 		return err
@@ -300,7 +293,7 @@ func (p *plant) cutOnce(ctx context.Context, i int) error {
 	withCommand := i == 1
 	devices := p.fleet.Devices()
 	target := devices[min(2, len(devices)-1)].ID
-	cmd := Command{ID: "cmd-2", Action: "identify", Issuer: "hub"}
+	cmd := DeviceCommand{ID: "cmd-2", Action: "identify", Issuer: "hub"}
 	resent := make(chan struct{})
 	var sends int
 	sendCtx, stopSending := context.WithCancel(ctx)
@@ -333,7 +326,7 @@ func (p *plant) cutOnce(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
-	p.n.Step("edge", "buffer holds %d of at most %d readings, waiting for the hub", held, p.cfg.Buffer)
+	p.n.Step("edge", "buffer holds %d readings, waiting for the hub", held)
 	hubNow, err := p.hubReadings(ctx)
 	if err != nil {
 		return err
@@ -379,53 +372,96 @@ func (p *plant) waitReflexes(ctx context.Context, b batch) error {
 	})
 }
 
-// edgeCrash is act 3: the edge server dies while devices publish, and comes
-// back on the same file store.
+// edgeCrash is act 3: the edge server dies while devices publish, just
+// after the gateway stored a reading and before it acknowledged the MQTT
+// message, and comes back on the same file store. The payload comes again:
+// message IDs keep the second store from being a second reading.
 func (p *plant) edgeCrash(ctx context.Context) error {
-	p.n.Act("act 3: edge server crash and restart")
+	p.n.Act("act 3: edge server crash between a store and its ack")
 	before := p.ledger.Stats()
+	first := p.fleet.Devices()[0]
+	// The crash comes after the first reading of the first machine stored
+	// once a third of its act's readings are out: which one that is depends
+	// only on the seed.
+	fromSeq := uint64(p.cfg.Readings*(1+p.cfg.Cuts) + max(1, p.cfg.Readings/3))
+	hit := p.crash.arm(first.ID, fromSeq)
+
 	var ps []Payload
 	pubCtx, stopPublishing := context.WithCancel(ctx)
 	var g errgroup.Group
 	defer func() { stopPublishing(); _ = g.Wait() }() // on an early return
+	published := make(chan struct{})
 	g.Go(func() error {
+		defer close(published)
 		var err error
 		ps, err = p.fleet.Publish(pubCtx, p.cfg.Readings)
 		return err
 	})
-	crashAt := before.Accepted + max(1, p.cfg.Devices*p.cfg.Readings/3)
-	if err := p.ledger.Wait(ctx, func(l *Ledger) bool { return l.Stats().Accepted >= crashAt }); err != nil {
-		return err
+	var crashed string
+	select {
+	case crashed = <-hit:
+	case <-published:
+		// Acknowledged by the broker, not yet decided by the gateway: the
+		// crash point may still come, or never (no valid reading of the
+		// first machine after fromSeq). Poll: the gateway is held in the
+		// seam when it comes, so no ledger change would wake a waiter.
+		keys := summarise(ps).keys()
+		err := poll(ctx, func() (bool, error) { return len(hit) > 0 || p.ledger.Decided(keys), nil })
+		if err != nil {
+			return err
+		}
+		crashed = p.crash.disarm()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	p.n.Fault("edge", "nats-server %q stopped mid-stream, once a third of the act's readings were accepted (file store kept)", "edge")
-	p.topo.Edge.Stop()
-	if err := p.topo.RestartEdge(); err != nil {
-		return err
+	if crashed != "" {
+		p.crashFault.Fire("nats-server %q stopped just after the gateway stored %s and before it acknowledged its MQTT message (file store kept)", "edge", crashed)
+		p.topo.Edge.Stop()
+		if err := p.topo.RestartEdge(); err != nil {
+			return err
+		}
+		p.crash.release()
+		p.n.Step("edge", "restarted on the same ports and store; devices, gateway and forwarder reconnect on their own")
 	}
 	start := time.Now()
-	p.n.Step("edge", "restarted on the same ports and store; devices, gateway and the hub's source reconnect on their own")
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	b := summarise(ps)
 	p.narrateBatch(b)
-	if err := p.decided(ctx, b); err != nil {
+	if err := p.decided(ctx, b.keys()); err != nil {
 		return err
 	}
-	took, err := p.caughtUp(ctx, start)
+	if crashed != "" {
+		// The landing stream delivers the unacknowledged payload again.
+		if err := p.ledger.Wait(ctx, func(l *Ledger) bool { n, _ := l.Stores(crashed); return n >= 2 }); err != nil {
+			return fmt.Errorf("wait for %s to come again: %w", crashed, err)
+		}
+		p.n.Step("gateway", "%s came again (its ack was lost) and was stored again", crashed)
+		// Whether the edge's stream still knew the message ID depends on
+		// whether the first copy was forwarded (and deleted) before the
+		// crash: a restarted stream rebuilds its duplicate window from the
+		// messages it still holds. The hub is the second line.
+		_, removed := p.ledger.Stores(crashed)
+		p.n.Measure("edge", "TELEMETRY answered the second store of %s as a duplicate: %t", crashed, removed)
+	}
+	took, total, err := p.caughtUp(ctx, start)
 	if err != nil {
 		return err
 	}
 	d := diff(p.ledger.Stats(), before)
 	p.n.Step("gateway", "accepted %d readings and dead-lettered %d malformed: every payload of the act",
 		d.Accepted, d.Malformed)
-	p.n.Measure("gateway", "copies removed by message ID: %d (resent by devices or redelivered after the crash)", d.Duplicates)
-	total, err := p.hubReadings(ctx)
-	if err != nil {
-		return err
-	}
+	p.n.Measure("gateway", "payloads of readings already stored that came again (resent by devices or delivered again after the crash): %d", d.Duplicates)
 	p.n.Step("hub", "caught up: HUB_TELEMETRY holds %d readings", total)
 	p.n.Measure("hub", "caught up %s after the restart", took.Round(time.Millisecond))
+	if crashed != "" {
+		copies, err := p.hubCopies(ctx, first.ID, crashed)
+		if err != nil {
+			return err
+		}
+		p.n.Step("hub", "HUB_TELEMETRY holds %s %s", crashed, times(copies))
+	}
 	return nil
 }
 
@@ -434,7 +470,12 @@ func (p *plant) edgeCrash(ctx context.Context) error {
 func (p *plant) longOutage(ctx context.Context) error {
 	p.n.Act("act 4: outage longer than the buffer")
 	before := p.ledger.Stats()
-	p.n.Fault("link", "leafnode link cut for %d payloads per machine", p.cfg.Outage)
+	hubBefore, err := p.hubReadings(ctx)
+	if err != nil {
+		return err
+	}
+	p.outage.Fire("leafnode link cut for %d payloads per machine (%d in all, the buffer holds %d)",
+		p.cfg.Outage, p.cfg.Outage*p.cfg.Devices, p.cfg.Buffer)
 	p.topo.Link.Cut()
 	if err := p.topo.WaitUnlinked(ctx); err != nil {
 		return err
@@ -448,21 +489,27 @@ func (p *plant) longOutage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if d.Refused > 0 {
-		p.n.Step("edge", "buffer full at %d of %d readings: the stream refuses more (discard new)", held, p.cfg.Buffer)
-		p.n.Step("gateway", "accepted %d readings, refused %d: dead-lettered with the reason %q",
-			d.Accepted, d.Refused, "edge buffer full")
+	if d.Refused+d.Dropped > 0 {
+		p.n.Step("edge", "buffer full at %d readings: the stream refuses more", held)
 	} else {
-		p.n.Step("edge", "buffer holds %d of at most %d readings: the outage fit", held, p.cfg.Buffer)
+		p.n.Step("edge", "buffer holds %d readings: nothing refused", held)
+	}
+	switch {
+	case d.Refused > 0:
+		p.n.Step("gateway", "accepted %d readings, refused %d: dead-lettered with the reason %q", d.Accepted, d.Refused, "edge buffer full")
+	case d.Dropped > 0:
+		p.n.Step("gateway", "accepted %d readings, refused %d: dropped without a dead letter", d.Accepted, d.Dropped)
+	default:
+		p.n.Step("gateway", "accepted %d readings", d.Accepted)
 	}
 	p.n.Step("gateway", "raised %s for the %s, refused ones included",
 		plural(d.Alerts, "alert"), plural(b.anomalies, "over-temperature reading"))
-	took, total, err := p.restoreLink(ctx)
+	_, total, err := p.restoreLink(ctx)
 	if err != nil {
 		return err
 	}
-	p.n.Step("hub", "caught up: HUB_TELEMETRY holds %d readings; the refused ones are in HUB_DLQ", total)
-	p.n.Measure("hub", "caught up %d readings in %s", d.Accepted, took.Round(time.Millisecond))
+	p.outageAtHub = total - hubBefore
+	p.n.Step("hub", "caught up: HUB_TELEMETRY holds %d readings, %d of them from the outage's buffer", total, p.outageAtHub)
 	return nil
 }
 
@@ -470,6 +517,9 @@ func (p *plant) longOutage(ctx context.Context) error {
 // hub holds.
 func (p *plant) audit(ctx context.Context) error {
 	p.n.Act("audit at the hub")
+	if err := p.topo.WaitIngested(ctx); err != nil {
+		return err
+	}
 	if _, err := p.topo.Gateway.Flush(ctx); err != nil {
 		return err
 	}
@@ -487,15 +537,21 @@ func (p *plant) audit(ctx context.Context) error {
 		Hub:       rec,
 		WindowMS:  p.topo.Gateway.WindowMS(),
 	}.Check()
+	p.n.Step("hub", "dead letters in HUB_DLQ by device: %s", deadLetterSummary(rec, OutcomeMalformed))
+	p.n.Measure("hub", "refused readings in HUB_DLQ by device: %s", deadLetterSummary(rec, OutcomeRefused))
 	p.n.Check("exactly-once", len(f.ExactlyOnce) == 0,
 		"%d readings accepted at the edge, %d at the hub, %d there twice, %d unknown", f.Accepted, f.AtHub, f.Twice, f.Unknown)
+	p.n.Check("nothing-lost", len(f.Conservation) == 0,
+		"every valid reading is at the hub or dead-lettered as refused: %d refused, %d lost", f.Refused, f.Lost)
+	p.n.Check("dead-letters", len(f.DeadLetters) == 0 && p.guestDeadLettered(rec),
+		"%d malformed payloads of the machines and the guest's 1 in HUB_DLQ, each with a reason (%d missing)",
+		f.Malformed, f.MalformedMissing+p.guestMissing(rec))
+	bufferOK := p.outageAtHub <= uint64(p.cfg.Buffer)
+	p.n.Check("buffer-bound", bufferOK,
+		"the hub received %d readings from the outage's buffer, at most its limit of %d", p.outageAtHub, p.cfg.Buffer)
 	p.n.Check("aggregates", len(f.Aggregates) == 0,
 		"every window aggregate at the hub equals its recomputation from the hub's raw readings (%d wrong)", f.WindowsWrong)
 	p.n.Measure("hub", "%d windows; %d aggregate messages, corrections included", f.Windows, rec.AggregateMsgs)
-	p.n.Check("dead-letters", len(f.DeadLetters) == 0,
-		"%d malformed payloads in HUB_DLQ, each with a reason (%d missing)", f.Malformed, f.MalformedMissing)
-	p.n.Check("nothing-lost", len(f.Conservation) == 0,
-		"every valid reading is at the hub or dead-lettered as refused: %d refused, %d lost", f.Refused, f.Lost)
 	p.n.Check("alerts", len(f.AlertsOK) == 0,
 		"%d over-temperature readings, one alert each at the hub (%d wrong)", f.Anomalies, f.AlertsMissing)
 	if rec.ReadingBytes > 0 {
@@ -508,8 +564,66 @@ func (p *plant) audit(ctx context.Context) error {
 		p.n.Measure("edge", "reflex loop reading -> cool-down command at the machine: p50 %s, max %s over %d alerts",
 			lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond), len(lat))
 	}
-	p.n.Invariant(Invariant, f.Violations()...)
+	violations := f.Violations()
+	if !bufferOK {
+		violations = append(violations, fmt.Sprintf("the edge buffer held %d readings during the outage, over its limit of %d",
+			p.outageAtHub, p.cfg.Buffer))
+	}
+	if p.guestMissing(rec) > 0 {
+		violations = append(violations, "the guest's malformed payload is not in the dead-letter stream")
+	}
+	p.n.Invariant(Invariant, violations...)
 	return nil
+}
+
+// guestMissing counts the guest's payloads that are not in the hub's
+// dead-letter stream as malformed.
+func (p *plant) guestMissing(rec HubRecord) int {
+	return max(0, len(p.guestPayloads)-rec.DeadLettersByDevice()[guestDevice][OutcomeMalformed])
+}
+
+func (p *plant) guestDeadLettered(rec HubRecord) bool { return p.guestMissing(rec) == 0 }
+
+// deadLetterSummary renders the dead letters of one kind per device, as
+// the hub holds them: "cnc-01 2, cnc-03 1".
+func deadLetterSummary(rec HubRecord, kind Outcome) string {
+	var parts []string
+	for device, kinds := range rec.DeadLettersByDevice() {
+		if n := kinds[kind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", device, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "none " + string(kind)
+	}
+	sort.Strings(parts)
+	return string(kind) + ": " + strings.Join(parts, ", ")
+}
+
+// hubCopies counts the copies of reading id in the hub's log of device.
+func (p *plant) hubCopies(ctx context.Context, device, id string) (int, error) {
+	log, err := HubLog(ctx, p.topo.HubJS, device)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range log {
+		if r.ID() == id {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// times renders "once", "twice", "3 times".
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // plural renders "1 alert", "2 alerts".
@@ -528,6 +642,7 @@ func diff(after, before LedgerStats) LedgerStats {
 		Refused:    after.Refused - before.Refused,
 		Late:       after.Late - before.Late,
 		Malformed:  after.Malformed - before.Malformed,
+		Dropped:    after.Dropped - before.Dropped,
 		Alerts:     after.Alerts - before.Alerts,
 		Reflexes:   after.Reflexes - before.Reflexes,
 		Aggregates: after.Aggregates - before.Aggregates,

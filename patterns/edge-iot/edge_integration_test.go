@@ -63,8 +63,8 @@ func TestIntegrationLinkCutBetweenContainers(t *testing.T) {
 
 	lim := DefaultEdgeLimits()
 	lim.InFlight = 64
-	require.NoError(t, SetupEdgeStreams(ctx, edgeJS, DefaultEdgeDomain, mqttURL, lim))
-	require.NoError(t, SetupHubStreams(ctx, hubJS, DefaultEdgeDomain, lim.DuplicateWindow))
+	require.NoError(t, SetupEdgeStreams(ctx, edgeJS, mqttURL, lim, Safeguards{}))
+	require.NoError(t, SetupHubStreams(ctx, hubJS, lim.DuplicateWindow))
 
 	gw, err := NewGateway(edgeConn, GatewayConfig{Detector: &Detector{LimitMC: 90_000}, Reflex: true})
 	require.NoError(t, err)
@@ -72,6 +72,11 @@ func TestIntegrationLinkCutBetweenContainers(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- gw.Run(runCtx) }() // owned by the test: stopped below
 	t.Cleanup(func() { stopGateway(); require.NoError(t, <-done) })
+	fw, err := NewForwarder(connect(t, edgeURL, "edge-forwarder"), ForwarderConfig{Batch: lim.InFlight})
+	require.NoError(t, err)
+	fwDone := make(chan error, 1)
+	go func() { fwDone <- fw.Run(runCtx) }() // owned by the test: stopped below
+	t.Cleanup(func() { stopGateway(); require.NoError(t, <-fwDone) })
 
 	fleet, err := ConnectFleet(ctx, mqttURL, FleetConfig{
 		Devices: 4,

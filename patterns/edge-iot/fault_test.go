@@ -2,60 +2,19 @@ package edgeiot
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/patternlab/patternlab/kit/natsembed"
 )
-
-// The link is cut and restored many times while the machines publish, at
-// points chosen by a seeded generator (counted in readings accepted, not in
-// wall time, so a seed replays the same schedule). Nothing is lost, nothing
-// arrives twice, and the aggregates still match the raw readings.
-func TestRepeatedLinkCutsLoseNothing(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3} {
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
-			ctx := testContext(t)
-			o := defaultPlant()
-			o.seed = seed
-			p := startPlant(t, ctx, o)
-			rng := rand.New(rand.NewPCG(seed, 99))
-			const perDevice = 300
-			total := o.devices * perDevice
-
-			var g errgroup.Group
-			g.Go(func() error { _, err := p.fleet.Publish(ctx, perDevice); return err })
-			l := p.topo.Gateway.Ledger()
-			at := 0
-			cuts := 0
-			for {
-				at += 50 + rng.IntN(total/8)
-				if at >= total*8/10 {
-					break
-				}
-				upAt := at + 20 + rng.IntN(100)
-				require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return decidedCount(l) >= at }))
-				p.topo.Link.Cut()
-				cuts++
-				require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return decidedCount(l) >= upAt }))
-				p.topo.Link.Restore()
-				at = upAt
-			}
-			require.NoError(t, g.Wait())
-			p.settle(t, ctx)
-			f := p.audit(t, ctx)
-			t.Logf("seed %d: %d cuts, %d readings accepted, %d windows", seed, cuts, f.Accepted, f.Windows)
-			require.GreaterOrEqual(t, cuts, 3, "the schedule cut the link several times")
-			assert.Equal(t, f.Accepted, f.AtHub)
-			assert.Zero(t, f.Refused, "the buffer was large enough")
-		})
-	}
-}
 
 // decidedCount is how many payloads the gateway has decided about.
 func decidedCount(l *Ledger) int {
@@ -88,9 +47,10 @@ func TestEdgeRestartWithFileStorageLosesNothing(t *testing.T) {
 	assert.Zero(t, f.Lost)
 }
 
-// The hub restarts while the edge forwards. The hub's source resumes from the
-// last edge sequence it stored: nothing twice, nothing missing.
-func TestHubRestartResumesSourcing(t *testing.T) {
+// The hub restarts while the edge forwards. What the hub had not
+// acknowledged stays at the edge and is forwarded again: nothing twice,
+// nothing missing.
+func TestHubRestartLosesNothing(t *testing.T) {
 	ctx := testContext(t)
 	p := startPlant(t, ctx, defaultPlant())
 	_, err := p.fleet.Publish(ctx, 100)
@@ -177,8 +137,10 @@ func TestRetentionLimitRefusesAndDeadLetters(t *testing.T) {
 	p.topo.Link.Restore()
 	p.settle(t, ctx)
 	f := p.audit(t, ctx)
-	assert.Equal(t, 150, f.AtHub)
-	assert.Equal(t, 250, f.Refused)
+	// A refused reading whose raw payload comes again (an ack lost on the
+	// way) finds room once the link is back, and is accepted then.
+	assert.GreaterOrEqual(t, f.AtHub, 150)
+	assert.Equal(t, 400, f.AtHub+f.Refused, "every reading at the hub or refused")
 	rec, err := ReadHub(ctx, p.topo.HubJS)
 	require.NoError(t, err)
 	for _, dl := range rec.DeadLetters {
@@ -186,6 +148,45 @@ func TestRetentionLimitRefusesAndDeadLetters(t *testing.T) {
 		assert.Contains(t, dl.Reason, "edge buffer full")
 		assert.Contains(t, dl.Reason, "maximum messages exceeded")
 	}
+}
+
+// The link is cut, the edge buffers more than the forwarder's window in
+// every uplink, and the link is restored. Once the edge has nothing left
+// (it deleted what it forwarded), the hub must hold all of it. This test
+// found the bug that replaced nats-server's durable sourcing with the
+// Forwarder: on nats-server v2.15.2, about one run in five under load, the
+// hub's source skipped a window of MaxAckPending (64) messages after the
+// restore while the edge deleted them ("64 valid readings neither accepted
+// nor dead-lettered"). It runs several rounds to give the race its chances.
+func TestRestoreAfterACutForwardsEverything(t *testing.T) {
+	ctx := testContext(t)
+	o := defaultPlant()
+	o.buffer = 150
+	o.malformed = 0
+	p := startPlant(t, ctx, o)
+	l := p.topo.Gateway.Ledger()
+	for round := 1; round <= 3; round++ {
+		p.topo.Link.Cut()
+		require.NoError(t, p.topo.WaitUnlinked(ctx))
+		published, err := p.fleet.Publish(ctx, 100)
+		require.NoError(t, err)
+		keys := make([]string, len(published))
+		for i, pl := range published {
+			keys[i] = pl.Key
+		}
+		require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return l.Decided(keys) }))
+		p.topo.Link.Restore()
+		require.NoError(t, p.topo.WaitLinked(ctx))
+		require.NoError(t, p.topo.WaitDrained(ctx), "the edge forwards everything")
+		s := l.Stats()
+		for stream, want := range map[string]int{StreamHubTelemetry: s.Accepted, StreamHubDeadLetter: s.Refused} {
+			got, err := p.topo.AtHub(ctx, stream)
+			require.NoError(t, err)
+			require.EqualValues(t, want, got, "round %d: %s once the edge is empty", round, stream)
+		}
+	}
+	p.settle(t, ctx)
+	p.audit(t, ctx)
 }
 
 // Every kind of broken payload, sent over MQTT, lands in the dead-letter
@@ -239,6 +240,114 @@ func TestMalformedPayloadsAreDeadLetteredWithAReason(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []Reading{valid}, rec.Readings)
+}
+
+// The link is cut just after the hub stored a message and before its
+// PubAck reached the forwarder. The message stays at the edge, is
+// forwarded again once the link is back, and the hub's stream keeps one
+// copy (its message ID).
+func TestLostPubAckIsForwardedAgainAndStoredOnce(t *testing.T) {
+	ctx := testContext(t)
+	var mu sync.Mutex
+	var lost string
+	var link *Link
+	o := defaultPlant()
+	o.devices, o.malformed, o.anomalies = 1, 0, 0
+	o.forwarder = ForwarderConfig{AfterHubStored: func(_ context.Context, stream string, m jetstream.Msg) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if lost != "" || stream != StreamTelemetry {
+			return nil
+		}
+		lost = m.Headers().Get(nats.MsgIdHdr)
+		link.Cut()
+		return ErrAckLost
+	}}
+	p := startPlantWith(t, ctx, o, func(topo *Topology) { mu.Lock(); link = topo.Link; mu.Unlock() })
+	_, err := p.fleet.Publish(ctx, 20)
+	require.NoError(t, err)
+	require.NoError(t, p.topo.WaitUnlinked(ctx), "the seam cut the link")
+	p.topo.Link.Restore()
+	p.settle(t, ctx)
+	f := p.audit(t, ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, lost)
+	log, err := HubLog(ctx, p.topo.HubJS, "cnc-01")
+	require.NoError(t, err)
+	n := 0
+	for _, r := range log {
+		if r.ID() == lost {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "%s once at the hub", lost)
+	assert.Equal(t, 20, f.AtHub)
+}
+
+// The seam the manufacturing case builds on: one hub, two plants, each an
+// edge site with its own machines and rules. One plant's link is cut for a
+// whole act while the other keeps forwarding; the hub's per-device log ends
+// with every reading of every machine once, in order.
+func TestTwoSitesFeedOneHub(t *testing.T) {
+	ctx := testContext(t)
+	hub, err := StartHub(HubConfig{Protect: true})
+	require.NoError(t, err)
+	t.Cleanup(hub.Shutdown)
+	hubConn, err := natsembed.Connect(hub.ClientURL(), "hub-app")
+	require.NoError(t, err)
+	t.Cleanup(hubConn.Close)
+	hubJS, err := jetstream.New(hubConn)
+	require.NoError(t, err)
+	lim := DefaultEdgeLimits()
+	lim.InFlight = 32
+	require.NoError(t, SetupHubStreams(ctx, hubJS, lim.DuplicateWindow))
+
+	type plant struct {
+		site  *Site
+		fleet *Fleet
+	}
+	var plants []plant
+	for i, name := range []string{"plant-a", "plant-b"} {
+		limitMC := int64(90_000 - 10_000*i) // each plant its own rule
+		site, err := StartSite(ctx, hub, SiteConfig{Name: name, Domain: name, Limits: lim, Protect: true,
+			Gateway: GatewayConfig{Detector: &Detector{LimitMC: limitMC}}})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, site.Close()) })
+		require.NoError(t, site.WaitLinked(ctx))
+		fleet, err := ConnectFleet(ctx, site.Edge.MQTTURL(), FleetConfig{Devices: 2, Prefix: name, Sensor: SensorConfig{
+			Seed: uint64(i), LimitMC: limitMC, IntervalMS: 100, EpochMS: 1_767_225_600_000}})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, fleet.Close()) })
+		plants = append(plants, plant{site, fleet})
+	}
+	a, b := plants[0], plants[1]
+	a.site.Link.Cut()
+	require.NoError(t, a.site.WaitUnlinked(ctx))
+	var g errgroup.Group
+	for _, pl := range plants {
+		g.Go(func() error { _, err := pl.fleet.Publish(ctx, 50); return err })
+	}
+	require.NoError(t, g.Wait())
+	require.NoError(t, b.site.WaitDrained(ctx), "plant b forwards while plant a is cut off")
+	held, err := a.site.Held(ctx, StreamTelemetry)
+	require.NoError(t, err)
+	assert.EqualValues(t, 100, held, "plant a buffers its shift")
+	a.site.Link.Restore()
+	require.NoError(t, a.site.WaitLinked(ctx))
+	require.NoError(t, a.site.WaitDrained(ctx))
+	for _, pl := range plants {
+		for _, d := range pl.fleet.Devices() {
+			log, err := HubLog(ctx, hubJS, d.ID)
+			require.NoError(t, err)
+			seen := map[uint64]bool{}
+			for _, r := range log {
+				assert.False(t, seen[r.Seq], "%s once", r.ID())
+				seen[r.Seq] = true
+			}
+			assert.Len(t, seen, 50, "every reading of %s at the hub", d.ID)
+		}
+	}
 }
 
 // rawClient is an MQTT client for hand-made payloads.

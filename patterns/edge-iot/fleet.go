@@ -37,15 +37,15 @@ type Device struct {
 	ID     string
 	client mqtt.Client
 	sensor *sensor
-	inbox  chan Command
+	inbox  chan DeviceCommand
 
 	mu        sync.Mutex
-	published []Payload            // acknowledged by the broker (PUBACK)
-	sentAt    map[uint64]time.Time // when each reading was handed to the client
-	applied   map[string]Command   // commands applied, by ID: each once
-	copies    int                  // command copies received, duplicates included
-	reflexLag []time.Duration      // reading sent -> its cool-down command received
-	dropped   int                  // commands dropped because the inbox was full
+	published []Payload                // acknowledged by the broker (PUBACK)
+	sentAt    map[uint64]time.Time     // when each reading was handed to the client
+	applied   map[string]DeviceCommand // commands applied, by ID: each once
+	copies    int                      // command copies received, duplicates included
+	reflexLag []time.Duration          // reading sent -> its cool-down command received
+	dropped   int                      // commands dropped because the inbox was full
 }
 
 // ConnectFleet connects cfg.Devices machines to the MQTT broker at broker
@@ -67,9 +67,9 @@ func ConnectFleet(ctx context.Context, broker string, cfg FleetConfig) (*Fleet, 
 		d := &Device{
 			ID:      id,
 			sensor:  newSensor(id, i, cfg.Sensor),
-			inbox:   make(chan Command, 1024),
+			inbox:   make(chan DeviceCommand, 1024),
 			sentAt:  map[uint64]time.Time{},
-			applied: map[string]Command{},
+			applied: map[string]DeviceCommand{},
 		}
 		if err := d.connect(ctx, broker); err != nil {
 			f.Close()
@@ -118,7 +118,7 @@ func wait(ctx context.Context, t mqtt.Token) error {
 // receive runs on the MQTT client's goroutine: it must not block, so it
 // hands the command to the device's loop.
 func (d *Device) receive(_ mqtt.Client, m mqtt.Message) {
-	var cmd Command
+	var cmd DeviceCommand
 	if err := json.Unmarshal(m.Payload(), &cmd); err != nil || cmd.ID == "" {
 		return // not a command: a real device would log it
 	}
@@ -148,7 +148,7 @@ func (d *Device) obey(ctx context.Context) error {
 	}
 }
 
-func (d *Device) apply(cmd Command, at time.Time) {
+func (d *Device) apply(cmd DeviceCommand, at time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.copies++

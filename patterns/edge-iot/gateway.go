@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/deadletter"
 )
 
 // GatewayConfig tunes the edge gateway.
@@ -19,6 +21,16 @@ type GatewayConfig struct {
 	Detector *Detector // the local alert rule; nil raises no alerts
 	Reflex   bool      // send a cool-down command to a device whose reading raised an alert
 	Ledger   *Ledger   // where decisions are recorded; a new one when nil
+	// Domain is the edge's JetStream domain (DefaultEdgeDomain when empty);
+	// without store-and-forward, readings go to hubSubject(Domain, ...).
+	Domain     string
+	Safeguards Safeguards
+	// AfterStore, when set, is called once a reading is stored, before its
+	// raw payload is acknowledged. Returning ErrAckLost leaves the payload
+	// unacknowledged, as if the ack was lost in an edge crash: the landing
+	// stream delivers it again after its AckWait. It is the seam through
+	// which the demo crashes the edge server at exactly that moment.
+	AfterStore func(ctx context.Context, r Reading) error
 }
 
 // Gateway is the edge's processing loop. It reads every MQTT telemetry
@@ -58,6 +70,9 @@ func NewGateway(nc *nats.Conn, cfg GatewayConfig) (*Gateway, error) {
 	if cfg.Ledger == nil {
 		cfg.Ledger = NewLedger()
 	}
+	if cfg.Domain == "" {
+		cfg.Domain = DefaultEdgeDomain
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("gateway jetstream: %w", err)
@@ -96,7 +111,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 			default:
 			}
 		}
-	}, jetstream.PullMaxMessages(256), jetstream.PullHeartbeat(time.Second))
+	}, jetstream.PullMaxMessages(gatewayPullBatch), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return fmt.Errorf("gateway pull from %s: %w", StreamMQTT, err)
 	}
@@ -166,7 +181,7 @@ func (g *Gateway) decide(ctx context.Context, msg jetstream.Msg) error {
 		return ack(msg)
 	}
 
-	pub, err := g.publish(ctx, telemetrySubject(r.Device), r.Encode(), r.ID(), nil, true)
+	duplicate, err := g.store(ctx, r)
 	if errors.Is(err, ErrBufferFull) {
 		dl := deadLetter{
 			key: "refused/" + r.ID(), ledgerKey: r.ID(), device: r.Device, topic: subject,
@@ -180,13 +195,41 @@ func (g *Gateway) decide(ctx context.Context, msg jetstream.Msg) error {
 	if err != nil {
 		return fmt.Errorf("store reading %s: %w", r.ID(), err)
 	}
-	g.ledger.record(r.ID(), OutcomeAccepted, pub.Duplicate)
+	g.ledger.record(r.ID(), OutcomeAccepted, duplicate)
 	for _, agg := range g.down.Add(r) {
 		if err := g.publishAggregate(ctx, agg); err != nil {
 			return err
 		}
 	}
+	if g.cfg.AfterStore != nil {
+		if err := g.cfg.AfterStore(ctx, r); errors.Is(err, ErrAckLost) {
+			return nil // not acknowledged: the landing stream delivers it again
+		} else if err != nil {
+			return err
+		}
+	}
 	return ack(msg)
+}
+
+// store puts an accepted reading on its way to the hub: into TELEMETRY, the
+// store-and-forward buffer, with its reading ID as message ID. It reports
+// whether the buffer already had it (a copy). Without store-and-forward
+// (a switch of the demo) it publishes the reading straight to the hub
+// instead, with core NATS: fire and forget.
+func (g *Gateway) store(ctx context.Context, r Reading) (duplicate bool, err error) {
+	if g.cfg.Safeguards.NoStoreAndForward {
+		m := nats.NewMsg(hubSubject(g.cfg.Domain, telemetrySubject(r.Device)))
+		m.Data = r.Encode()
+		if !g.cfg.Safeguards.NoDedupe {
+			m.Header.Set(nats.MsgIdHdr, r.ID())
+		}
+		return false, g.nc.PublishMsg(m)
+	}
+	pub, err := g.publish(ctx, telemetrySubject(r.Device), r.Encode(), r.ID(), nil, true)
+	if err != nil {
+		return false, err
+	}
+	return pub.Duplicate, nil
 }
 
 // ack acknowledges a raw payload. A lost ack (the edge restarting) means a
@@ -248,20 +291,30 @@ type deadLetter struct {
 }
 
 func (g *Gateway) deadLetter(ctx context.Context, dl deadLetter) error {
+	key := dl.ledgerKey
+	if key == "" {
+		key = dl.key
+	}
+	if g.cfg.Safeguards.NoDeadLetter {
+		g.ledger.record(key, OutcomeDropped, false)
+		return nil // acknowledged and gone: what the switch shows
+	}
 	device := dl.device
 	if !ValidDeviceID(device) {
 		device = "unknown"
 	}
 	hdr := nats.Header{}
-	hdr.Set(HeaderReason, dl.reason)
-	hdr.Set(HeaderTopic, dl.topic)
 	hdr.Set(HeaderKind, string(dl.outcome))
-	if _, err := g.publish(ctx, dlqSubject(device), dl.payload, dl.key, hdr, false); err != nil {
+	hdr.Set(HeaderDevice, device)
+	if dl.ledgerKey != "" {
+		hdr.Set(HeaderReading, dl.ledgerKey)
+	}
+	m, err := deadletter.NewMsg(dlqSubject(device), deadletter.Letter{Subject: dl.topic, Header: hdr, Data: dl.payload, Reason: dl.reason})
+	if err != nil {
 		return fmt.Errorf("dead-letter %s: %w", dl.key, err)
 	}
-	key := dl.ledgerKey
-	if key == "" {
-		key = dl.key
+	if _, err := g.publish(ctx, m.Subject, m.Data, dl.key, m.Header, false); err != nil {
+		return fmt.Errorf("dead-letter %s: %w", dl.key, err)
 	}
 	g.ledger.record(key, dl.outcome, false)
 	return nil

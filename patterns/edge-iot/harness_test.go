@@ -12,8 +12,14 @@ import (
 
 func TestMain(m *testing.M) { labtest.VerifyNoLeaks(m) }
 
-// testTimeout bounds every test that runs a plant.
-const testTimeout = 90 * time.Second
+// testTimeout bounds a test that runs a plant when go test has no
+// -timeout; otherwise the test's own deadline does, less cleanupMargin.
+// Every wait inside is on an event: the bound is only for a test that
+// would hang, and a loaded machine must not trip it.
+const (
+	testTimeout   = 10 * time.Minute
+	cleanupMargin = 30 * time.Second
+)
 
 // plantOptions shape a test plant.
 type plantOptions struct {
@@ -23,6 +29,7 @@ type plantOptions struct {
 	anomalies float64
 	seed      uint64
 	edgeStore string // a directory to keep across restarts; temporary when empty
+	forwarder ForwarderConfig
 }
 
 func defaultPlant() plantOptions {
@@ -37,6 +44,13 @@ type testPlant struct {
 
 func startPlant(t *testing.T, ctx context.Context, o plantOptions) *testPlant {
 	t.Helper()
+	return startPlantWith(t, ctx, o, nil)
+}
+
+// startPlantWith calls started, when not nil, once the topology runs and
+// before the machines connect.
+func startPlantWith(t *testing.T, ctx context.Context, o plantOptions, started func(*Topology)) *testPlant {
+	t.Helper()
 	lim := DefaultEdgeLimits()
 	lim.Buffer = Limit{MaxMsgs: o.buffer, MaxBytes: o.buffer * 1024}
 	lim.InFlight = 64
@@ -44,9 +58,14 @@ func startPlant(t *testing.T, ctx context.Context, o plantOptions) *testPlant {
 		EdgeStoreDir: o.edgeStore,
 		Limits:       lim,
 		Gateway:      GatewayConfig{WindowMS: 1000, Detector: &Detector{LimitMC: 90_000}, Reflex: true},
+		Forwarder:    o.forwarder,
+		Protect:      true,
 	})
 	require.NoError(t, err, "start topology")
 	t.Cleanup(func() { require.NoError(t, topo.Close()) })
+	if started != nil {
+		started(topo)
+	}
 	fleet, err := ConnectFleet(ctx, topo.Edge.MQTTURL(), FleetConfig{
 		Devices: o.devices,
 		Sensor: SensorConfig{
@@ -60,7 +79,11 @@ func startPlant(t *testing.T, ctx context.Context, o plantOptions) *testPlant {
 }
 
 func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	deadline := time.Now().Add(testTimeout)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-cleanupMargin)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -76,6 +99,7 @@ func (p *testPlant) settle(t *testing.T, ctx context.Context) {
 	}
 	l := p.topo.Gateway.Ledger()
 	require.NoError(t, l.Wait(ctx, func(l *Ledger) bool { return l.Decided(keys) }), "gateway decides every payload")
+	require.NoError(t, p.topo.WaitIngested(ctx), "no copy of a payload still on its way to the gateway")
 	_, err := p.topo.Gateway.Flush(ctx)
 	require.NoError(t, err)
 	require.NoError(t, p.topo.WaitLinked(ctx), "link up")

@@ -19,6 +19,14 @@ const GatewayConsumer = "gateway"
 // or to a new one after a crash).
 const gatewayAckWait = 5 * time.Second
 
+// gatewayPullBatch is how many payloads the gateway's client buffers ahead.
+// Each must be decided within gatewayAckWait of its delivery, or the
+// landing stream delivers it again: with 256 buffered and a loaded machine
+// (about 20 ms a payload), the last ones waited past it, and a copy of a
+// reading refused by the full buffer came back after the link returned and
+// was accepted, after the test had flushed its window.
+const gatewayPullBatch = 16
+
 // SetupLanding makes the device's MQTT PUBACK mean "the gateway will
 // process this reading". nats-server acknowledges a QoS 1 PUBLISH once it has
 // stored the message in its own stream $MQTT_msgs; a stream of ours capturing

@@ -17,6 +17,9 @@ const (
 	OutcomeRefused   Outcome = "refused"   // valid, but the edge buffer was full
 	OutcomeLate      Outcome = "late"      // valid, but its window was already forgotten
 	OutcomeMalformed Outcome = "malformed" // not a valid reading
+	// OutcomeDropped is refused and thrown away: only without the
+	// dead-letter stream (a switch of the demo).
+	OutcomeDropped Outcome = "dropped"
 )
 
 // MalformedKey identifies a payload that is not a valid reading by its
@@ -37,6 +40,7 @@ type LedgerStats struct {
 	Refused    int // distinct readings refused because the buffer was full
 	Late       int // distinct readings refused as too late for their window
 	Malformed  int // distinct malformed payloads dead-lettered
+	Dropped    int // refused and dropped without a dead letter (a switch)
 	Alerts     int // distinct alerts raised
 	Reflexes   int // cool-down commands sent to devices (one per alert raised)
 	Aggregates int // window aggregates published, corrections included
@@ -49,6 +53,8 @@ type LedgerStats struct {
 type Ledger struct {
 	mu       sync.Mutex
 	outcomes map[string]Outcome
+	stores   map[string]int  // reading ID -> times the gateway stored it
+	dupLast  map[string]bool // reading ID -> the buffer said its last store was a copy
 	alerts   map[string]struct{}
 	stats    LedgerStats
 	changed  chan struct{} // closed and replaced on every change
@@ -56,7 +62,8 @@ type Ledger struct {
 
 // NewLedger returns an empty ledger.
 func NewLedger() *Ledger {
-	return &Ledger{outcomes: map[string]Outcome{}, alerts: map[string]struct{}{}, changed: make(chan struct{})}
+	return &Ledger{outcomes: map[string]Outcome{}, stores: map[string]int{}, dupLast: map[string]bool{},
+		alerts: map[string]struct{}{}, changed: make(chan struct{})}
 }
 
 // record notes the outcome for key. An accepted reading stays accepted; a
@@ -66,6 +73,10 @@ func (l *Ledger) record(key string, o Outcome, duplicate bool) {
 	defer l.mu.Unlock()
 	defer l.notify()
 	prev, seen := l.outcomes[key]
+	if o == OutcomeAccepted {
+		l.stores[key]++
+		l.dupLast[key] = duplicate
+	}
 	if o == OutcomeAccepted && (duplicate || prev == OutcomeAccepted) {
 		l.stats.Duplicates++
 	}
@@ -92,6 +103,8 @@ func (l *Ledger) add(o Outcome, d int) {
 		l.stats.Late += d
 	case OutcomeMalformed:
 		l.stats.Malformed += d
+	case OutcomeDropped:
+		l.stats.Dropped += d
 	}
 }
 
@@ -124,6 +137,14 @@ func (l *Ledger) Outcome(key string) (Outcome, bool) {
 	defer l.mu.Unlock()
 	o, ok := l.outcomes[key]
 	return o, ok
+}
+
+// Stores returns how many times the gateway stored the reading key, and
+// whether the buffer answered the last time that it already held it.
+func (l *Ledger) Stores(key string) (times int, copyRemoved bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stores[key], l.dupLast[key]
 }
 
 // Stats returns the counts so far.

@@ -12,6 +12,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// ErrAckLost is what a fault seam (GatewayConfig.AfterStore,
+// ForwarderConfig.AfterHubStored) returns to make an acknowledgement count
+// as lost on the way: the message stays unacknowledged and comes again.
+var ErrAckLost = errors.New("acknowledgement lost on the way")
+
 // ErrBufferFull is returned when TELEMETRY, the store-and-forward buffer,
 // refuses a reading because it is at its limit.
 var ErrBufferFull = errors.New("buffer at its limit")
@@ -29,10 +34,14 @@ const (
 // there the caller decides, with ErrBufferFull.
 func (g *Gateway) publish(ctx context.Context, subject string, data []byte, id string, hdr nats.Header, refuseWhenFull bool) (*jetstream.PubAck, error) {
 	msg := &nats.Msg{Subject: subject, Data: data, Header: hdr}
+	var opts []jetstream.PublishOpt
+	if !g.cfg.Safeguards.NoDedupe {
+		opts = append(opts, jetstream.WithMsgID(id))
+	}
 	backoff := publishBackoffMin
 	for {
 		attempt, cancel := context.WithTimeout(ctx, publishAttempt)
-		ack, err := g.js.PublishMsg(attempt, msg, jetstream.WithMsgID(id))
+		ack, err := g.js.PublishMsg(attempt, msg, opts...)
 		cancel()
 		switch {
 		case err == nil:

@@ -30,7 +30,20 @@ type HubConfig struct {
 	Domain   string // JetStream domain; DefaultHubDomain when empty
 	StoreDir string // empty: a temporary directory
 	LeafPort int    // leafnode listener; 0 picks a free port, kept across restarts
+	// Protect gives the server an owner and a guest user: only the owner
+	// (ClientURL, and the edges' leafnode links) may publish on
+	// HubProtected.
+	Protect bool
 }
+
+// Subjects only the module's own clients may publish on. At the edge: the
+// buffer and the other uplink streams, what the hub receives, and the
+// commands machines obey. At the hub: what it receives from the edges and
+// the commands. Devices publish their telemetry and command acks as guests.
+var (
+	EdgeProtected = []string{"telemetry.>", "events.>", "dlq.>", "uplink.>", "commands.>"}
+	HubProtected  = []string{"uplink.>", "commands.>"}
+)
 
 // Hub is the central nats-server: JetStream in its own domain and a leafnode
 // listener edges connect to.
@@ -55,7 +68,7 @@ func StartHub(cfg HubConfig) (*Hub, error) {
 		}
 		cfg.LeafPort = p
 	}
-	s, err := natsembed.Start(natsembed.Options{
+	opts := natsembed.Options{
 		Name:     cfg.Name,
 		StoreDir: cfg.StoreDir,
 		Domain:   cfg.Domain,
@@ -66,11 +79,26 @@ func StartHub(cfg HubConfig) (*Hub, error) {
 			// and the edge redials it directly, around a Link in between.
 			o.LeafNode.NoAdvertise = true
 		},
-	})
+	}
+	if cfg.Protect {
+		opts.Protect = HubProtected
+	}
+	s, err := natsembed.Start(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start hub: %w", err)
 	}
 	return &Hub{Server: s, Domain: cfg.Domain, leafPort: cfg.LeafPort}, nil
+}
+
+// LeafUser is the user an edge's leafnode link logs in as: the owner when
+// the hub protects subjects (a leafnode listener without users of its own
+// checks the client users), nil otherwise.
+func (h *Hub) LeafUser() *url.Userinfo {
+	u, err := url.Parse(h.ClientURL())
+	if err != nil {
+		return nil
+	}
+	return u.User
 }
 
 // LeafAddr is the host:port of the hub's leafnode listener.
@@ -78,11 +106,16 @@ func (h *Hub) LeafAddr() string { return net.JoinHostPort("127.0.0.1", strconv.I
 
 // EdgeConfig describes the edge server.
 type EdgeConfig struct {
-	Name     string // server name (MQTT needs one); "edge" when empty
-	Domain   string // JetStream domain; DefaultEdgeDomain when empty
-	StoreDir string // file store; empty: a temporary directory
-	HubAddr  string // host:port of the hub's leafnode listener (or of a Link to it)
-	MQTTPort int    // MQTT listener; 0 picks a free port, kept across restarts
+	Name     string        // server name (MQTT needs one); "edge" when empty
+	Domain   string        // JetStream domain; DefaultEdgeDomain when empty
+	StoreDir string        // file store; empty: a temporary directory
+	HubAddr  string        // host:port of the hub's leafnode listener (or of a Link to it)
+	HubUser  *url.Userinfo // who the leafnode link logs in as; nil: nobody
+	// Protect gives the server an owner and a guest user: only the owner
+	// (ClientURL) may publish on EdgeProtected; devices log in over MQTT
+	// as the guest without credentials.
+	Protect  bool
+	MQTTPort int // MQTT listener; 0 picks a free port, kept across restarts
 	// MaxStore bounds the edge's JetStream file storage, all streams
 	// together (DefaultEdgeMaxStore when 0). It is what finally bounds
 	// readings waiting for the gateway.
@@ -124,7 +157,8 @@ func StartEdge(cfg EdgeConfig) (*Edge, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hub leafnode address %q: %w", cfg.HubAddr, err)
 	}
-	s, err := natsembed.Start(natsembed.Options{
+	hub.User = cfg.HubUser
+	opts := natsembed.Options{
 		Name:     cfg.Name,
 		StoreDir: cfg.StoreDir,
 		Domain:   cfg.Domain,
@@ -135,8 +169,15 @@ func StartEdge(cfg EdgeConfig) (*Edge, error) {
 			o.MQTT.JsDomain = cfg.Domain // MQTT sessions live in the edge's JetStream
 			o.LeafNode.ReconnectInterval = leafReconnect
 			o.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{hub}}}
+			if cfg.Protect {
+				o.MQTT.NoAuthUser = natsembed.GuestUser
+			}
 		},
-	})
+	}
+	if cfg.Protect {
+		opts.Protect = EdgeProtected
+	}
+	s, err := natsembed.Start(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start edge: %w", err)
 	}

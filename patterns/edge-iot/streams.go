@@ -39,11 +39,12 @@ type EdgeLimits struct {
 	// retries, so the last line of backpressure is the device itself.
 	DeadLetter Limit
 	// DuplicateWindow is how long a message ID is remembered for dedupe, at
-	// the edge and again at the hub. It must exceed the longest time a device
-	// or the gateway may take to resend the same reading.
+	// the edge and again at the hub. It must exceed the longest time a device,
+	// the gateway or the forwarder may take to resend the same message: at
+	// the hub, that is the longest outage to ride out.
 	DuplicateWindow time.Duration
-	// InFlight bounds how many messages each uplink has sent to the hub
-	// without the hub's acknowledgement.
+	// InFlight bounds how many messages of each uplink the forwarder has
+	// sent to the hub without the hub's acknowledgement.
 	InFlight int
 }
 
@@ -59,44 +60,43 @@ func DefaultEdgeLimits() EdgeLimits {
 	}
 }
 
-// Uplink is an edge stream that crosses the leafnode link into a hub stream.
+// Uplink is an edge stream whose messages the Forwarder moves into a hub
+// stream.
 type Uplink struct {
 	Edge, Hub string
+	// Subjects are the hub stream's subjects: what the forwarders of every
+	// edge publish to (uplink.<edge domain>.<edge subject>).
+	Subjects []string
 }
 
 // Uplinks are the streams the hub receives from the edge.
 var Uplinks = []Uplink{
-	{Edge: StreamTelemetry, Hub: StreamHubTelemetry},
-	{Edge: StreamEvents, Hub: StreamHubEvents},
-	{Edge: StreamDeadLetter, Hub: StreamHubDeadLetter},
+	{Edge: StreamTelemetry, Hub: StreamHubTelemetry, Subjects: []string{hubSubject("*", subjectTelemetryAll)}},
+	{Edge: StreamEvents, Hub: StreamHubEvents, Subjects: []string{hubSubject("*", subjectAlertAll), hubSubject("*", subjectAggregateAll)}},
+	{Edge: StreamDeadLetter, Hub: StreamHubDeadLetter, Subjects: []string{hubSubject("*", subjectDLQAll)}},
 }
 
-// UplinkConsumer is the durable consumer on each uplink stream at the edge
-// that the hub's stream sources through.
+// UplinkConsumer is the forwarder's durable consumer on each uplink stream
+// at the edge.
 const UplinkConsumer = "HUB"
 
-// uplinkDeliverSubject is where the uplink consumer pushes messages; the
-// hub's source subscribes to it across the leafnode link. It names the edge
-// domain so that several edges can feed one hub.
-func uplinkDeliverSubject(edgeDomain, stream string) string {
-	return "uplink." + edgeDomain + "." + stream
-}
+// uplinkAckWait is how long a message may be with the forwarder before the
+// edge delivers it again: longer than a batch takes (the forwarder's
+// timeout), so only a lost acknowledgement brings a message back.
+const uplinkAckWait = 5 * time.Second
 
-// apiPrefix is how a client or a stream in one domain reaches the JetStream
-// API of another: "$JS.<domain>.API".
-func apiPrefix(domain string) string { return "$JS." + domain + ".API" }
-
-// SetupEdgeStreams creates (or updates) the edge's streams and consumers
-// through js, a JetStream context of the edge's domain, and mqttURL, the
-// edge's MQTT listener (see SetupLanding).
+// SetupEdgeStreams creates (or updates) the edge's streams and the
+// forwarder's consumers through js, a JetStream context of the edge, and
+// mqttURL, the edge's MQTT listener (see SetupLanding).
 //
-// The uplink streams (TELEMETRY, EVENTS, DLQ) use work-queue retention and a
-// durable push consumer with the flow-control ack policy (nats-server 2.14+):
-// the hub's stream acknowledges what it has stored, and only then does the
-// edge delete it. So an uplink stream holds exactly what the hub has not
-// confirmed, and its limit is the size of the store-and-forward buffer. All
-// use file storage: an edge restart keeps what was accepted.
-func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, edgeDomain, mqttURL string, lim EdgeLimits) error {
+// The uplink streams (TELEMETRY, EVENTS, DLQ) use work-queue retention: the
+// Forwarder acknowledges a message once the hub has stored it, and only
+// then does the edge delete it. So an uplink stream holds exactly what the
+// hub has not confirmed, and its limit is the size of the store-and-forward
+// buffer. All use file storage: an edge restart keeps what was accepted.
+// sg turns safeguards off for the demo's switches; the zero value keeps
+// them.
+func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, mqttURL string, lim EdgeLimits, sg Safeguards) error {
 	if err := SetupLanding(ctx, js, mqttURL); err != nil {
 		return err
 	}
@@ -113,9 +113,15 @@ func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, edgeDomain, m
 			Duplicates:  lim.DuplicateWindow,
 		}
 	}
+	buffer := uplink(StreamTelemetry, "accepted readings the hub has not confirmed", []string{subjectTelemetryAll}, lim.Buffer)
+	if sg.DiscardOld {
+		buffer.Discard = jetstream.DiscardOld
+	}
+	if sg.NoBufferLimit {
+		buffer.MaxMsgs, buffer.MaxBytes = -1, -1
+	}
 	streams := []jetstream.StreamConfig{
-		uplink(StreamTelemetry, "accepted readings the hub has not confirmed",
-			[]string{subjectTelemetryAll}, lim.Buffer),
+		buffer,
 		uplink(StreamEvents, "alerts and per-window aggregates the hub has not confirmed",
 			[]string{subjectAlertAll, subjectAggregateAll}, lim.Events),
 		uplink(StreamDeadLetter, "payloads the gateway refused, with the reason",
@@ -127,14 +133,12 @@ func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, edgeDomain, m
 		}
 	}
 	for _, u := range Uplinks {
-		_, err := js.CreateOrUpdatePushConsumer(ctx, u.Edge, jetstream.ConsumerConfig{
-			Durable:        UplinkConsumer,
-			Description:    "the hub's stream " + u.Hub + " sources through this consumer",
-			DeliverSubject: uplinkDeliverSubject(edgeDomain, u.Edge),
-			AckPolicy:      jetstream.AckFlowControlPolicy,
-			FlowControl:    true,
-			IdleHeartbeat:  time.Second, // the only value the flow-control ack policy allows
-			MaxAckPending:  lim.InFlight,
+		_, err := js.CreateOrUpdateConsumer(ctx, u.Edge, jetstream.ConsumerConfig{
+			Durable:       UplinkConsumer,
+			Description:   "the forwarder to the hub's stream " + u.Hub,
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       uplinkAckWait,
+			MaxAckPending: lim.InFlight,
 		})
 		if err != nil {
 			return fmt.Errorf("uplink consumer on %s: %w", u.Edge, err)
@@ -144,27 +148,19 @@ func SetupEdgeStreams(ctx context.Context, js jetstream.JetStream, edgeDomain, m
 }
 
 // SetupHubStreams creates (or updates) the hub streams through js, a
-// JetStream context of the hub's domain. Each sources its edge stream from
-// edgeDomain across the leafnode link, through the edge's uplink consumer:
-// the hub's server remembers the last edge sequence it stored and resumes
-// from there after a cut or a restart on either side. The hub streams have
-// no subjects of their own, so a message can arrive only by that path, and
-// they dedupe by Nats-Msg-Id as a second line.
-func SetupHubStreams(ctx context.Context, js jetstream.JetStream, edgeDomain string, dupWindow time.Duration) error {
+// JetStream context of the hub. Each captures what the forwarders of every
+// edge publish for it (uplink.<edge domain>.<subject>), and dedupes by
+// Nats-Msg-Id over dupWindow: a message forwarded again after a lost
+// acknowledgement is stored once. The window must outlast the longest
+// outage, since the copy comes only when the link is back.
+func SetupHubStreams(ctx context.Context, js jetstream.JetStream, dupWindow time.Duration) error {
 	for _, u := range Uplinks {
 		cfg := jetstream.StreamConfig{
 			Name:        u.Hub,
-			Description: fmt.Sprintf("%s sourced from the edge domain %q", u.Edge, edgeDomain),
+			Description: fmt.Sprintf("%s of every edge, as their forwarders deliver it", u.Edge),
+			Subjects:    u.Subjects,
 			Storage:     jetstream.FileStorage,
 			Duplicates:  dupWindow,
-			Sources: []*jetstream.StreamSource{{
-				Name:     u.Edge,
-				External: &jetstream.ExternalStream{APIPrefix: apiPrefix(edgeDomain)},
-				Consumer: &jetstream.StreamConsumerSource{
-					Name:           UplinkConsumer,
-					DeliverSubject: uplinkDeliverSubject(edgeDomain, u.Edge),
-				},
-			}},
 		}
 		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
 			return fmt.Errorf("hub stream %s: %w", u.Hub, err)

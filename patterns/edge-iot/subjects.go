@@ -49,11 +49,12 @@ const (
 	StreamHubDeadLetter = "HUB_DLQ"       // hub: dead letters sourced from the edge
 )
 
-// Headers the edge adds to what it stores.
+// Headers the edge adds to a dead letter, besides kit/deadletter's reason
+// (deadletter.HeaderReason) and original subject (deadletter.HeaderSubject).
 const (
-	HeaderReason = "Edge-Reason" // why a payload was dead-lettered
-	HeaderTopic  = "Edge-Topic"  // the subject a dead-lettered payload arrived on
-	HeaderKind   = "Edge-Kind"   // refusal kind: malformed or refused
+	HeaderKind    = "Edge-Kind"    // malformed, refused or late
+	HeaderDevice  = "Edge-Device"  // the device the topic names, or "unknown"
+	HeaderReading = "Edge-Reading" // the reading ID, for a valid reading refused
 )
 
 func telemetrySubject(device string) string { return "telemetry." + device }

@@ -2,7 +2,6 @@ package edgeiot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,141 +11,82 @@ import (
 	"github.com/patternlab/patternlab/kit/natsembed"
 )
 
-// TopologyConfig describes a plant: one hub, one edge, the link between
-// them and the edge gateway.
+// TopologyConfig describes a plant: one hub and one edge site.
 type TopologyConfig struct {
 	EdgeStoreDir string // empty: a temporary directory
 	HubStoreDir  string // empty: a temporary directory
 	Limits       EdgeLimits
 	Gateway      GatewayConfig
+	Forwarder    ForwarderConfig
+	Safeguards   Safeguards
 	LinkLatency  time.Duration // added each way on the edge-hub link (benchmarks)
+	// Protect gives both servers users: the module's own clients may publish
+	// on its subjects, a guest may not (see Protected).
+	Protect bool
 }
 
-// Topology is a running plant, all in this process: the hub server, the
-// edge server (MQTT listener, JetStream, leafnode to the hub through Link),
-// the streams on both sides and the gateway processing loop.
+// Topology is a running plant, all in this process: the hub server and its
+// streams, and one Site (edge server, link, gateway, forwarder).
 type Topology struct {
 	Hub     *Hub
-	Edge    *Edge
-	Link    *Link
-	Gateway *Gateway
-	EdgeJS  jetstream.JetStream // the edge's domain, through the edge
 	HubJS   jetstream.JetStream // the hub's domain, through the hub
 	HubConn *nats.Conn
-
-	edgeConn *nats.Conn
-	cancel   context.CancelFunc
-	done     chan error // the gateway's Run result
+	*Site
 }
 
-// clientReconnect is how soon demo clients redial a restarted server.
-const clientReconnect = 20 * time.Millisecond
-
-// StartTopology starts hub, link, edge, streams and gateway, and waits until
-// the edge is linked to the hub.
-func StartTopology(ctx context.Context, cfg TopologyConfig) (t *Topology, err error) {
-	t = &Topology{done: make(chan error, 1)}
+// StartTopology starts hub, link, edge, streams, gateway and forwarder, and
+// waits until the edge is linked to the hub.
+func StartTopology(ctx context.Context, cfg TopologyConfig) (_ *Topology, err error) {
+	// t, not the named result: "return nil, err" clears that before the
+	// deferred Close would see what to shut down.
+	t := &Topology{}
 	defer func() {
 		if err != nil {
 			t.Close()
 		}
 	}()
-	if t.Hub, err = StartHub(HubConfig{StoreDir: cfg.HubStoreDir}); err != nil {
-		return nil, err
-	}
-	if t.Link, err = NewLink(t.Hub.LeafAddr()); err != nil {
-		return nil, err
-	}
-	t.Link.SetLatency(cfg.LinkLatency)
-	if t.Edge, err = StartEdge(EdgeConfig{StoreDir: cfg.EdgeStoreDir, HubAddr: t.Link.Addr()}); err != nil {
-		return nil, err
-	}
-	if t.edgeConn, err = natsembed.Connect(t.Edge.ClientURL(), "edge-gateway", nats.ReconnectWait(clientReconnect)); err != nil {
+	if t.Hub, err = StartHub(HubConfig{StoreDir: cfg.HubStoreDir, Protect: cfg.Protect}); err != nil {
 		return nil, err
 	}
 	if t.HubConn, err = natsembed.Connect(t.Hub.ClientURL(), "hub-operator", nats.ReconnectWait(clientReconnect)); err != nil {
 		return nil, err
 	}
-	if t.EdgeJS, err = jetstream.New(t.edgeConn); err != nil {
-		return nil, err
-	}
 	if t.HubJS, err = jetstream.New(t.HubConn); err != nil {
 		return nil, err
 	}
-	if err = SetupEdgeStreams(ctx, t.EdgeJS, t.Edge.Domain, t.Edge.MQTTURL(), cfg.Limits); err != nil {
+	if err = SetupHubStreams(ctx, t.HubJS, cfg.Limits.DuplicateWindow); err != nil {
 		return nil, err
 	}
-	if err = SetupHubStreams(ctx, t.HubJS, t.Edge.Domain, cfg.Limits.DuplicateWindow); err != nil {
+	if t.Site, err = StartSite(ctx, t.Hub, SiteConfig{
+		EdgeStoreDir: cfg.EdgeStoreDir,
+		Limits:       cfg.Limits,
+		Gateway:      cfg.Gateway,
+		Forwarder:    cfg.Forwarder,
+		Safeguards:   cfg.Safeguards,
+		LinkLatency:  cfg.LinkLatency,
+		Protect:      cfg.Protect,
+	}); err != nil {
 		return nil, err
 	}
-	if t.Gateway, err = NewGateway(t.edgeConn, cfg.Gateway); err != nil {
-		return nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	t.cancel = cancel
-	go func() { t.done <- t.Gateway.Run(runCtx) }() // owned by t: Close cancels and waits
 	if err = t.WaitLinked(ctx); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// Close stops the gateway and shuts every server down.
+// Close stops the site and shuts the hub down.
 func (t *Topology) Close() error {
 	var err error
-	if t.cancel != nil {
-		t.cancel()
-		err = <-t.done
-		t.cancel = nil
+	if t.Site != nil {
+		err = t.Site.Close()
 	}
-	for _, nc := range []*nats.Conn{t.edgeConn, t.HubConn} {
-		if nc != nil {
-			nc.Close()
-		}
-	}
-	if t.Edge != nil {
-		t.Edge.Shutdown()
-	}
-	if t.Link != nil {
-		_ = t.Link.Close()
+	if t.HubConn != nil {
+		t.HubConn.Close()
 	}
 	if t.Hub != nil {
 		t.Hub.Shutdown()
 	}
 	return err
-}
-
-// GatewayErr returns the gateway's error if it stopped on its own.
-func (t *Topology) GatewayErr() error {
-	select {
-	case err := <-t.done:
-		t.done <- err
-		if err == nil {
-			err = errors.New("gateway stopped")
-		}
-		return err
-	default:
-		return nil
-	}
-}
-
-// WaitLinked waits until the leafnode link is up on both sides and the hub
-// has interest in every uplink's delivery subject.
-func (t *Topology) WaitLinked(ctx context.Context) error {
-	return poll(ctx, func() (bool, error) {
-		return t.Edge.LinkedToHub() && t.Hub.NATS().NumLeafNodes() > 0, t.GatewayErr()
-	})
-}
-
-// WaitUnlinked waits until the edge has noticed the link is down.
-func (t *Topology) WaitUnlinked(ctx context.Context) error {
-	return poll(ctx, func() (bool, error) { return !t.Edge.LinkedToHub(), nil })
-}
-
-// Held returns how many messages an edge stream holds: for an uplink, what
-// the hub has not confirmed yet.
-func (t *Topology) Held(ctx context.Context, stream string) (uint64, error) {
-	return streamMsgs(ctx, t.EdgeJS, stream)
 }
 
 // AtHub returns how many messages a hub stream holds.
@@ -162,27 +102,30 @@ func (t *Topology) WaitAtHub(ctx context.Context, stream string, n uint64) error
 	})
 }
 
-// WaitDrained waits until every uplink stream at the edge is empty: the hub
-// has confirmed everything the edge stored.
-func (t *Topology) WaitDrained(ctx context.Context) error {
-	return poll(ctx, func() (bool, error) {
-		for _, u := range Uplinks {
-			n, err := t.Held(ctx, u.Edge)
-			if err != nil || n > 0 {
-				return false, t.GatewayErr()
-			}
-		}
-		return true, nil
-	})
-}
-
-// RestartEdge stops the edge server (a crash, as its clients see it) and
-// starts it again on the same ports and file store.
-func (t *Topology) RestartEdge() error {
-	if err := t.Edge.Restart(); err != nil {
-		return fmt.Errorf("restart edge: %w", err)
+// CatchUp waits until the edge has forwarded everything it holds (its
+// uplink streams are empty) and the hub holds at least want readings, and
+// returns how many the hub holds. When the edge is empty and the hub still
+// holds fewer (readings lost on the way: a safeguard switched off), it
+// returns once the hub's count has not changed for quiet, and the audit
+// names the missing ones.
+func (t *Topology) CatchUp(ctx context.Context, want uint64, quiet time.Duration) (uint64, error) {
+	if err := t.WaitDrained(ctx); err != nil {
+		return 0, fmt.Errorf("wait for the edge to forward everything: %w", err)
 	}
-	return nil
+	var got uint64
+	last, since := uint64(0), time.Now()
+	err := poll(ctx, func() (bool, error) {
+		n, err := t.AtHub(ctx, StreamHubTelemetry)
+		if err != nil {
+			return false, nil
+		}
+		got = n
+		if n != last {
+			last, since = n, time.Now()
+		}
+		return n >= want || time.Since(since) >= quiet, t.GatewayErr()
+	})
+	return got, err
 }
 
 // RestartHub stops and restarts the hub server with its store.
