@@ -45,6 +45,12 @@ var (
 	HubProtected  = []string{"uplink.>", "commands.>"}
 )
 
+// EdgeLocal are the subjects that never cross an edge's leafnode link:
+// its streams' subjects and nats-server's MQTT internals. What does cross
+// is uplink.> (the forwarder's, to the hub), commands.> (from the hub) and
+// devices.*.acks (to the hub).
+var EdgeLocal = []string{"telemetry.>", "events.>", "dlq.>", "$MQTT.>", "devices.*.telemetry"}
+
 // Hub is the central nats-server: JetStream in its own domain and a leafnode
 // listener edges connect to.
 type Hub struct {
@@ -168,7 +174,12 @@ func StartEdge(cfg EdgeConfig) (*Edge, error) {
 			o.MQTT.Port = cfg.MQTTPort
 			o.MQTT.JsDomain = cfg.Domain // MQTT sessions live in the edge's JetStream
 			o.LeafNode.ReconnectInterval = leafReconnect
-			o.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{hub}}}
+			o.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{hub},
+				// An edge's own subjects stay at the edge. Without this, one
+				// edge's streams capture what another edge publishes, through
+				// the hub they both link to: two sites' readings end up in
+				// both sites' buffers (and the MQTT landing streams).
+				DenyImports: EdgeLocal, DenyExports: EdgeLocal}}
 			if cfg.Protect {
 				o.MQTT.NoAuthUser = natsembed.GuestUser
 			}
