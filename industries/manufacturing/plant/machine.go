@@ -28,7 +28,7 @@ type Behaviour struct {
 func DefaultBehaviour(seed uint64) Behaviour {
 	return Behaviour{
 		Seed: seed, Breakdown: 0.004, Starve: 0.03, ScrapRate: 0.02, DownFor: 4, RepairFor: 6,
-		SeizeAfter: 6, SeizedFor: 24,
+		SeizeAfter: 12, SeizedFor: 24,
 		Wear: map[string]uint64{"a-l1-m2": 150, "b-l2-m1": 40},
 	}
 }

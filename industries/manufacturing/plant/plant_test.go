@@ -80,13 +80,14 @@ func TestWornBearingSeizesUnlessStopped(t *testing.T) {
 	b := plant.DefaultBehaviour(1)
 	b.Breakdown, b.Starve = 0, 0
 	b.Wear = map[string]uint64{"a-l1-m1": 10}
-	rs := run(f, b, "a-l1-m1", 40)
+	rs := run(f, b, "a-l1-m1", 60)
 	assert.Less(t, rs[8].VibUM, int64(3000), "healthy before the wear")
 	assert.Greater(t, rs[12].VibUM, rs[10].VibUM+4000, "vibration climbs interval after interval")
-	assert.Equal(t, plant.Down, rs[15].State, "seized SeizeAfter intervals into the wear")
-	assert.Equal(t, plant.Down, rs[15+b.SeizedFor-1].State)
-	assert.Equal(t, plant.Running, rs[15+b.SeizedFor].State)
-	assert.Less(t, rs[15+b.SeizedFor].VibUM, int64(3000), "rebuilt")
+	seized := 10 + b.SeizeAfter
+	assert.Equal(t, plant.Down, rs[seized-1].State, "seized SeizeAfter intervals into the wear")
+	assert.Equal(t, plant.Down, rs[seized-1+b.SeizedFor-1].State)
+	assert.Equal(t, plant.Running, rs[seized-1+b.SeizedFor].State)
+	assert.Less(t, rs[seized-1+b.SeizedFor].VibUM, int64(3000), "rebuilt")
 }
 
 func TestStopHaltsUntilRepaired(t *testing.T) {

@@ -1,0 +1,140 @@
+package manufacturing
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/patternlab/patternlab/industries/manufacturing/edge"
+	"github.com/patternlab/patternlab/industries/manufacturing/hub"
+	"github.com/patternlab/patternlab/industries/manufacturing/oee"
+	"github.com/patternlab/patternlab/industries/manufacturing/plant"
+)
+
+// Findings is what the audit found, from the servers' records and the
+// machines' own: each part of the invariant with its evidence.
+type Findings struct {
+	Raw            int // distinct readings archived at the edges
+	ArchivedCopies int // archived reading messages beyond the first of their ID
+	Want, Live     map[oee.Key]oee.Totals
+	OEE            []string // line-shifts where the hub differs from the archive
+
+	Stops     []edge.StopEvent // stop events the edges archived, one per ID
+	StopsOff  []string         // stop events lost on the way or at the hub more than once
+	Latencies []Latency        // per stop: how long its line took to be told
+	Late      []string         // lines told after the budget, or never
+}
+
+// Latency is one stop's time from the anomalous reading leaving its
+// machine to the last machine of its line receiving the stop command.
+type Latency struct {
+	Stop    string
+	Worst   time.Duration
+	Issuer  string
+	Reached bool // every machine of the line received it
+}
+
+// Audit reads the edges' archives and the hub's streams and checks the
+// hub's live OEE, the stop events and the stop latencies against them.
+func (s *System) Audit(ctx context.Context, budget time.Duration) (Findings, error) {
+	var f Findings
+	var raw []plant.Reading
+	seen := map[string]bool{}
+	for _, site := range s.Sites {
+		arc, err := edge.ReadArchive(ctx, site.Edge.EdgeJS)
+		if err != nil {
+			return f, fmt.Errorf("%s: %w", site.Plant.ID, err)
+		}
+		for _, r := range arc.Readings {
+			if seen[r.ID()] {
+				f.ArchivedCopies++
+				continue
+			}
+			seen[r.ID()] = true
+			raw = append(raw, r)
+		}
+		ids := map[string]bool{}
+		for _, e := range arc.Stops {
+			if !ids[e.ID] {
+				ids[e.ID] = true
+				f.Stops = append(f.Stops, e)
+			}
+		}
+	}
+	f.Raw = len(raw)
+	var err error
+	if f.Want, err = oee.Recompute(s.cfg.Floor, raw); err != nil {
+		return f, err
+	}
+	f.Live = s.OEE.Totals()
+	f.OEE = oee.Diff(f.Want, f.Live)
+
+	copies, _, err := hub.StopEvents(ctx, s.HubJS)
+	if err != nil {
+		return f, err
+	}
+	for _, e := range f.Stops {
+		if n := copies[e.ID]; n != 1 {
+			f.StopsOff = append(f.StopsOff, fmt.Sprintf("stop event %s at the hub %d times", e.ID, n))
+		}
+	}
+	for id := range copies {
+		if !slices.ContainsFunc(f.Stops, func(e edge.StopEvent) bool { return e.ID == id }) {
+			f.StopsOff = append(f.StopsOff, fmt.Sprintf("stop event %s at the hub, not in any edge's archive", id))
+		}
+	}
+	slices.Sort(f.StopsOff)
+	for _, e := range f.Stops {
+		l := s.latency(e)
+		f.Latencies = append(f.Latencies, l)
+		switch {
+		case !l.Reached:
+			f.Late = append(f.Late, fmt.Sprintf("line %s never told to stop for %s", e.Line, e.Reading))
+		case l.Worst > budget:
+			f.Late = append(f.Late, fmt.Sprintf("line %s stopped %v after %s (budget %v, by the %s)", e.Line, l.Worst.Round(time.Millisecond), e.Reading, budget, l.Issuer))
+		}
+	}
+	return f, nil
+}
+
+// latency measures one stop at the machines: the trigger's send time, as
+// its machine's MQTT client saw the PUBACK, to the first copy of the
+// command each machine of the line received.
+func (s *System) latency(e edge.StopEvent) Latency {
+	l := Latency{Stop: e.ID, Reached: true}
+	site := s.Site(e.Plant)
+	_, line, _, _ := s.cfg.Floor.Where(e.Machine)
+	if site == nil {
+		return Latency{Stop: e.ID}
+	}
+	sent, ok := site.Floor.SentAt(e.Reading)
+	if !ok {
+		return Latency{Stop: e.ID}
+	}
+	got := map[string]time.Time{}
+	for _, st := range site.Floor.Stops() {
+		if st.Command == e.ID && st.Received == 1 {
+			got[st.Machine] = st.At
+			l.Issuer = st.Issuer
+		}
+	}
+	for _, m := range line.Machines {
+		at, ok := got[m.ID]
+		if !ok {
+			l.Reached = false
+			continue
+		}
+		l.Worst = max(l.Worst, at.Sub(sent))
+	}
+	return l
+}
+
+// Violations lists every part of the invariant the findings break.
+func (f Findings) Violations() []string {
+	var v []string
+	v = append(v, f.OEE...)
+	v = append(v, f.StopsOff...)
+	v = append(v, f.Late...)
+	return v
+}

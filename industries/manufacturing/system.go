@@ -1,0 +1,289 @@
+package manufacturing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/industries/manufacturing/edge"
+	"github.com/patternlab/patternlab/industries/manufacturing/floor"
+	"github.com/patternlab/patternlab/industries/manufacturing/hub"
+	"github.com/patternlab/patternlab/industries/manufacturing/plant"
+	"github.com/patternlab/patternlab/kit/deadletter"
+	"github.com/patternlab/patternlab/kit/natsembed"
+	"github.com/patternlab/patternlab/kit/poll"
+	edgeiot "github.com/patternlab/patternlab/patterns/edge-iot"
+)
+
+// SystemConfig is the running system's shape: the floor and its
+// behaviour, the edge's rule and the hub's consumer, and the safeguards.
+type SystemConfig struct {
+	Floor     plant.Floor
+	Behaviour plant.Behaviour
+	Rule      edge.Rule
+	Window    int     // W, the hub consumer's credit window
+	HubRate   float64 // readings/s the hub's OEE consumer handles
+	// DupWindow is how long message IDs are remembered, at the edge and at
+	// the hub: longer than the longest outage.
+	DupWindow time.Duration
+	AckWait   time.Duration // redelivery of what a consumer took and did not acknowledge
+	Retry     time.Duration // stop commands resent until acknowledged
+	// CommandDeadline is how long a stop command is resent at most: longer
+	// than the longest outage.
+	CommandDeadline time.Duration
+	// Pace is the wall-clock time of one interval of plant time at least:
+	// the time compression. The machines' control loop (a reading, the
+	// edge's rule, the stop command) runs in real time within it.
+	Pace time.Duration
+
+	LocalStop, Dedupe, CreditWindow bool
+	AfterStore                      func(plantID string, r plant.Reading) bool
+}
+
+// Site is one plant: its edge (edge-iot's site: server, link, buffer,
+// forwarder), its line controller and its machines.
+type Site struct {
+	Plant      plant.Plant
+	Edge       *edgeiot.Site
+	Controller *edge.Controller
+	Floor      *floor.Plant
+	conn       *nats.Conn
+}
+
+// System is every plant and the hub, running in this process.
+type System struct {
+	cfg     SystemConfig
+	Hub     *edgeiot.Hub
+	HubJS   jetstream.JetStream
+	Sites   []*Site
+	OEE     *hub.OEE
+	Stops   *hub.StopService
+	DLQ     *deadletter.Queue
+	hubConn *nats.Conn
+	cancel  context.CancelFunc
+	done    chan error
+	running int
+	next    time.Time // when the next interval may start
+}
+
+// HubDeadLetters is the hub's dead-letter stream for readings its OEE
+// consumer cannot decode.
+const HubDeadLetters = "HUB_OEE_DLQ"
+
+// StartSystem starts the hub, every plant's edge with its controller, the
+// machines, and the hub's OEE consumer (and its stop service when the
+// edges do not stop lines themselves).
+func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
+	s := &System{cfg: cfg, done: make(chan error, 8)}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.Hub, err = edgeiot.StartHub(edgeiot.HubConfig{Protect: true}); err != nil {
+		return nil, err
+	}
+	if s.hubConn, err = natsembed.Connect(s.Hub.ClientURL(), "hub-oee", nats.ReconnectWait(20*time.Millisecond)); err != nil {
+		return nil, err
+	}
+	if s.HubJS, err = jetstream.New(s.hubConn); err != nil {
+		return nil, err
+	}
+	if err = edgeiot.SetupHubStreams(ctx, s.HubJS, cfg.DupWindow); err != nil {
+		return nil, err
+	}
+	if s.DLQ, err = deadletter.Open(ctx, s.HubJS, HubDeadLetters, "oee.dlq"); err != nil {
+		return nil, err
+	}
+	limits := edgeiot.DefaultEdgeLimits()
+	limits.DuplicateWindow = cfg.DupWindow
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	for _, p := range cfg.Floor.Plants {
+		site := &Site{Plant: p}
+		s.Sites = append(s.Sites, site)
+		if site.Edge, err = edgeiot.StartSite(ctx, s.Hub, edgeiot.SiteConfig{Name: p.ID, Domain: p.ID, Limits: limits, Protect: true}); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.ID, err)
+		}
+		if err = edge.SetupController(ctx, site.Edge.EdgeJS, cfg.AckWait, cfg.DupWindow); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.ID, err)
+		}
+		if site.conn, err = natsembed.Connect(site.Edge.Edge.ClientURL(), p.ID+"-controller", nats.ReconnectWait(20*time.Millisecond)); err != nil {
+			return nil, err
+		}
+		ccfg := edge.ControllerConfig{Floor: cfg.Floor, Plant: p, Rule: cfg.Rule, AckWait: cfg.AckWait, CommandRetry: cfg.Retry,
+			CommandDeadline: cfg.CommandDeadline, LocalStop: cfg.LocalStop, Dedupe: cfg.Dedupe}
+		if cfg.AfterStore != nil {
+			id := p.ID
+			ccfg.AfterStore = func(r plant.Reading) bool { return cfg.AfterStore(id, r) }
+		}
+		if site.Controller, err = edge.NewController(site.conn, ccfg); err != nil {
+			return nil, err
+		}
+		s.goRun(func() error { return site.Controller.Run(runCtx) })
+		if site.Floor, err = floor.Connect(ctx, site.Edge.Edge.MQTTURL(), cfg.Floor, p, cfg.Behaviour); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.ID, err)
+		}
+	}
+	if s.OEE, err = hub.NewOEE(ctx, s.HubJS, s.DLQ, hub.OEEConfig{Floor: cfg.Floor, Window: cfg.Window, AckWait: cfg.AckWait,
+		Rate: cfg.HubRate, CreditWindow: cfg.CreditWindow, Dedupe: cfg.Dedupe}); err != nil {
+		return nil, err
+	}
+	s.goRun(func() error { return s.OEE.Run(runCtx) })
+	if !cfg.LocalStop {
+		if s.Stops, err = hub.NewStopService(s.hubConn, cfg.Floor, cfg.Retry, cfg.CommandDeadline); err != nil {
+			return nil, err
+		}
+		s.goRun(func() error { return s.Stops.Run(runCtx) })
+	}
+	for _, site := range s.Sites {
+		if err := site.Edge.WaitLinked(ctx); err != nil {
+			return nil, fmt.Errorf("%s: link to the hub: %w", site.Plant.ID, err)
+		}
+	}
+	return s, nil
+}
+
+func (s *System) goRun(f func() error) {
+	s.running++
+	go func() { s.done <- f() }() // owned by s: Close cancels and collects
+}
+
+// Err returns the first error a component stopped with, if any did.
+func (s *System) Err() error {
+	select {
+	case err := <-s.done:
+		s.running--
+		if err == nil {
+			err = errors.New("a component stopped")
+		}
+		return err
+	default:
+		return nil
+	}
+}
+
+// Interval makes every machine of every plant report its next interval.
+func (s *System) Interval(ctx context.Context) error {
+	if wait := time.Until(s.next); wait > 0 {
+		t := time.NewTimer(wait) // the plant clock's pace, not a wait for an event
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	s.next = time.Now().Add(s.cfg.Pace)
+	for _, site := range s.Sites {
+		if _, err := site.Floor.Interval(ctx); err != nil {
+			return fmt.Errorf("%s: %w", site.Plant.ID, err)
+		}
+	}
+	return nil
+}
+
+// Site returns the plant with this ID.
+func (s *System) Site(id string) *Site {
+	for _, site := range s.Sites {
+		if site.Plant.ID == id {
+			return site
+		}
+	}
+	return nil
+}
+
+// Close stops every component and server.
+func (s *System) Close() {
+	for _, site := range s.Sites {
+		if site.Floor != nil {
+			site.Floor.Close()
+		}
+	}
+	if s.cancel != nil {
+		s.cancel()
+		for ; s.running > 0; s.running-- {
+			<-s.done
+		}
+	}
+	for _, site := range s.Sites {
+		if site.conn != nil {
+			site.conn.Close()
+		}
+		if site.Edge != nil {
+			_ = site.Edge.Close()
+		}
+	}
+	if s.hubConn != nil {
+		s.hubConn.Close()
+	}
+	if s.Hub != nil {
+		s.Hub.Shutdown()
+	}
+}
+
+// settlePoll is how often WaitSettled looks at the servers' counters.
+const settlePoll = 20 * time.Millisecond
+
+// WaitSettled waits until everything the machines were acknowledged has
+// gone all the way, as the servers count it: each edge has archived at
+// least as many readings as its machines published (the controller
+// decided them all), each edge's uplinks are empty, the hub's stream holds
+// at least as many of each plant's readings as its archive (the hub's
+// count can trail the forwarder's confirmations for a moment), and the
+// OEE consumer has handled everything in it. A reading lost on the way
+// makes it wait until ctx ends; the audit then names what is missing.
+func (s *System) WaitSettled(ctx context.Context) error {
+	for _, site := range s.Sites {
+		published := uint64(site.Floor.Published())
+		var archived uint64
+		err := poll.Until(ctx, settlePoll, func() (ok bool, err error) {
+			archived, err = edge.ArchivedReadings(ctx, site.Edge.EdgeJS)
+			return err == nil && archived >= published, s.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %d of %d readings archived: %w", site.Plant.ID, archived, published, err)
+		}
+		if err := site.Edge.WaitDrained(ctx); err != nil {
+			return fmt.Errorf("%s: forwarding: %w", site.Plant.ID, err)
+		}
+		var atHub uint64
+		err = poll.Until(ctx, settlePoll, func() (ok bool, err error) {
+			atHub, err = subjectCount(ctx, s.HubJS, edgeiot.StreamHubTelemetry, "uplink."+site.Plant.ID+".telemetry.>")
+			return err == nil && atHub >= archived, s.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %d of %d archived readings at the hub: %w", site.Plant.ID, atHub, archived, err)
+		}
+	}
+	return poll.Until(ctx, settlePoll, func() (bool, error) {
+		st, err := s.HubJS.Stream(ctx, edgeiot.StreamHubTelemetry)
+		if err != nil {
+			return false, nil
+		}
+		handled, _ := s.OEE.Handled()
+		delivered, waiting, err := s.OEE.InFlight(ctx)
+		return err == nil && uint64(handled) >= st.CachedInfo().State.Msgs && delivered == 0 && waiting == 0, s.Err()
+	})
+}
+
+// subjectCount is how many messages of stream match filter.
+func subjectCount(ctx context.Context, js jetstream.JetStream, stream, filter string) (uint64, error) {
+	st, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, err
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, c := range info.State.Subjects {
+		n += c
+	}
+	return n, nil
+}

@@ -1,0 +1,64 @@
+package manufacturing_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	manufacturing "github.com/patternlab/patternlab/industries/manufacturing"
+	"github.com/patternlab/patternlab/industries/manufacturing/edge"
+	"github.com/patternlab/patternlab/industries/manufacturing/plant"
+)
+
+func systemConfig() manufacturing.SystemConfig {
+	return manufacturing.SystemConfig{
+		Floor: plant.DefaultFloor(), Behaviour: plant.DefaultBehaviour(7), Rule: edge.DefaultRule(),
+		Window: 32, HubRate: 0, DupWindow: 2 * time.Minute, AckWait: time.Second, Retry: 200 * time.Millisecond, Pace: 20 * time.Millisecond, CommandDeadline: time.Minute,
+		LocalStop: true, Dedupe: true, CreditWindow: true,
+	}
+}
+
+// Plant a's WAN link is cut for its whole second shift, during which a
+// bearing starts to fail on a-l1-m2: the edge stops the line on its own,
+// and once the link is back and the backlog forwarded, the hub's OEE
+// equals OEE recomputed from the edges' archives, line by line and shift
+// by shift, and every stop event is at the hub exactly once.
+func TestALinkDownForAShiftLosesNothingAndStopsLocally(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := systemConfig()
+	sys, err := manufacturing.StartSystem(ctx, cfg)
+	require.NoError(t, err)
+	defer sys.Close()
+	a := sys.Site("plant-a")
+	per := cfg.Floor.IntervalsPerShift()
+	for i := 1; i <= 3*per; i++ {
+		switch i {
+		case per + 1:
+			a.Edge.Link.Cut()
+			require.NoError(t, a.Edge.WaitUnlinked(ctx))
+		case 2*per + 1:
+			a.Edge.Link.Restore()
+		}
+		require.NoError(t, sys.Interval(ctx))
+	}
+	require.NoError(t, sys.WaitSettled(ctx))
+
+	f, err := sys.Audit(ctx, 250*time.Millisecond)
+	require.NoError(t, err)
+	assert.Equal(t, 12*3*per, f.Raw)
+	assert.Zero(t, f.ArchivedCopies)
+	assert.Len(t, f.Want, 12, "4 lines × 3 shifts")
+	assert.Empty(t, f.OEE)
+	require.Equal(t, 2, len(f.Stops), "one worn bearing in each plant")
+	assert.Empty(t, f.StopsOff)
+	assert.Empty(t, f.Late)
+	for _, l := range f.Latencies {
+		assert.True(t, l.Reached, l.Stop)
+		assert.Equal(t, "edge", l.Issuer, l.Stop)
+	}
+	assert.Equal(t, "stop/a-l1-m2/150", f.Stops[0].ID, "caught during plant a's outage, on its first worn reading")
+}
