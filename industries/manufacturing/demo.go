@@ -3,90 +3,273 @@ package manufacturing
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
 
+	"github.com/patternlab/patternlab/industries/manufacturing/edge"
 	"github.com/patternlab/patternlab/industries/manufacturing/oee"
 	"github.com/patternlab/patternlab/industries/manufacturing/plant"
+	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/narrate"
+	edgeiot "github.com/patternlab/patternlab/patterns/edge-iot"
 )
 
-// Demo runs the narrated demo: the plants work cfg.Shifts shifts, their
-// readings reach the hub's OEE book out of order with some copies, and the
-// audit recomputes OEE from the raw readings.
+// The scheduled faults: who, and when (intervals of the run, 1-based).
+const (
+	cutPlant     = "plant-a" // its WAN link is down for its whole second shift
+	restartPlant = "plant-b" // its line controller (the gateway process) restarts mid-shift 2
+	restartAfter = "b-l2-m2" // with this machine's reading stored and not acknowledged
+	floodMachine = "b-l1-m3" // its firmware floods malformed readings in shift 1
+	shifts       = 3
+)
+
+// Demo runs the narrated demo: three shifts of two plants, plant a's WAN
+// link down for the second, plant b's edge restarting mid-shift, one
+// machine flooding malformed readings, and a bearing failing in each
+// plant; then the audit against the edges' archives and the machines'
+// clocks.
 func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	floor := plant.DefaultFloor()
-	if err := floor.Validate(); err != nil {
-		return err
+	per := floor.IntervalsPerShift()
+	shiftWall := time.Duration(per) * cfg.Pace
+	sys := SystemConfig{
+		Floor: floor, Behaviour: plant.DefaultBehaviour(cfg.Seed), Rule: edge.DefaultRule(),
+		Window: cfg.Window, HubRate: cfg.HubRate, AckWait: time.Second, Retry: 100 * time.Millisecond, Pace: cfg.Pace,
+		// message IDs and stop commands must outlast the longest outage, a shift
+		DupWindow: 2*shiftWall + time.Minute, CommandDeadline: 2*shiftWall + time.Minute,
+		LocalStop: cfg.LocalStop, Dedupe: cfg.Dedupe, CreditWindow: cfg.CreditWindow,
 	}
-	n.Act("the floor")
+	restartAt := uint64(per + per/2)
+	var restart restartSeam
+	sys.AfterStore = restart.hook(restartPlant, restartAt)
+
+	n.Act("the plants")
 	for _, p := range floor.Plants {
-		n.Step(p.ID, "%d lines of %d machines, one reading every %v of plant time, %v shifts",
-			len(p.Lines), len(p.Lines[0].Machines), floor.Interval, floor.Shift)
+		n.Step(p.ID, "%d lines of %d machines, a reading every %v of plant time, %d shifts of %v played at %v an interval",
+			len(p.Lines), len(p.Lines[0].Machines), floor.Interval, shifts, floor.Shift, cfg.Pace)
 	}
-
-	n.Act("the shifts")
-	raw := work(floor, plant.DefaultBehaviour(cfg.Seed), cfg.Shifts)
-	n.Step("plant", "%d raw readings from %d machines over %d shifts (seed %d)", len(raw), len(floor.Machines("")), cfg.Shifts, cfg.Seed)
-	delivered, copies := deliver(raw, cfg)
-	redelivery := n.Plan("transport", "readings delivered twice")
-	if copies > 0 {
-		redelivery.Fire("delivers %d readings twice and all of them out of order (at-least-once)", copies)
-	}
-	if !cfg.Dedupe {
-		n.Step("lab", "SWITCH -dedupe=false: the hub counts every copy of a reading")
-	}
-	live := oee.NewBook(floor, cfg.Dedupe)
-	for _, r := range delivered {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if _, err := live.Add(r); err != nil {
-			return fmt.Errorf("hub: %w", err)
+	r := sys.Rule
+	n.Step("edge", "anomaly rule: EWMA (weight %.2f) of each running machine's vibration and temperature, stop the line at z ≥ %.0f; budget %v", r.Alpha, r.Threshold, cfg.Budget)
+	n.Step("hub", "live OEE per line and shift from the forwarded readings, through a credit window of W = %d at %.0f readings/s", cfg.Window, cfg.HubRate)
+	for _, sw := range []struct {
+		on   bool
+		text string
+	}{
+		{!cfg.LocalStop, "SWITCH -local-stop=false: the edges report anomalies and the hub decides, across the WAN"},
+		{!cfg.Dedupe, "SWITCH -dedupe=false: no message IDs, and the hub counts every copy"},
+		{!cfg.CreditWindow, "SWITCH -credit-window=false: the hub's OEE consumer asks for the whole backlog at once"},
+	} {
+		if sw.on {
+			n.Step("lab", "%s", sw.text)
 		}
 	}
-	n.Step("hub", "counted %d deliveries, %d of them copies of a reading already seen", len(delivered), live.Copies())
 
-	n.Act("the audit")
-	want, err := oee.Recompute(floor, raw)
+	n.Act("the servers")
+	s, err := StartSystem(ctx, sys)
 	if err != nil {
 		return err
 	}
-	got := live.Totals()
-	for _, k := range oee.SortedKeys(want) {
-		n.Step("oee", "%v: %s, %d good of %d parts", k, want[k], want[k].Good, want[k].Count)
+	defer s.Close()
+	n.Step("hub", "embedded nats-server (JetStream domain hub); only the module's users may publish on %s", strings.Join(edgeiot.HubProtected, ", "))
+	for _, site := range s.Sites {
+		n.Step(site.Plant.ID, "edge gateway: embedded nats-server (domain %s) with its MQTT listener, linked to the hub; %d machines connected over MQTT",
+			site.Plant.ID, len(floor.Machines(site.Plant.ID)))
 	}
-	diff := oee.Diff(want, got)
-	n.Check("oee", len(diff) == 0, "%d of %d line-shifts equal to the recomputation", len(want)-differing(diff, want), len(want))
-	n.Invariant(Invariant, diff...)
+
+	cut := n.Plan(cutPlant, "the WAN link down for shift 2")
+	flood := n.Plan(floodMachine, "a flood of malformed readings")
+	restarted := n.Plan(restartPlant, "the gateway restarts mid-shift, a reading stored and not acknowledged")
+	var peak inFlightPeak
+	reported := map[string]bool{}
+	for sh := 1; sh <= shifts; sh++ {
+		n.Act("shift %d", sh)
+		for i := (sh-1)*per + 1; i <= sh*per; i++ {
+			switch {
+			case i == per+1:
+				a := s.Site(cutPlant)
+				a.Edge.Link.Cut()
+				if err := a.Edge.WaitUnlinked(ctx); err != nil {
+					return err
+				}
+				cut.Fire("the WAN link is cut for the whole shift: the edge keeps working on its own")
+			case i == 2*per+1:
+				a := s.Site(cutPlant)
+				held, _ := a.Edge.Held(ctx, edgeiot.StreamTelemetry)
+				n.Step(cutPlant, "link restored: the shift's readings waiting at the edge are forwarded, a catch-up burst")
+				n.Measure(cutPlant, "%d readings waiting at the edge", held)
+				a.Edge.Link.Restore()
+				peak.start(ctx, s, 5*time.Millisecond)
+			case i == per/2:
+				flaws, err := s.Site("plant-b").Floor.Flood(ctx, floodMachine, 0, cfg.Flood)
+				if err != nil {
+					return err
+				}
+				flood.Fire("firmware fault: %d malformed readings (%s)", len(flaws), strings.Join(plant.Flaws, ", "))
+			}
+			if err := s.Interval(ctx); err != nil {
+				return err
+			}
+			if uint64(i) == restartAt {
+				if err := restart.crash(ctx, s.Site(restartPlant)); err != nil {
+					return err
+				}
+				restarted.Fire("the line controller (the edge gateway's process) crashes mid-shift with reading %s stored and not acknowledged, and restarts", restart.reading)
+			}
+		}
+		narrateStops(n, s, reported)
+	}
+
+	n.Act("the catch-up")
+	settle, cancel := context.WithTimeout(ctx, time.Minute+3*shiftWall)
+	defer cancel()
+	settleErr := s.WaitSettled(settle)
+	peakDelivered, peakWaiting := peak.stop()
+	n.Check("settled", settleErr == nil, "every archived reading at the hub and handled: %v", orOK(settleErr))
+	n.Measure("hub", "catch-up: the OEE consumer held at most %d readings delivered and unacknowledged, with up to %d waiting in the stream", peakDelivered, peakWaiting)
+
+	n.Act("the audit")
+	return audit(ctx, n, s, cfg, peakDelivered)
+}
+
+func orOK(err error) string {
+	if err == nil {
+		return "done"
+	}
+	return err.Error()
+}
+
+// narrateStops tells the stop events raised since the last call, plant by
+// plant in the order raised.
+func narrateStops(n *narrate.Narrator, s *System, reported map[string]bool) {
+	for _, site := range s.Sites {
+		for _, e := range site.Controller.Stops() {
+			if reported[e.ID] {
+				continue
+			}
+			reported[e.ID] = true
+			how := "stops line " + e.Line + " at once, without the hub"
+			if e.Kind == edge.KindAnomaly {
+				how = "reports it to the hub, which decides"
+			}
+			n.Step(site.Plant.ID, "anomaly on %s: reading %s, %s z = %.1f ≥ %.0f; the edge %s", e.Machine, e.Reading, e.Signal, e.Z, s.cfg.Rule.Threshold, how)
+		}
+	}
+}
+
+// audit checks the invariant against the edges' archives, the hub's
+// streams and the machines' own clocks.
+func audit(ctx context.Context, n *narrate.Narrator, s *System, cfg Config, peak int) error {
+	f, err := s.Audit(ctx, cfg.Budget)
+	if err != nil {
+		return err
+	}
+	n.Step("audit", "read back %d raw readings from the edges' archives and recomputed OEE per line and shift", f.Raw)
+	for _, k := range oee.SortedKeys(f.Want) {
+		n.Measure("oee", "%v: %s", k, f.Want[k])
+	}
+	n.Check("oee", len(f.OEE) == 0, "%d line-shifts, the hub's live OEE equal to the recomputation", len(f.Want))
+	n.Check("stops", len(f.StopsOff) == 0, "%d stop events in the edges' archives, each at the hub once", len(f.Stops))
+	for _, l := range f.Latencies {
+		n.Measure("latency", "%s: line told to stop %v after the reading, by the %s", l.Stop, l.Worst.Round(time.Millisecond), l.Issuer)
+	}
+	n.Check("stop budget", len(f.Late) == 0, "every line told to stop within %v of the anomalous reading", cfg.Budget)
+	bound := cfg.Window
+	n.Check("hub memory", peak <= bound, "the OEE consumer held at most W = %d readings during the catch-up (the hub's count)", bound)
+
+	letters, err := deadletter.Read(ctx, s.HubJS, edgeiot.StreamHubDeadLetter)
+	if err != nil {
+		return err
+	}
+	byMachine, reasons := map[string]int{}, map[string]bool{}
+	for _, l := range letters {
+		if l.Reason == "" {
+			continue
+		}
+		byMachine[l.Header.Get(edgeiot.HeaderDevice)]++
+		reasons[strings.SplitN(l.Reason, ":", 2)[0]] = true
+	}
+	n.Check("dead letters", byMachine[floodMachine] == cfg.Flood && len(byMachine) == 1,
+		"%d malformed readings from %s at the hub's dead letters, each with its reason (%d kinds)", byMachine[floodMachine], floodMachine, len(reasons))
+	var v []string
+	v = append(v, f.OEE...)
+	v = append(v, f.StopsOff...)
+	v = append(v, f.Late...)
+	if peak > bound {
+		v = append(v, fmt.Sprintf("%d readings in flight at the hub's OEE consumer during the catch-up, over W = %d", peak, bound))
+	}
+	n.Invariant(Invariant, v...)
 	return nil
 }
 
-func differing(diff []string, want map[oee.Key]oee.Totals) int { return min(len(diff), len(want)) }
-
-// work runs every machine of floor for shifts shifts.
-func work(floor plant.Floor, b plant.Behaviour, shifts int) []plant.Reading {
-	var raw []plant.Reading
-	for _, m := range floor.Machines("") {
-		s := plant.NewMachine(floor, m, b)
-		for range shifts * floor.IntervalsPerShift() {
-			raw = append(raw, s.Next())
-		}
-	}
-	return raw
+// restartSeam leaves one reading of one plant unacknowledged, as an edge
+// crash between storing it and acknowledging it would, and restarts that
+// edge once the controller has reached it.
+type restartSeam struct {
+	once    sync.Once
+	hit     chan struct{}
+	reading string
 }
 
-// deliver is an at-least-once transport: every reading once, a share of
-// them twice, all shuffled; seeded, so the same seed delivers the same way.
-func deliver(raw []plant.Reading, cfg Config) ([]plant.Reading, int) {
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0xde11))
-	out := append([]plant.Reading(nil), raw...)
-	copies := 0
-	for _, r := range raw {
-		if rng.Float64() < cfg.Copies {
-			out = append(out, r)
-			copies++
+func (r *restartSeam) hook(plantID string, seq uint64) func(string, plant.Reading) bool {
+	r.hit = make(chan struct{})
+	return func(p string, rd plant.Reading) bool {
+		if p != plantID || rd.Seq != seq || rd.Machine != restartAfter {
+			return false
 		}
+		fired := false
+		r.once.Do(func() { r.reading, fired = rd.ID(), true; close(r.hit) })
+		return fired
 	}
-	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-	return out, copies
+}
+
+func (r *restartSeam) crash(ctx context.Context, site *Site) error {
+	select {
+	case <-r.hit:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return site.RestartController()
+}
+
+// inFlightPeak samples the hub OEE consumer's in-flight count, as the hub's
+// server reports it, while the catch-up lasts.
+type inFlightPeak struct {
+	mu                 sync.Mutex
+	delivered, waiting int
+	done               chan struct{}
+	stopped            chan struct{}
+}
+
+func (p *inFlightPeak) start(ctx context.Context, s *System, every time.Duration) {
+	p.done, p.stopped = make(chan struct{}), make(chan struct{})
+	go func() { // owned by p: stop ends it
+		defer close(p.stopped)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if d, w, err := s.OEE.InFlight(ctx); err == nil {
+				p.mu.Lock()
+				p.delivered, p.waiting = max(p.delivered, d), max(p.waiting, int(w))
+				p.mu.Unlock()
+			}
+			select {
+			case <-p.done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+func (p *inFlightPeak) stop() (delivered, waiting int) {
+	if p.done != nil {
+		close(p.done)
+		<-p.stopped
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.delivered, p.waiting
 }

@@ -1,20 +1,15 @@
 // Package manufacturing is the lab's manufacturing case: line monitoring
-// and OEE (overall equipment effectiveness) for plants of simulated
-// machines.
+// and OEE (overall equipment effectiveness) for two plants of simulated
+// machines, composed from patterns/edge-iot and patterns/backpressure.
 //
-// What is built so far (the first of five steps; see README.md):
-//
-//   - plant: the shop floor, seeded and time-compressed: plants, lines and
-//     machines reporting state, parts (good and scrap), temperature and
-//     vibration once per interval, with breakdowns, short stops, a bearing
-//     that wears until it seizes unless the machine is stopped, and a
-//     firmware bug that floods malformed payloads; the strict decoder.
-//   - oee: OEE per line and shift from raw readings, as exact integer sums,
-//     deduplicated by reading ID.
-//
-// The demo plays the readings of a few shifts to the hub's OEE book out of
-// order and with redelivered copies, as at-least-once transport delivers
-// them, and checks the live OEE against a recomputation from the raw
-// readings. The edge (edge-iot), the hub's credit window (backpressure)
-// and the EdgeSite resources (operator) come next.
+// The machines (package plant, on the wire in package floor) publish a
+// reading per interval over MQTT to their plant's edge-iot site, where a
+// line controller (package edge) dead-letters malformed payloads, stops a
+// line on an EWMA z-score anomaly without the hub, archives the raw
+// readings and hands them to edge-iot's store-and-forward buffer. The hub
+// (package hub) computes OEE per line and shift (package oee) behind
+// backpressure's credit window. Demo runs it with a WAN link down for a
+// shift, a catch-up burst, a flood of malformed readings and a controller
+// crash mid-shift, and Audit checks the hub against the edges' archives.
+// The plants' EdgeSite resources (patterns/operator) are not built yet.
 package manufacturing

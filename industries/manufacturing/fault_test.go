@@ -1,47 +1,66 @@
+//go:build integration
+
 package manufacturing_test
 
 import (
-	"bytes"
 	"context"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	manufacturing "github.com/patternlab/patternlab/industries/manufacturing"
-	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/industries/manufacturing/edge"
+	"github.com/patternlab/patternlab/industries/manufacturing/plant"
 )
 
-func runDemo(t *testing.T, cfg manufacturing.Config) (string, bool) {
-	t.Helper()
-	var out bytes.Buffer
-	n := narrate.New(&out)
-	require.NoError(t, manufacturing.Demo(context.Background(), n, cfg))
-	return out.String(), n.Held()
-}
-
-// Seven shifts with a third of the readings delivered twice, all out of
-// order: the hub's OEE still equals the recomputation for every line and
-// shift, over several seeds.
-func TestHeavyRedeliveryKeepsOEEExact(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3} {
-		cfg := manufacturing.DefaultConfig()
-		cfg.Seed, cfg.Shifts, cfg.Copies = seed, 7, 0.33
-		out, held := runDemo(t, cfg)
-		assert.True(t, held, "seed %d:\n%s", seed, out)
-		assert.Contains(t, out, "28 of 28 line-shifts equal to the recomputation: ok")
+func systemConfig() manufacturing.SystemConfig {
+	return manufacturing.SystemConfig{
+		Floor: plant.DefaultFloor(), Behaviour: plant.DefaultBehaviour(7), Rule: edge.DefaultRule(),
+		Window: 32, HubRate: 0, DupWindow: 2 * time.Minute, AckWait: time.Second, Retry: 200 * time.Millisecond, Pace: 40 * time.Millisecond, CommandDeadline: time.Minute,
+		LocalStop: true, Dedupe: true, CreditWindow: true,
 	}
 }
 
-// Without the dedupe, every line and shift that received a copy is named,
-// with its inflated count against the true one.
-func TestWithoutDedupeEveryInflatedShiftIsNamed(t *testing.T) {
-	cfg := manufacturing.DefaultConfig()
-	cfg.Copies, cfg.Dedupe = 0.5, false
-	out, held := runDemo(t, cfg)
-	require.False(t, held)
-	last := out[strings.LastIndex(strings.TrimRight(out, "\n"), "\n")+1:]
-	assert.Contains(t, last, "[invariant] VIOLATED")
-	assert.Equal(t, 12, strings.Count(last, "readings, want"), "all 12 line-shifts got copies:\n%s", last)
+// Plant a's WAN link is cut for its whole second shift, during which a
+// bearing starts to fail on a-l1-m2: the edge stops the line on its own,
+// and once the link is back and the backlog forwarded, the hub's OEE
+// equals OEE recomputed from the edges' archives, line by line and shift
+// by shift, and every stop event is at the hub exactly once.
+func TestALinkDownForAShiftLosesNothingAndStopsLocally(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := systemConfig()
+	sys, err := manufacturing.StartSystem(ctx, cfg)
+	require.NoError(t, err)
+	defer sys.Close()
+	a := sys.Site("plant-a")
+	per := cfg.Floor.IntervalsPerShift()
+	for i := 1; i <= 3*per; i++ {
+		switch i {
+		case per + 1:
+			a.Edge.Link.Cut()
+			require.NoError(t, a.Edge.WaitUnlinked(ctx))
+		case 2*per + 1:
+			a.Edge.Link.Restore()
+		}
+		require.NoError(t, sys.Interval(ctx))
+	}
+	require.NoError(t, sys.WaitSettled(ctx))
+
+	f, err := sys.Audit(ctx, manufacturing.DefaultConfig().Budget)
+	require.NoError(t, err)
+	assert.Equal(t, 12*3*per, f.Raw)
+	assert.Zero(t, f.ArchivedCopies)
+	assert.Len(t, f.Want, 12, "4 lines × 3 shifts")
+	assert.Empty(t, f.OEE)
+	require.Equal(t, 2, len(f.Stops), "one worn bearing in each plant")
+	assert.Empty(t, f.StopsOff)
+	assert.Empty(t, f.Late)
+	for _, l := range f.Latencies {
+		assert.True(t, l.Reached, l.Stop)
+		assert.Equal(t, "edge", l.Issuer, l.Stop)
+	}
+	assert.Equal(t, "stop/a-l1-m2/150", f.Stops[0].ID, "caught during plant a's outage, on its first worn reading")
 }

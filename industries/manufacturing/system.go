@@ -52,6 +52,9 @@ type Site struct {
 	Controller *edge.Controller
 	Floor      *floor.Plant
 	conn       *nats.Conn
+	ccfg       edge.ControllerConfig
+	stop       context.CancelFunc // the controller's
+	stopped    chan error
 }
 
 // System is every plant and the hub, running in this process.
@@ -121,10 +124,10 @@ func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
 			id := p.ID
 			ccfg.AfterStore = func(r plant.Reading) bool { return cfg.AfterStore(id, r) }
 		}
-		if site.Controller, err = edge.NewController(site.conn, ccfg); err != nil {
+		site.ccfg = ccfg
+		if err = site.startController(); err != nil {
 			return nil, err
 		}
-		s.goRun(func() error { return site.Controller.Run(runCtx) })
 		if site.Floor, err = floor.Connect(ctx, site.Edge.Edge.MQTTURL(), cfg.Floor, p, cfg.Behaviour); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.ID, err)
 		}
@@ -155,6 +158,20 @@ func (s *System) goRun(f func() error) {
 
 // Err returns the first error a component stopped with, if any did.
 func (s *System) Err() error {
+	for _, site := range s.Sites {
+		if site.stopped == nil {
+			continue
+		}
+		select {
+		case err := <-site.stopped:
+			site.stopped <- err
+			if err == nil {
+				err = errors.New("stopped")
+			}
+			return fmt.Errorf("%s line controller: %w", site.Plant.ID, err)
+		default:
+		}
+	}
 	select {
 	case err := <-s.done:
 		s.running--
@@ -197,6 +214,29 @@ func (s *System) Site(id string) *Site {
 	return nil
 }
 
+func (site *Site) startController() error {
+	c, err := edge.NewController(site.conn, site.ccfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	site.Controller, site.stop, site.stopped = c, cancel, make(chan error, 1)
+	go func() { site.stopped <- c.Run(ctx) }() // owned by the site: RestartController and Close stop it
+	return nil
+}
+
+// RestartController stops the plant's line controller, as a crash of the
+// gateway process would (what it took and did not acknowledge stays in
+// the landing stream), and starts a new one, which knows nothing of the
+// old one's state: its anomaly rule learns each machine's baseline again.
+func (site *Site) RestartController() error {
+	site.stop()
+	if err := <-site.stopped; err != nil {
+		return err
+	}
+	return site.startController()
+}
+
 // Close stops every component and server.
 func (s *System) Close() {
 	for _, site := range s.Sites {
@@ -211,6 +251,10 @@ func (s *System) Close() {
 		}
 	}
 	for _, site := range s.Sites {
+		if site.stop != nil {
+			site.stop()
+			<-site.stopped
+		}
 		if site.conn != nil {
 			site.conn.Close()
 		}
@@ -252,12 +296,13 @@ func (s *System) WaitSettled(ctx context.Context) error {
 			return fmt.Errorf("%s: forwarding: %w", site.Plant.ID, err)
 		}
 		var atHub uint64
+		var countErr error
 		err = poll.Until(ctx, settlePoll, func() (ok bool, err error) {
-			atHub, err = subjectCount(ctx, s.HubJS, edgeiot.StreamHubTelemetry, "uplink."+site.Plant.ID+".telemetry.>")
-			return err == nil && atHub >= archived, s.Err()
+			atHub, countErr = subjectCount(ctx, s.HubJS, edgeiot.StreamHubTelemetry, "uplink."+site.Plant.ID+".telemetry.>")
+			return countErr == nil && atHub >= archived, s.Err()
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %d of %d archived readings at the hub: %w", site.Plant.ID, atHub, archived, err)
+			return fmt.Errorf("%s: %d of %d archived readings at the hub (%v): %w", site.Plant.ID, atHub, archived, countErr, err)
 		}
 	}
 	return poll.Until(ctx, settlePoll, func() (bool, error) {

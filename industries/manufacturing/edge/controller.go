@@ -83,6 +83,7 @@ type Controller struct {
 
 	mu      sync.Mutex
 	tally   Tally
+	events  []StopEvent
 	sends   sync.WaitGroup
 	sendErr error
 }
@@ -190,16 +191,32 @@ func (c *Controller) handle(ctx context.Context, msg jetstream.Msg) error {
 			return err
 		}
 	}
+	// The buffer and the archive are written at once: two round trips to
+	// the server in parallel, so the controller keeps up with the floor.
+	// The settle wait counts the hub against the archive, so their order
+	// does not matter to it.
+	stored, err := c.publishAsync(archiveReading+machine, r.Encode(), r.ID())
+	if err != nil {
+		return fmt.Errorf("archive %s: %w", r.ID(), err)
+	}
 	ack, err := c.publish(ctx, "telemetry."+machine, r.Encode(), r.ID(), nil)
 	switch {
 	case backpressure.IsStreamFull(err):
+		select { // archived all the same: the raw reading the plant made
+		case <-stored.Ok():
+		case err := <-stored.Err():
+			return fmt.Errorf("archive %s: %w", r.ID(), err)
+		}
 		return c.refuse(ctx, msg, subject, r, err)
 	case err != nil:
 		return fmt.Errorf("store %s: %w", r.ID(), err)
 	}
-	// Archived after it is stored: an archived reading is on its way.
-	if _, err := c.publish(ctx, archiveReading+machine, r.Encode(), r.ID(), nil); err != nil {
+	select {
+	case <-stored.Ok():
+	case err := <-stored.Err():
 		return fmt.Errorf("archive %s: %w", r.ID(), err)
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	c.count(func(t *Tally) {
 		if ack.Duplicate {
@@ -235,8 +252,18 @@ func (c *Controller) stop(ctx context.Context, line plant.Line, a Anomaly) error
 	if _, err := c.publish(ctx, "events.alert."+r.Machine, ev.Encode(), ev.ID, nil); err != nil {
 		return fmt.Errorf("raise %s: %w", ev.ID, err)
 	}
-	c.count(func(t *Tally) { t.Stops++ })
+	c.mu.Lock()
+	c.tally.Stops++
+	c.events = append(c.events, ev)
+	c.mu.Unlock()
 	return nil
+}
+
+// Stops lists the stop events the controller raised, in order.
+func (c *Controller) Stops() []StopEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]StopEvent(nil), c.events...)
 }
 
 // send delivers a command to a machine, resending until it acknowledges,
@@ -297,6 +324,15 @@ func (c *Controller) refuse(ctx context.Context, msg jetstream.Msg, subject stri
 	c.count(func(t *Tally) { t.Refused++ })
 	_ = msg.Ack()
 	return nil
+}
+
+// publishAsync is publish without waiting for the server's answer.
+func (c *Controller) publishAsync(subject string, data []byte, id string) (jetstream.PubAckFuture, error) {
+	m := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	if c.cfg.Dedupe {
+		m.Header.Set(nats.MsgIdHdr, id)
+	}
+	return c.js.PublishMsgAsync(m)
 }
 
 // publish stores a message in an edge stream, with id as its message ID

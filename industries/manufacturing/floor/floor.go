@@ -6,7 +6,6 @@ package floor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -184,9 +183,6 @@ func (p *Plant) Close() {
 		mc.client.Disconnect(50)
 	}
 }
-
-// ErrTimeout is returned when an MQTT operation did not complete.
-var ErrTimeout = errors.New("mqtt operation timed out")
 
 // wait waits for an MQTT token or ctx.
 func wait(ctx context.Context, t mqtt.Token) error {

@@ -168,7 +168,14 @@ func Diff(want, got map[Key]Totals) []string {
 		case !inG:
 			out = append(out, fmt.Sprintf("%v: missing, want %s", k, w))
 		case w != g:
-			out = append(out, fmt.Sprintf("%v: %s from %d readings, want %s from %d", k, g, g.Readings, w, w.Readings))
+			what := ""
+			switch {
+			case g.Readings > w.Readings:
+				what = fmt.Sprintf(" (%d counted twice)", g.Readings-w.Readings)
+			case g.Readings < w.Readings:
+				what = fmt.Sprintf(" (%d missing)", w.Readings-g.Readings)
+			}
+			out = append(out, fmt.Sprintf("%v: %s from %d readings, want %s from %d%s", k, g, g.Readings, w, w.Readings, what))
 		}
 	}
 	return out
