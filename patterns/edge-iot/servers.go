@@ -46,10 +46,15 @@ var (
 )
 
 // EdgeLocal are the subjects that never cross an edge's leafnode link:
-// its streams' subjects and nats-server's MQTT internals. What does cross
+// its streams' subjects, nats-server's MQTT internals and JetStream's
+// acknowledgements. An ack subject ($JS.ACK.<stream>.<consumer>.…) names
+// no domain: every edge has a TELEMETRY stream with a HUB consumer, so
+// without this one plant's forwarder acknowledging its sequence n also
+// acknowledged, through the hub, the other plant's sequence n, and the
+// work-queue stream deleted a reading the hub never had. What does cross
 // is uplink.> (the forwarder's, to the hub), commands.> (from the hub) and
 // devices.*.acks (to the hub).
-var EdgeLocal = []string{"telemetry.>", "events.>", "dlq.>", "$MQTT.>", "devices.*.telemetry"}
+var EdgeLocal = []string{"telemetry.>", "events.>", "dlq.>", "$MQTT.>", "devices.*.telemetry", "$JS.ACK.>"}
 
 // Hub is the central nats-server: JetStream in its own domain and a leafnode
 // listener edges connect to.

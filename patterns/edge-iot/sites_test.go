@@ -1,6 +1,7 @@
 package edgeiot
 
 import (
+	"context"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -60,4 +61,75 @@ func TestASitesSubjectsStayAtItsEdge(t *testing.T) {
 	assert.Equal(t, map[string]uint64{"uplink.plant-a.telemetry.a-01": uint64(len(published))}, info.State.Subjects,
 		"plant a's readings reach the hub from plant a only")
 	assert.Zero(t, sites[1].Gateway.Ledger().Stats(), "plant b's gateway saw none of plant a's readings")
+}
+
+// Two sites with the same streams and consumers: one plant's forwarder
+// acknowledging its messages must not acknowledge the other plant's. Plant
+// b's forwarder here never acknowledges (its hub confirmations are
+// "lost"), so plant b must keep every reading; before $JS.ACK.> was in
+// EdgeLocal, plant a's acks for sequences 1..n reached plant b through the
+// hub and deleted its readings 1..n (found by the manufacturing case: an
+// edge restart and a link cut lost readings the hub never had).
+func TestOneSitesAcksDoNotDeleteAnothersReadings(t *testing.T) {
+	ctx := testContext(t)
+	hub, err := StartHub(HubConfig{Protect: true})
+	require.NoError(t, err)
+	t.Cleanup(hub.Shutdown)
+	hubConn, err := natsembed.Connect(hub.ClientURL(), "hub-app")
+	require.NoError(t, err)
+	t.Cleanup(hubConn.Close)
+	hubJS, err := jetstream.New(hubConn)
+	require.NoError(t, err)
+	lim := DefaultEdgeLimits()
+	require.NoError(t, SetupHubStreams(ctx, hubJS, lim.DuplicateWindow))
+	neverAck := ForwarderConfig{AfterHubStored: func(context.Context, string, jetstream.Msg) error { return ErrAckLost }}
+	var sites []*Site
+	for i, name := range []string{"plant-a", "plant-b"} {
+		cfg := SiteConfig{Name: name, Domain: name, Limits: lim, Protect: true}
+		if i == 1 {
+			cfg.Forwarder = neverAck
+		}
+		site, err := StartSite(ctx, hub, cfg)
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, site.Close()) })
+		require.NoError(t, site.WaitLinked(ctx))
+		sites = append(sites, site)
+	}
+	const n = 20
+	for _, site := range sites {
+		nc, err := natsembed.Connect(site.Edge.ClientURL(), site.Edge.Domain+"-app")
+		require.NoError(t, err)
+		t.Cleanup(nc.Close)
+		js, err := jetstream.New(nc)
+		require.NoError(t, err)
+		for seq := uint64(1); seq <= n; seq++ {
+			r := Reading{Device: site.Edge.Domain, Seq: seq, TS: int64(seq), TempMC: 20_000}
+			_, err := js.Publish(ctx, telemetrySubject(r.Device), r.Encode(), jetstream.WithMsgID(r.ID()))
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, sites[0].WaitDrained(ctx), "plant a forwards and acknowledges its readings")
+	require.NoError(t, poll(ctx, func() (bool, error) {
+		n, err := subjectMsgs(ctx, hubJS, "uplink.plant-b.>")
+		return n >= 20, err
+	}), "plant b's readings reach the hub (its acknowledgements do not come back)")
+	held, err := sites[1].Held(ctx, StreamTelemetry)
+	require.NoError(t, err)
+	assert.EqualValues(t, n, held, "plant b still holds every reading it never acknowledged")
+}
+
+func subjectMsgs(ctx context.Context, js jetstream.JetStream, filter string) (uint64, error) {
+	st, err := js.Stream(ctx, StreamHubTelemetry)
+	if err != nil {
+		return 0, err
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return 0, err
+	}
+	var total uint64
+	for _, c := range info.State.Subjects {
+		total += c
+	}
+	return total, nil
 }
