@@ -13,6 +13,7 @@ import (
 	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/narrate"
 	edgeiot "github.com/patternlab/patternlab/patterns/edge-iot"
+	"github.com/patternlab/patternlab/patterns/operator"
 )
 
 // The scheduled faults: who, and when (intervals of the run, 1-based).
@@ -25,9 +26,9 @@ const (
 )
 
 // Demo runs the narrated demo: three shifts of two plants, plant a's WAN
-// link down for the second, plant b's edge restarting mid-shift, one
-// machine flooding malformed readings, and a bearing failing in each
-// plant; then the audit against the edges' archives and the machines'
+// link down for the second, plant b's line controller crashing mid-shift 2
+// and its edge server restarting mid-shift 3, one machine flooding
+// malformed readings, and a bearing failing in each plant; then the audit against the edges' archives and the machines'
 // clocks.
 func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	floor := plant.DefaultFloor()
@@ -77,9 +78,23 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 			site.Plant.ID, len(floor.Machines(site.Plant.ID)))
 	}
 
+	n.Act("the EdgeSites")
+	decl, err := DeclareSites(ctx, floor, s.HubJS, s.Hub.LeafAddr(), "8Mi", time.Minute)
+	if err != nil {
+		return fmt.Errorf("EdgeSites: %w", err)
+	}
+	defer decl.Close()
+	n.Step("operator", "envtest's kube-apiserver and etcd; the operator runs as user %q, bound to its generated role", operator.OperatorUser)
+	for i, key := range decl.Keys {
+		n.Step("operator", "EdgeSite %s applied (plant %s, leafnode to the hub, forwards telemetry.>, events.>, dlq.>, keeps 8Mi): Ready", key.Name, key.Name)
+		n.Measure("operator", "EdgeSite %s Ready in %v", key.Name, decl.Ready[i].Round(time.Millisecond))
+	}
+	n.Step("operator", "envtest runs no pods: each Deployment describes the gateway this process runs")
+
 	cut := n.Plan(cutPlant, "the WAN link down for shift 2")
 	flood := n.Plan(floodMachine, "a flood of malformed readings")
 	restarted := n.Plan(restartPlant, "the gateway restarts mid-shift, a reading stored and not acknowledged")
+	rebooted := n.Plan(restartPlant, "the edge server restarts mid-shift, readings on their way to the hub")
 	var peak inFlightPeak
 	reported := map[string]bool{}
 	for sh := 1; sh <= shifts; sh++ {
@@ -110,6 +125,12 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 			if err := s.Interval(ctx); err != nil {
 				return err
 			}
+			if i == 2*per+per/2 {
+				if err := s.Site(restartPlant).Edge.RestartEdge(); err != nil {
+					return err
+				}
+				rebooted.Fire("the edge's nats-server restarts mid-shift with readings on their way to the hub; it keeps its file store")
+			}
 			if uint64(i) == restartAt {
 				if err := restart.crash(ctx, s.Site(restartPlant)); err != nil {
 					return err
@@ -126,9 +147,20 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	settleErr := s.WaitSettled(settle)
 	peakDelivered, peakWaiting := peak.stop()
 	n.Check("settled", settleErr == nil, "every archived reading at the hub and handled: %v", orOK(settleErr))
+	for _, site := range s.Sites {
+		if t := site.Controller.Tally(); t.Retried > 0 {
+			n.Measure(site.Plant.ID, "line controller: %d payloads left for a redelivery after a failed store (last: %s)", t.Retried, t.LastErr)
+		}
+	}
 	n.Measure("hub", "catch-up: the OEE consumer held at most %d readings delivered and unacknowledged, with up to %d waiting in the stream", peakDelivered, peakWaiting)
 
 	n.Act("the audit")
+	drift, err := decl.Drift(ctx)
+	if err != nil {
+		return err
+	}
+	n.Check("edgesites", len(drift) == 0, "%d EdgeSites converged: ConfigMap, Deployment, Service and the hub registration as the spec asks (operator.Drift)%s",
+		len(decl.Keys), strings.Join(append([]string{""}, drift...), "; "))
 	return audit(ctx, n, s, cfg, peakDelivered)
 }
 

@@ -9,7 +9,9 @@
 // readings and hands them to edge-iot's store-and-forward buffer. The hub
 // (package hub) computes OEE per line and shift (package oee) behind
 // backpressure's credit window. Demo runs it with a WAN link down for a
-// shift, a catch-up burst, a flood of malformed readings and a controller
-// crash mid-shift, and Audit checks the hub against the edges' archives.
-// The plants' EdgeSite resources (patterns/operator) are not built yet.
+// shift, a catch-up burst, a flood of malformed readings, a controller
+// crash and an edge server restart mid-shift, and Audit checks the hub
+// against the edges' archives. The plants' gateways are declared as
+// EdgeSite resources, converged by patterns/operator on envtest
+// (DeclareSites).
 package manufacturing

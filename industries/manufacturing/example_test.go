@@ -1,5 +1,3 @@
-//go:build integration
-
 package manufacturing_test
 
 import (
@@ -12,7 +10,9 @@ import (
 
 // Three shifts of both plants with every fault: the flood of malformed
 // readings, plant a's link down for shift 2 and its catch-up, plant b's
-// line controller crashing mid-shift, a bearing failing in each plant.
+// line controller crashing mid-shift 2 and its edge server restarting
+// mid-shift 3, a bearing failing in each plant; the plants' EdgeSites on
+// envtest (KUBEBUILDER_ASSETS).
 // Measurements (OEE figures, latencies, the catch-up's peak) are hidden;
 // the rest is the same on every run.
 func ExampleDemo() {
@@ -30,6 +30,11 @@ func ExampleDemo() {
 	// [hub] embedded nats-server (JetStream domain hub); only the module's users may publish on uplink.>, commands.>
 	// [plant-a] edge gateway: embedded nats-server (domain plant-a) with its MQTT listener, linked to the hub; 6 machines connected over MQTT
 	// [plant-b] edge gateway: embedded nats-server (domain plant-b) with its MQTT listener, linked to the hub; 6 machines connected over MQTT
+	// == the EdgeSites ==
+	// [operator] envtest's kube-apiserver and etcd; the operator runs as user "edgesite-operator", bound to its generated role
+	// [operator] EdgeSite plant-a applied (plant plant-a, leafnode to the hub, forwards telemetry.>, events.>, dlq.>, keeps 8Mi): Ready
+	// [operator] EdgeSite plant-b applied (plant plant-b, leafnode to the hub, forwards telemetry.>, events.>, dlq.>, keeps 8Mi): Ready
+	// [operator] envtest runs no pods: each Deployment describes the gateway this process runs
 	// == shift 1 ==
 	// [b-l1-m3] FAULT: firmware fault: 45 malformed readings (not-json, missing-field, unknown-field, good-over-count, unknown-state, vibration-out-of-range, other-machine, trailing-data, oversized)
 	// [plant-b] anomaly on b-l2-m1: reading b-l2-m1/40, vibration z = 16.6 ≥ 6; the edge stops line b-l2 at once, without the hub
@@ -39,9 +44,11 @@ func ExampleDemo() {
 	// [plant-a] anomaly on a-l1-m2: reading a-l1-m2/150, vibration z = 15.6 ≥ 6; the edge stops line a-l1 at once, without the hub
 	// == shift 3 ==
 	// [plant-a] link restored: the shift's readings waiting at the edge are forwarded, a catch-up burst
+	// [plant-b] FAULT: the edge's nats-server restarts mid-shift with readings on their way to the hub; it keeps its file store
 	// == the catch-up ==
 	// [check] settled: every archived reading at the hub and handled: done: ok
 	// == the audit ==
+	// [check] edgesites: 2 EdgeSites converged: ConfigMap, Deployment, Service and the hub registration as the spec asks (operator.Drift): ok
 	// [audit] read back 3456 raw readings from the edges' archives and recomputed OEE per line and shift
 	// [check] oee: 12 line-shifts, the hub's live OEE equal to the recomputation: ok
 	// [check] stops: 2 stop events in the edges' archives, each at the hub once: ok

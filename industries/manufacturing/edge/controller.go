@@ -69,6 +69,8 @@ type ControllerConfig struct {
 type Tally struct {
 	Accepted, Copies, Malformed, Refused, Stops int
 	MalformedBy                                 map[string]int // per machine ("unknown" when the topic names none)
+	Retried                                     int            // payloads left for a redelivery after a failed store
+	LastErr                                     string         // why the last one failed
 }
 
 // Controller is one plant's line controller on its edge server.
@@ -131,23 +133,23 @@ func NewController(nc *nats.Conn, cfg ControllerConfig) (*Controller, error) {
 }
 
 // Run takes the machines' readings from the landing stream until ctx ends.
-// It survives edge restarts: the connection reconnects and the durable
+// It survives edge restarts: a payload it could not store stays
+// unacknowledged and comes back, the connection reconnects and the durable
 // consumer resumes after the last acknowledgement.
 func (c *Controller) Run(ctx context.Context) error {
 	cons, err := c.js.Consumer(ctx, edgeiot.StreamMQTT, ControllerConsumer)
 	if err != nil {
 		return fmt.Errorf("controller consumer (SetupController creates it): %w", err)
 	}
-	failed := make(chan error, 1)
 	var mu sync.Mutex // one payload at a time: the detector follows each machine in order
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err := c.handle(ctx, msg); err != nil && ctx.Err() == nil {
-			select {
-			case failed <- err:
-			default:
-			}
+			// The edge server restarting, or a store timing out: the
+			// payload stays unacknowledged and comes back after AckWait,
+			// and the message IDs make the second attempt harmless.
+			c.count(func(t *Tally) { t.Retried++; t.LastErr = err.Error() })
 		}
 	}, jetstream.PullMaxMessages(256), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
@@ -158,12 +160,8 @@ func (c *Controller) Run(ctx context.Context) error {
 		<-cc.Closed()
 		c.sends.Wait()
 	}()
-	select {
-	case <-ctx.Done():
-		return nil
-	case err := <-failed:
-		return err
-	}
+	<-ctx.Done()
+	return nil
 }
 
 // handle decides about one payload; an error leaves it unacknowledged.
