@@ -44,7 +44,7 @@ TOOLCHAINS = for t in javac java cargo; do command -v $$t >/dev/null || [ -x "$$
   echo ">> $$t not found: the Java and Rust tests of languages/ are skipped (PATTERNLAB_CI=1 makes that a failure)"; done
 
 .PHONY: help demo doctor test test-integration flake-hunt bench check docs docs-serve lint lint-workflows new-pattern ci \
-        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz lab record lab-test
+        temporal-cli envtest dockerd npm site-test translations-refresh languages quiz lab record lab-test fuzz
 
 help: ## list the targets
 	@echo "patternlab: make <target>"
@@ -70,6 +70,20 @@ languages: ## build and run the Java and Rust demos of languages/ (P=<pattern>, 
 test-integration: ## tests with real servers in processes and containers (tag integration; starts nothing: see dockerd)
 	@$(SERVERS); mkdir -p $(TESTLOGS); \
 	$(GOTESTSUM) --jsonfile $(TESTLOGS)/test-integration.json -- -tags integration -count=1 -run Integration -timeout 30m $(PKGS)
+
+# how long make fuzz runs each target
+FUZZTIME ?= 30s
+
+fuzz: ## run every Fuzz target in the repository for FUZZTIME each (default 30s), one at a time; a crash fails and leaves its input in testdata/fuzz
+	@targets="$$(grep -rHoE '^func Fuzz[A-Za-z0-9_]*' --include='*_test.go' $(MODULES) | sort)"; \
+	test -n "$$targets" || { echo "fuzz: no Fuzz target found"; exit 1; }; \
+	n=$$(echo "$$targets" | wc -l); i=0; start=$$(date +%s); \
+	while IFS= read -r t; do \
+	  i=$$((i + 1)); dir="$$(dirname "$${t%%:*}")"; name="$${t##*func }"; \
+	  echo ">> [$$i/$$n] $$name in ./$$dir for $(FUZZTIME)"; \
+	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "./$$dir" || { echo "fuzz: $$name in ./$$dir failed; its input is in ./$$dir/testdata/fuzz/$$name"; exit 1; }; \
+	done <<< "$$targets"; \
+	echo ">> fuzz: $$n targets, $(FUZZTIME) each, no crash, $$(( $$(date +%s) - start )) s"
 
 flake-hunt: ## run tests N times beside a CPU-bound process, count failures per test (P=<name>, N=20, TIER=unit|integration)
 	@$(SERVERS); go run ./tools flake-hunt -n $(or $(N),$(if $(filter integration,$(TIER)),5,20)) -tier $(or $(TIER),unit) $(P)

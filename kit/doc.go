@@ -16,4 +16,5 @@
 //   - labtest: a server per test, goleak for TestMain, skips for missing prerequisites,
 //     the switch test (every safeguard off makes the demo fail) and the flag fuzzer.
 //   - goimage: a Go main package as a FROM-scratch image, for integration tests.
+//   - history: record concurrent clients' operations and check them for linearizability (Porcupine).
 package kit

@@ -9,10 +9,12 @@ import (
 
 	"github.com/patternlab/patternlab/tools/internal/compare"
 	"github.com/patternlab/patternlab/tools/internal/contract"
+	"github.com/patternlab/patternlab/tools/internal/leakcheck"
 	"github.com/patternlab/patternlab/tools/internal/learn"
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
 	"github.com/patternlab/patternlab/tools/internal/otherlang"
 	"github.com/patternlab/patternlab/tools/internal/repo"
+	"github.com/patternlab/patternlab/tools/internal/tracked"
 )
 
 func runCheck(ctx context.Context, args []string) error {
@@ -40,6 +42,16 @@ func runCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	bad = append(bad, translationFindings(r)...)
+	programs, err := tracked.Check(r.Root)
+	if err != nil {
+		return err
+	}
+	bad = append(bad, programs...)
+	leaks, err := leakcheck.Findings(r.Root) // goroutines started, goleak in TestMain
+	if err != nil {
+		return err
+	}
+	bad = append(bad, leaks...)
 	learnBad, learnDiagrams, err := learn.CheckRepo(ctx, r)
 	if err != nil {
 		return err

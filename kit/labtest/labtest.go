@@ -53,3 +53,19 @@ func JetStream(t testing.TB, url string) jetstream.JetStream {
 func VerifyNoLeaks(m *testing.M, opts ...goleak.Option) {
 	goleak.VerifyTestMain(m, opts...)
 }
+
+// IgnoreTemporalTestRetries are the goleak options for packages that run
+// workflows in the Temporal SDK's test environment (testsuite): when a
+// workflow ends while one of its activities waits for a retry, the
+// environment never fires that retry, and the activity's goroutine
+// (executeActivityWithRetryForTest) and its timeout watcher stay blocked for
+// the life of the process. That is the test suite's limit, not a leak of the
+// code under test; every other goroutine is still checked.
+//
+//	func TestMain(m *testing.M) { labtest.VerifyNoLeaks(m, labtest.IgnoreTemporalTestRetries()...) }
+func IgnoreTemporalTestRetries() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreTopFunction("go.temporal.io/sdk/internal.(*testWorkflowEnvironmentImpl).executeActivityWithRetryForTest"),
+		goleak.IgnoreTopFunction("go.temporal.io/sdk/internal.(*testWorkflowEnvironmentImpl).ExecuteActivity.func2"),
+	}
+}

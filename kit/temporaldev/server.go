@@ -37,8 +37,12 @@ const (
 	EnvNamespace = "TEMPORAL_NAMESPACE"
 )
 
-// ReadyTimeout bounds how long Start waits for the frontend to answer.
-const ReadyTimeout = 30 * time.Second
+// ReadyTimeout bounds how long Start waits for the frontend to answer. A
+// server that dies is noticed at once (its exit ends the wait, with its last
+// output); this bound only catches one that hangs alive, so it is generous:
+// at a load average of 35 on 2 cores a healthy dev server once needed more
+// than 30 s to answer.
+const ReadyTimeout = 2 * time.Minute
 
 // ErrNoCLI says the CLI binary is not built yet and how to build it.
 var ErrNoCLI = errors.New("no Temporal CLI: run `make temporal-cli` (builds it once, about 5 minutes) or set " + EnvCLI + " or " + EnvAddress)

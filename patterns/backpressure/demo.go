@@ -125,7 +125,11 @@ func (d *demo) overload(ctx context.Context, name string) error {
 		w.HeapBound = d.bound
 	}
 	w.StartLate = d.startLate(name)
+	lab := d.newLabRun(w.Messages, false)
+	w.Fault = lab.fault(name, w, w.Fault)
+	lab.start(s)
 	res, err := Run(ctx, s, w)
+	lab.end()
 	if err != nil {
 		return err
 	}
@@ -145,7 +149,17 @@ func (d *demo) overloadJetStream(ctx context.Context, w Workload) error {
 		d.nats.names.stream, d.streamLimit())
 	d.n.Step(NameJetStream, "durable pull consumer %q: %s, AckWait %s; what it cannot decode goes to stream %s",
 		d.nats.names.durable, d.creditWindow(), c.AckWait, d.nats.names.deadLetters)
-	q, err := d.nats.queue(ctx, c.Buffer, true, nil)
+	lab := d.newLabRun(w.Messages, true)
+	var restarted func(crashed, next int)
+	if lab != nil {
+		// only a crash requested in the lab restarts a consumer in this act
+		restarted = func(crashed, next int) {
+			lab.restarted(next)
+			d.n.Step("supervisor", "consumer-%d is gone; consumer-%d takes over durable %q: the server redelivers what was unacked after AckWait %s",
+				crashed, next, d.nats.names.durable, c.AckWait)
+		}
+	}
+	q, err := d.nats.queue(ctx, c.Buffer, true, restarted)
 	if err != nil {
 		return err
 	}
@@ -156,7 +170,10 @@ func (d *demo) overloadJetStream(ctx context.Context, w Workload) error {
 	w.HeapBound = d.bound
 	w.Inbox = d.inbox(w.Messages)
 	w.StartLate = d.startLate(NameJetStream)
+	w.Fault = lab.fault("stream", w, w.Fault)
+	lab.start(q)
 	res, err := Run(ctx, q, w)
+	lab.end()
 	if err != nil {
 		return err
 	}
@@ -164,6 +181,7 @@ func (d *demo) overloadJetStream(ctx context.Context, w Workload) error {
 	st := q.Stats()
 	d.n.Measure(NameJetStream, "stream full %d times (the producer waited and retried); the server's peaks: %d stored, %d unacked; dead-lettered %d; pull requests renewed %d",
 		st.Pushbacks, st.PeakStored, st.PeakAckPending, st.DeadLettered, st.PullResets)
+	lab.check(d, res.Strategy)
 	d.serverView(res.Strategy, st, true)
 	d.bounded(res)
 	return nil
@@ -180,8 +198,9 @@ func (d *demo) crash(ctx context.Context) error {
 	d.n.Step("workload", "%d messages; consumer-1 will crash right after processing message %d, before acking it", w.Messages, at)
 	fault := d.n.Plan("consumer-1", "crash after processing a message, before its ack")
 	var cameBack atomic.Bool
+	lab := d.newLabRun(w.Messages, true)
 	crash := CrashAfter(at, func(m Message) {
-		fault.Fire("processed message %d, then crashed before acking it; the messages it had pulled are not acked either", m.ID)
+		fault.Fire("processed message %d, then crashed before acking it; the messages it had pulled are not acked either%s", m.ID, lab.replaced())
 	})
 	w.Fault = func(h Handler) Handler {
 		inner := crash(h)
@@ -197,7 +216,9 @@ func (d *demo) crash(ctx context.Context) error {
 	if w.Inbox == nil {
 		d.n.Step("consumer", "SAFEGUARD OFF (-inbox=false): no inbox, every delivery is processed")
 	}
+	w.Fault = lab.fault("stream", w, w.Fault)
 	q, err := d.nats.queue(ctx, c.Buffer, true, func(crashed, next int) {
+		lab.restarted(next)
 		d.n.Step("supervisor", "consumer-%d is gone; consumer-%d takes over durable %q: the server redelivers what was unacked after AckWait %s",
 			crashed, next, d.nats.names.durable, c.AckWait)
 	})
@@ -205,7 +226,9 @@ func (d *demo) crash(ctx context.Context) error {
 		return err
 	}
 	defer d.nats.remove(ctx, q)
+	lab.start(q)
 	res, err := Run(ctx, q, w)
+	lab.end()
 	if err != nil {
 		return err
 	}
@@ -219,6 +242,7 @@ func (d *demo) crash(ctx context.Context) error {
 	d.n.Measure(NameJetStream, "the server counted %d messages delivered to consumer-1 and never acked when it died; %d deliveries were redeliveries; the inbox skipped %d already-applied duplicates",
 		st.HeldAtCrash, st.Redelivered, skipped)
 	d.check(res.Strategy, cameBack.Load(), "message %d, processed and never acked, was delivered again after the crash", at)
+	lab.check(d, res.Strategy)
 	d.serverView(res.Strategy, st, true)
 	d.bounded(res)
 	return nil
@@ -243,9 +267,13 @@ func (d *demo) catchUp(ctx context.Context) error {
 	w.Fault = StallUntil(q.Delivered, func(m Message) {
 		slow.Fire("its first message (%d) is slow, until the server has delivered all it will: its window full, or the whole backlog", m.ID)
 	})
+	lab := d.newLabRun(w.Messages, false)
+	w.Fault = lab.fault("stream", w, w.Fault)
+	lab.start(q)
 	res, err := RunCatchUp(ctx, q, w, func(backlog int) {
 		fault.Fire("was down while %d messages (%s) arrived; it comes back with %s", backlog, MiB(uint64(backlog)*uint64(w.PayloadSize)), d.creditWindow())
 	})
+	lab.end()
 	if err != nil {
 		return err
 	}

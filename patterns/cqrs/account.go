@@ -38,6 +38,7 @@ type Account struct {
 	closed  bool
 	balance int64
 	applied map[uuid.UUID]struct{}
+	voided  map[uuid.UUID]struct{} // tombstones (void.go)
 }
 
 var _ events.VersionedAggregate = (*Account)(nil)
@@ -51,6 +52,7 @@ func NewAccount(id uuid.UUID) *Account {
 	return &Account{
 		AggregateBase: events.NewAggregateBase(AccountType, id),
 		applied:       map[uuid.UUID]struct{}{},
+		voided:        map[uuid.UUID]struct{}{},
 	}
 }
 
@@ -101,6 +103,14 @@ func (a *Account) HandleCommand(ctx context.Context, cmd eh.Command) error {
 			return fmt.Errorf("%w: %s", ErrBalanceNotZero, Cents(a.balance))
 		}
 		a.AppendEvent(AccountClosed, nil, now, eh.FromCommand(c))
+	case *Void:
+		if !a.opened {
+			return ErrAccountNotOpen
+		}
+		if a.Applied(c.ID) {
+			return nil // decided already (applied, or voided): with dedupe off too
+		}
+		a.AppendEvent(CommandVoided, &CommandVoidedData{Reason: c.Reason}, now, eh.FromCommand(c))
 	default:
 		return fmt.Errorf("%w: %s", ErrUnknownCommand, cmd.CommandType())
 	}
@@ -144,6 +154,10 @@ func (a *Account) ApplyEvent(_ context.Context, e eh.Event) error {
 		a.balance += signedAmount(e)
 	case AccountClosed:
 		a.closed = true
+	case CommandVoided:
+		if id, ok := commandIDOf(e); ok {
+			a.voided[id] = struct{}{}
+		}
 	default:
 		return fmt.Errorf("%w: event %s", ErrUnknownCommand, e.EventType())
 	}

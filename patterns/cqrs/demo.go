@@ -116,7 +116,9 @@ func setUp(ctx context.Context, n *narrate.Narrator, cfg Config) (_ *demo, err e
 	if d.ledger, err = NewLedger(d.store); err != nil {
 		return d, err
 	}
-	d.ledger.noDedupe = !cfg.Dedupe
+	if !cfg.Dedupe {
+		d.ledger.WithoutDedupe()
+	}
 	if !cfg.VersionGuard {
 		d.models.withoutVersionGuard()
 	}
@@ -158,7 +160,9 @@ func (d *demo) newStore(ctx context.Context, js jetstream.JetStream) (*EventStor
 	if err != nil {
 		return nil, err
 	}
-	s.skipVersionCheck = !d.cfg.ExpectedVersion
+	if !d.cfg.ExpectedVersion {
+		s.WithoutExpectedVersion()
+	}
 	s.failOnForeign = !d.cfg.SkipMalformed
 	return s, nil
 }

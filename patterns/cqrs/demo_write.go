@@ -162,7 +162,9 @@ func (d *demo) versionRace(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	retry.noDedupe = d.ledger.noDedupe
+	if !d.cfg.Dedupe {
+		retry.WithoutDedupe()
+	}
 	err = retry.HandleCommand(ctx, second)
 	switch {
 	case err == nil:

@@ -145,3 +145,9 @@ func (l *Ledger) Transfer(ctx context.Context, id, from, to uuid.UUID, amount in
 func legID(transfer uuid.UUID, leg string) uuid.UUID {
 	return guuid.NewSHA1(transfer, []byte(leg))
 }
+
+// WithoutDedupe makes every account decide a command again even when its ID
+// is already in the account's history: a command sent twice is applied
+// twice. Demos call it to show what the command IDs are for; nothing else
+// should.
+func (l *Ledger) WithoutDedupe() { l.noDedupe = true }

@@ -201,3 +201,9 @@ func isWrongLastSequence(err error) bool {
 // Close implements eventhorizon.EventStore. The connection belongs to the
 // caller, so there is nothing to release.
 func (s *EventStore) Close() error { return nil }
+
+// WithoutExpectedVersion makes every later append carry no expected last
+// sequence, so the server stores whatever comes: the lost update that
+// optimistic concurrency prevents. Demos call it to show what the check is
+// for; nothing else should.
+func (s *EventStore) WithoutExpectedVersion() { s.skipVersionCheck = true }

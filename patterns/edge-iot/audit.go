@@ -17,7 +17,7 @@ import (
 // stores it.
 type DeadLetter struct {
 	ID      string  // its message ID
-	Kind    Outcome // malformed, refused or late
+	Kind    Outcome // malformed, refused, late, not-a-command or malformed-ack
 	Reason  string
 	Topic   string // the subject the payload arrived on
 	Device  string // the device the topic names, or "unknown"

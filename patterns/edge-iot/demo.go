@@ -116,6 +116,13 @@ type plant struct {
 	cut, crashFault, outage *narrate.PlannedFault
 	outageAtHub             uint64 // readings the hub received from the outage's buffer
 	guestPayloads           []string
+	guestAcks               []guestAck // malformed acks the guest published
+}
+
+// guestAck is a malformed ack the guest published on a machine's ack topic.
+type guestAck struct {
+	device string
+	body   []byte
 }
 
 // batch summarises payloads the devices published.
@@ -218,11 +225,21 @@ func (p *plant) linkUp(ctx context.Context) error {
 
 	target := p.fleet.Devices()[min(1, len(p.fleet.Devices())-1)].ID
 	cmd := DeviceCommand{ID: "cmd-1", Action: "identify", Issuer: "hub"}
-	sends, err := NewDispatcher(p.topo.HubConn).Send(ctx, target, cmd, commandRetry, nil)
+	dispatcher := NewDispatcher(p.topo.HubConn)
+	var guestErr error
+	sends, err := dispatcher.Send(ctx, target, cmd, commandRetry, func(n int) {
+		if n == 1 { // the dispatcher listens for acks now: the guest's garbage comes before the device's ack
+			guestErr = p.guestAck(ctx, target)
+		}
+	})
 	if err != nil {
 		return err
 	}
+	if guestErr != nil {
+		return guestErr
+	}
 	p.n.Step("hub", "command %s (%s) to %s across the leafnode link: acknowledged", cmd.ID, cmd.Action, target)
+	p.n.Step("hub", "the dispatcher dead-lettered %s on the way", plural(dispatcher.DeadLettered(), "malformed ack"))
 	p.n.Measure("hub", "command %s sent %d time(s) before its ack", cmd.ID, sends)
 	return nil
 }
@@ -245,6 +262,32 @@ func (p *plant) guestGarbage(ctx context.Context) error {
 		return err
 	}
 	p.n.Step("guest", "an unknown MQTT client published %q on %s: the gateway decided %q", body, TelemetryTopic(device), outcomeOf(p.ledger, key))
+	return nil
+}
+
+// guestAck has the guest publish a malformed ack on device's ack topic
+// while the hub's dispatcher waits for the device's ack: the dispatcher
+// must dead-letter it. It waits first until the dispatcher's interest has
+// crossed the leafnode link, or the edge would route the ack nowhere.
+func (p *plant) guestAck(ctx context.Context, device string) error {
+	const body = "ack cmd-1"
+	err := poll(ctx, func() (bool, error) {
+		return p.topo.Edge.NATS().GlobalAccount().SubscriptionInterest(ackSubject(device)), nil
+	})
+	if err != nil {
+		return fmt.Errorf("wait for the dispatcher's interest at the edge: %w", err)
+	}
+	c, err := connectGuestDevice(ctx, p.topo.Edge.MQTTURL(), guestDevice)
+	if err != nil {
+		return err
+	}
+	defer c.Disconnect(100)
+	topic := fmt.Sprintf(topicAcks, device)
+	if err := wait(ctx, c.Publish(topic, 1, false, body)); err != nil {
+		return fmt.Errorf("guest publish: %w", err)
+	}
+	p.guestAcks = append(p.guestAcks, guestAck{device: device, body: []byte(body)})
+	p.n.Step("guest", "the unknown MQTT client published %q on %s, the ack topic of %s", body, topic, device)
 	return nil
 }
 
@@ -537,15 +580,15 @@ func (p *plant) audit(ctx context.Context) error {
 		Hub:       rec,
 		WindowMS:  p.topo.Gateway.WindowMS(),
 	}.Check()
-	p.n.Step("hub", "dead letters in HUB_DLQ by device: %s", deadLetterSummary(rec, OutcomeMalformed))
+	p.n.Step("hub", "dead letters in HUB_DLQ by device: %s; %s", deadLetterSummary(rec, OutcomeMalformed), deadLetterSummary(rec, OutcomeMalformedAck))
 	p.n.Measure("hub", "refused readings in HUB_DLQ by device: %s", deadLetterSummary(rec, OutcomeRefused))
 	p.n.Check("exactly-once", len(f.ExactlyOnce) == 0,
 		"%d readings accepted at the edge, %d at the hub, %d there twice, %d unknown", f.Accepted, f.AtHub, f.Twice, f.Unknown)
 	p.n.Check("nothing-lost", len(f.Conservation) == 0,
 		"every valid reading is at the hub or dead-lettered as refused: %d refused, %d lost", f.Refused, f.Lost)
 	p.n.Check("dead-letters", len(f.DeadLetters) == 0 && p.guestDeadLettered(rec),
-		"%d malformed payloads of the machines and the guest's 1 in HUB_DLQ, each with a reason (%d missing)",
-		f.Malformed, f.MalformedMissing+p.guestMissing(rec))
+		"%d malformed payloads of the machines, the guest's %d and its %s in HUB_DLQ, each with a reason (%d missing)",
+		f.Malformed, len(p.guestPayloads), plural(len(p.guestAcks), "malformed ack"), f.MalformedMissing+p.guestMissing(rec))
 	bufferOK := p.outageAtHub <= uint64(p.cfg.Buffer)
 	p.n.Check("buffer-bound", bufferOK,
 		"the hub received %d readings from the outage's buffer, at most its limit of %d", p.outageAtHub, p.cfg.Buffer)
@@ -570,16 +613,31 @@ func (p *plant) audit(ctx context.Context) error {
 			p.outageAtHub, p.cfg.Buffer))
 	}
 	if p.guestMissing(rec) > 0 {
-		violations = append(violations, "the guest's malformed payload is not in the dead-letter stream")
+		violations = append(violations, fmt.Sprintf("%d of the guest's malformed payloads and acks are not in the dead-letter stream", p.guestMissing(rec)))
 	}
 	p.n.Invariant(Invariant, violations...)
 	return nil
 }
 
 // guestMissing counts the guest's payloads that are not in the hub's
-// dead-letter stream as malformed.
+// dead-letter stream as malformed, and its acks that are not there as
+// malformed acks of the device whose topic they were on, with a reason.
 func (p *plant) guestMissing(rec HubRecord) int {
-	return max(0, len(p.guestPayloads)-rec.DeadLettersByDevice()[guestDevice][OutcomeMalformed])
+	missing := max(0, len(p.guestPayloads)-rec.DeadLettersByDevice()[guestDevice][OutcomeMalformed])
+	for _, a := range p.guestAcks {
+		found := false
+		for _, dl := range rec.DeadLetters {
+			if dl.Kind == OutcomeMalformedAck && dl.Device == a.device && dl.Topic == ackSubject(a.device) &&
+				string(dl.Payload) == string(a.body) && strings.TrimSpace(dl.Reason) != "" {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing++
+		}
+	}
+	return missing
 }
 
 func (p *plant) guestDeadLettered(rec HubRecord) bool { return p.guestMissing(rec) == 0 }
@@ -643,6 +701,7 @@ func diff(after, before LedgerStats) LedgerStats {
 		Late:       after.Late - before.Late,
 		Malformed:  after.Malformed - before.Malformed,
 		Dropped:    after.Dropped - before.Dropped,
+		Rejections: after.Rejections - before.Rejections,
 		Alerts:     after.Alerts - before.Alerts,
 		Reflexes:   after.Reflexes - before.Reflexes,
 		Aggregates: after.Aggregates - before.Aggregates,

@@ -11,7 +11,8 @@ import (
 )
 
 // A small plant: three machines, a buffer of 60 readings. A guest is
-// refused, the link is cut, the edge server crashes between storing a
+// refused, then sends a payload that is no reading and an ack that is no
+// ack, both dead-lettered; the link is cut, the edge server crashes between storing a
 // reading and acknowledging it, and an outage outlasts the buffer; the
 // audit at the hub finds every accepted reading there once. Measurements (rates,
 // catch-up times, duplicates) vary from run to run and are hidden here; the
@@ -37,7 +38,9 @@ func ExampleDemo() {
 	// [guest] an unknown MQTT client published "hello from a misconfigured sensor" on devices/guest-01/telemetry: the gateway decided "malformed"
 	// [gateway] accepted 57 readings, dead-lettered 4 malformed payloads, raised 2 alerts
 	// [hub] HUB_TELEMETRY holds 57 readings
+	// [guest] the unknown MQTT client published "ack cmd-1" on devices/cnc-02/acks, the ack topic of cnc-02
 	// [hub] command cmd-1 (identify) to cnc-02 across the leafnode link: acknowledged
+	// [hub] the dispatcher dead-lettered 1 malformed ack on the way
 	// == act 2: leafnode link cut ==
 	// [link] FAULT: leafnode link edge <-> hub cut: both TCP connections dropped, redials refused
 	// [edge] leafnode link down; MQTT, JetStream and the gateway carry on locally
@@ -68,10 +71,10 @@ func ExampleDemo() {
 	// [hub] caught up: HUB_TELEMETRY holds 232 readings, 60 of them from the outage's buffer
 	// == audit at the hub ==
 	// [gateway] flushed the open windows; the edge holds nothing the hub has not confirmed
-	// [hub] dead letters in HUB_DLQ by device: malformed: cnc-01 4, cnc-02 5, cnc-03 3, guest-01 1
+	// [hub] dead letters in HUB_DLQ by device: malformed: cnc-01 4, cnc-02 5, cnc-03 3, guest-01 1; malformed-ack: cnc-02 1
 	// [check] exactly-once: 232 readings accepted at the edge, 232 at the hub, 0 there twice, 0 unknown: ok
 	// [check] nothing-lost: every valid reading is at the hub or dead-lettered as refused: 56 refused, 0 lost: ok
-	// [check] dead-letters: 12 malformed payloads of the machines and the guest's 1 in HUB_DLQ, each with a reason (0 missing): ok
+	// [check] dead-letters: 12 malformed payloads of the machines, the guest's 1 and its 1 malformed ack in HUB_DLQ, each with a reason (0 missing): ok
 	// [check] buffer-bound: the hub received 60 readings from the outage's buffer, at most its limit of 60: ok
 	// [check] aggregates: every window aggregate at the hub equals its recomputation from the hub's raw readings (0 wrong): ok
 	// [check] alerts: 11 over-temperature readings, one alert each at the hub (0 wrong): ok

@@ -1,8 +1,8 @@
 package edgeiot
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"sync"
@@ -38,6 +38,9 @@ type Device struct {
 	client mqtt.Client
 	sensor *sensor
 	inbox  chan DeviceCommand
+	// reports holds what arrived on the command topic and is no command,
+	// for the loop to report to the edge (see Rejection).
+	reports chan Rejection
 
 	mu        sync.Mutex
 	published []Payload                // acknowledged by the broker (PUBACK)
@@ -45,7 +48,9 @@ type Device struct {
 	applied   map[string]DeviceCommand // commands applied, by ID: each once
 	copies    int                      // command copies received, duplicates included
 	reflexLag []time.Duration          // reading sent -> its cool-down command received
-	dropped   int                      // commands dropped because the inbox was full
+	dropped   int                      // commands and reports dropped because the inbox was full
+	rejects   uint64                   // non-commands received: the last Rejection.Seq
+	reported  int                      // rejections the broker acknowledged (PUBACK)
 }
 
 // ConnectFleet connects cfg.Devices machines to the MQTT broker at broker
@@ -68,6 +73,7 @@ func ConnectFleet(ctx context.Context, broker string, cfg FleetConfig) (*Fleet, 
 			ID:      id,
 			sensor:  newSensor(id, i, cfg.Sensor),
 			inbox:   make(chan DeviceCommand, 1024),
+			reports: make(chan Rejection, 64),
 			sentAt:  map[uint64]time.Time{},
 			applied: map[string]DeviceCommand{},
 		}
@@ -116,11 +122,13 @@ func wait(ctx context.Context, t mqtt.Token) error {
 }
 
 // receive runs on the MQTT client's goroutine: it must not block, so it
-// hands the command to the device's loop.
+// hands the command, or the report of a payload that is no command, to the
+// device's loop.
 func (d *Device) receive(_ mqtt.Client, m mqtt.Message) {
-	var cmd DeviceCommand
-	if err := json.Unmarshal(m.Payload(), &cmd); err != nil || cmd.ID == "" {
-		return // not a command: a real device would log it
+	cmd, err := DecodeCommand(m.Payload())
+	if err != nil {
+		d.reject(m, reasonOf(err))
+		return
 	}
 	select {
 	case d.inbox <- cmd:
@@ -131,12 +139,43 @@ func (d *Device) receive(_ mqtt.Client, m mqtt.Message) {
 	}
 }
 
-// obey applies commands (each ID once) and acknowledges every copy.
+// reject hands the loop a report of m, which is no command. The report
+// carries at most MaxPayloadBytes of the payload (and says so when it cut).
+func (d *Device) reject(m mqtt.Message, reason string) {
+	body := m.Payload()
+	if len(body) > MaxPayloadBytes {
+		reason = fmt.Sprintf("%s (payload of %d bytes cut to %d)", reason, len(body), MaxPayloadBytes)
+		body = body[:MaxPayloadBytes]
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.rejects++
+	r := Rejection{Device: d.ID, Seq: d.rejects, Subject: commandSubject(d.ID), Reason: reason, Payload: bytes.Clone(body)}
+	select {
+	case d.reports <- r:
+	default:
+		d.dropped++
+	}
+}
+
+// obey applies commands (each ID once) and acknowledges every copy, and
+// reports to the edge what arrived on the command topic and is no command.
 func (d *Device) obey(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case r := <-d.reports:
+			t := d.client.Publish(fmt.Sprintf(topicRejects, d.ID), 1, false, mustJSON(r))
+			if err := wait(ctx, t); err != nil {
+				if ctx.Err() == nil {
+					return fmt.Errorf("%s report rejection %d: %w", d.ID, r.Seq, err)
+				}
+				return nil
+			}
+			d.mu.Lock()
+			d.reported++
+			d.mu.Unlock()
 		case cmd := <-d.inbox:
 			d.apply(cmd, time.Now())
 			ackTopic := fmt.Sprintf(topicAcks, d.ID)
@@ -162,6 +201,14 @@ func (d *Device) apply(cmd DeviceCommand, at time.Time) {
 			d.reflexLag = append(d.reflexLag, at.Sub(sent))
 		}
 	}
+}
+
+// Rejected counts the payloads the device got on its command topic that
+// were no command and whose report the broker acknowledged.
+func (d *Device) Rejected() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.reported
 }
 
 // Applied reports whether the device has applied the command with this ID.

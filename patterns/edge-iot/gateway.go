@@ -37,6 +37,8 @@ type GatewayConfig struct {
 // payload from the landing stream (see SetupLanding), and for each:
 //
 //   - dead-letters what is not a valid reading, with the reason;
+//   - dead-letters what a device reports it got on its command topic and
+//     is no command (a Rejection), with the device's reason;
 //   - raises an alert (and, with Reflex, commands the machine to cool down)
 //     for an over-temperature reading, whether or not the hub is reachable;
 //   - stores a valid reading in TELEMETRY with its reading ID as Nats-Msg-Id,
@@ -147,6 +149,9 @@ func (g *Gateway) handle(ctx context.Context, msg jetstream.Msg) error {
 // decide is handle's body, with g.mu held.
 func (g *Gateway) decide(ctx context.Context, msg jetstream.Msg) error {
 	subject, payload := strings.TrimPrefix(msg.Subject(), mqttStorePrefix), msg.Data()
+	if device, ok := deviceFromRejectsSubject(subject); ok {
+		return g.rejection(ctx, msg, device, subject, payload)
+	}
 	device, err := deviceFromIngestSubject(subject)
 	var r Reading
 	if err == nil {
@@ -207,6 +212,29 @@ func (g *Gateway) decide(ctx context.Context, msg jetstream.Msg) error {
 		} else if err != nil {
 			return err
 		}
+	}
+	return ack(msg)
+}
+
+// rejection dead-letters what a device reported it got on its command
+// topic and is no command, as the device saw it: the original subject and
+// payload, the device's reason. A report that is itself malformed is
+// dead-lettered as malformed, like a broken reading.
+func (g *Gateway) rejection(ctx context.Context, msg jetstream.Msg, device, subject string, payload []byte) error {
+	var dl deadLetter
+	if r, err := DecodeRejection(device, payload); err != nil {
+		dl = deadLetter{
+			key: MalformedKey(subject, payload), device: device, topic: subject,
+			outcome: OutcomeMalformed, reason: reasonOf(err), payload: payload,
+		}
+	} else {
+		dl = deadLetter{
+			key: r.ID(), device: device, topic: r.Subject,
+			outcome: OutcomeNotCommand, reason: "device " + device + " refused it: " + r.Reason, payload: r.Payload,
+		}
+	}
+	if err := g.deadLetter(ctx, dl); err != nil {
+		return err
 	}
 	return ack(msg)
 }

@@ -63,12 +63,12 @@ func SetupLanding(ctx context.Context, js jetstream.JetStream, mqttURL string) e
 		return fmt.Errorf("stream %s: %w", StreamMQTT, err)
 	}
 	_, err := js.CreateOrUpdateConsumer(ctx, StreamMQTT, jetstream.ConsumerConfig{
-		Durable:       GatewayConsumer,
-		Description:   "the edge gateway: every MQTT telemetry message, kept until processed",
-		FilterSubject: subjectLanding,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       gatewayAckWait,
-		MaxAckPending: 1024,
+		Durable:        GatewayConsumer,
+		Description:    "the edge gateway: every MQTT telemetry message and device rejection, kept until processed",
+		FilterSubjects: []string{subjectLanding, subjectLandingRejects},
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        gatewayAckWait,
+		MaxAckPending:  1024,
 	})
 	if err != nil {
 		return fmt.Errorf("gateway consumer on %s: %w", StreamMQTT, err)

@@ -20,6 +20,14 @@ const (
 	// OutcomeDropped is refused and thrown away: only without the
 	// dead-letter stream (a switch of the demo).
 	OutcomeDropped Outcome = "dropped"
+	// OutcomeNotCommand is a payload a device got on its command topic
+	// that is no command: the device reports it, the gateway dead-letters
+	// it (see Rejection).
+	OutcomeNotCommand Outcome = "not-a-command"
+	// OutcomeMalformedAck is an ack the hub's dispatcher cannot use: not
+	// JSON, no command ID, or another device than its topic names. It is
+	// no decision of the gateway: the dispatcher dead-letters it at the hub.
+	OutcomeMalformedAck Outcome = "malformed-ack"
 )
 
 // MalformedKey identifies a payload that is not a valid reading by its
@@ -41,6 +49,7 @@ type LedgerStats struct {
 	Late       int // distinct readings refused as too late for their window
 	Malformed  int // distinct malformed payloads dead-lettered
 	Dropped    int // refused and dropped without a dead letter (a switch)
+	Rejections int // distinct non-commands the devices reported, dead-lettered
 	Alerts     int // distinct alerts raised
 	Reflexes   int // cool-down commands sent to devices (one per alert raised)
 	Aggregates int // window aggregates published, corrections included
@@ -105,6 +114,8 @@ func (l *Ledger) add(o Outcome, d int) {
 		l.stats.Malformed += d
 	case OutcomeDropped:
 		l.stats.Dropped += d
+	case OutcomeNotCommand:
+		l.stats.Rejections += d
 	}
 }
 

@@ -13,12 +13,14 @@ const (
 	topicTelemetry = "devices/%s/telemetry" // device -> edge: readings
 	topicAcks      = "devices/%s/acks"      // device -> hub: command acknowledgements
 	topicCommands  = "commands/%s"          // hub or edge -> device
+	topicRejects   = "devices/%s/rejects"   // device -> edge: what arrived on its command topic and is no command
 )
 
 // Subjects on the NATS side.
 const (
 	subjectIngestAll    = "devices.*.telemetry" // raw telemetry, as devices publish it
 	subjectAcksAll      = "devices.*.acks"
+	subjectRejectsAll   = "devices.*.rejects"
 	subjectTelemetryAll = "telemetry.*" // accepted readings, one token: the device
 	subjectAlertAll     = "events.alert.*"
 	subjectAggregateAll = "events.agg.*"
@@ -35,6 +37,9 @@ const (
 	StreamMQTT      = "$MQTT_msgs"
 	mqttStorePrefix = "$MQTT.msgs."
 	subjectLanding  = mqttStorePrefix + subjectIngestAll
+	// subjectLandingRejects is where devices' rejections land, for the
+	// gateway to dead-letter.
+	subjectLandingRejects = mqttStorePrefix + subjectRejectsAll
 )
 
 // Stream names. Streams at the edge live in the edge's JetStream domain,
@@ -52,7 +57,7 @@ const (
 // Headers the edge adds to a dead letter, besides kit/deadletter's reason
 // (deadletter.HeaderReason) and original subject (deadletter.HeaderSubject).
 const (
-	HeaderKind    = "Edge-Kind"    // malformed, refused or late
+	HeaderKind    = "Edge-Kind"    // an Outcome: malformed, refused, late, not-a-command or malformed-ack
 	HeaderDevice  = "Edge-Device"  // the device the topic names, or "unknown"
 	HeaderReading = "Edge-Reading" // the reading ID, for a valid reading refused
 )

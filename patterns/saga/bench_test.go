@@ -11,7 +11,9 @@ import (
 
 	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/temporaldev"
-	"github.com/patternlab/patternlab/patterns/saga"
+	"github.com/patternlab/patternlab/patterns/saga/choreography"
+	"github.com/patternlab/patternlab/patterns/saga/orchestration"
+	"github.com/patternlab/patternlab/patterns/saga/shop"
 )
 
 // inFlight is how many sagas each benchmark keeps running at once; one
@@ -32,8 +34,8 @@ func BenchmarkSaga(b *testing.B) {
 func benchChoreography(b *testing.B) {
 	url := natsURL(b)
 	ctx := context.Background()
-	svcs := services(b, saga.LedgerOptions{})
-	c, err := saga.StartChoreography(ctx, url, svcs, saga.ChoreographyOptions{ParticipantOptions: saga.ParticipantOptions{Prefix: "bench"}})
+	svcs := services(b, shop.Options{})
+	c, err := choreography.Start(ctx, url, svcs, choreography.Options{ParticipantOptions: choreography.ParticipantOptions{Prefix: "bench"}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func benchChoreography(b *testing.B) {
 
 	b.ResetTimer()
 	start := time.Now()
-	lat, err := runAll(ctx, orders, func(ctx context.Context, o saga.Order) error {
+	lat, err := runAll(ctx, orders, func(ctx context.Context, o shop.Order) error {
 		if err := c.Place(ctx, o); err != nil {
 			return err
 		}
@@ -68,14 +70,14 @@ func benchOrchestration(b *testing.B) {
 	ctx := context.Background()
 	c := devServer(b, ctx)
 	prefix := fmt.Sprintf("bench%d", b.N)
-	svcs := orchestrationServices(b, url, prefix, saga.LedgerOptions{})
-	queue := saga.TaskQueue + "-" + prefix
-	w := saga.NewWorker(c, queue, &saga.Activities{NC: labtest.Conn(b, url), Prefix: prefix})
+	svcs := orchestrationServices(b, url, prefix, shop.Options{}, nil)
+	queue := orchestration.TaskQueue + "-" + prefix
+	w := orchestration.NewWorker(c, queue, &orchestration.Activities{NC: labtest.Conn(b, url), Prefix: prefix})
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}
 	defer w.Stop()
-	orch := &saga.TemporalOrchestrator{Client: c, TaskQueue: queue, IDPrefix: prefix}
+	orch := &orchestration.TemporalOrchestrator{Client: c, TaskQueue: queue, IDPrefix: prefix}
 	orders := benchOrders(b.N)
 
 	b.ResetTimer()
@@ -89,11 +91,11 @@ func benchOrchestration(b *testing.B) {
 	report(b, orders, outcomes, svcs, lat, elapsed)
 }
 
-func benchOrders(n int) []saga.Order { return saga.NewOrders(n*inFlight, 1) }
+func benchOrders(n int) []shop.Order { return shop.NewOrders(n*inFlight, 1) }
 
 // runAll runs one saga per order, inFlight at a time, and returns each
 // saga's latency.
-func runAll(ctx context.Context, orders []saga.Order, one func(context.Context, saga.Order) error) ([]time.Duration, error) {
+func runAll(ctx context.Context, orders []shop.Order, one func(context.Context, shop.Order) error) ([]time.Duration, error) {
 	lat := make([]time.Duration, len(orders))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(inFlight)
@@ -112,9 +114,9 @@ func runAll(ctx context.Context, orders []saga.Order, one func(context.Context, 
 
 // report checks the invariant (a benchmark of a broken saga measures
 // nothing) and reports the domain metrics.
-func report(b *testing.B, orders []saga.Order, outcomes map[string]saga.Outcome, svcs map[string]*saga.Service, lat []time.Duration, elapsed time.Duration) {
+func report(b *testing.B, orders []shop.Order, outcomes map[string]shop.Outcome, svcs map[string]*shop.Service, lat []time.Duration, elapsed time.Duration) {
 	b.Helper()
-	if r := saga.Verify(orders, outcomes, snapshots(svcs)); len(r.Violations) > 0 {
+	if r := shop.Verify(orders, outcomes, snapshots(svcs)); len(r.Violations) > 0 {
 		b.Fatalf("invariant violated: %v", r.Violations)
 	}
 	slices.Sort(lat)
@@ -124,5 +126,5 @@ func report(b *testing.B, orders []saga.Order, outcomes map[string]saga.Outcome,
 	b.ReportMetric(float64(len(orders))/elapsed.Seconds(), "sagas/s")
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(pct(0.50)/float64(len(saga.Forward)), "p50-ms/step")
+	b.ReportMetric(pct(0.50)/float64(len(shop.Forward)), "p50-ms/step")
 }

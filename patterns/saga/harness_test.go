@@ -12,23 +12,22 @@ import (
 
 	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/natsembed"
-	"github.com/patternlab/patternlab/patterns/saga"
+	"github.com/patternlab/patternlab/patterns/saga/choreography"
+	"github.com/patternlab/patternlab/patterns/saga/ledger"
+	"github.com/patternlab/patternlab/patterns/saga/orchestration"
+	"github.com/patternlab/patternlab/patterns/saga/shop"
 )
 
 // services opens fresh in-memory ledgers for the three services.
-func services(t testing.TB, o saga.LedgerOptions) map[string]*saga.Service {
+func services(t testing.TB, o shop.Options) map[string]*shop.Service {
 	t.Helper()
-	out := map[string]*saga.Service{}
-	for _, name := range saga.Services {
-		s, err := saga.NewService(name, o)
-		require.NoError(t, err)
-		out[name] = s
-	}
-	return out
+	svcs, err := shop.NewServices(o)
+	require.NoError(t, err)
+	return svcs
 }
 
-func snapshots(svcs map[string]*saga.Service) map[string]saga.Snapshot {
-	out := map[string]saga.Snapshot{}
+func snapshots(svcs map[string]*shop.Service) map[string]ledger.Snapshot {
+	out := map[string]ledger.Snapshot{}
 	for name, s := range svcs {
 		out[name] = s.Ledger.Snapshot()
 	}
@@ -39,23 +38,21 @@ func snapshots(svcs map[string]*saga.Service) map[string]saga.Snapshot {
 type choreographyRun struct {
 	url     string
 	prefix  string
-	orders  []saga.Order
-	plan    *saga.Plan
-	unsafe  bool
-	dups    bool
+	orders  []shop.Order
+	plan    *shop.Plan
 	crash   string // a service to crash mid-run and restart, or ""
 	ackWait time.Duration
 }
 
-func (r choreographyRun) run(t testing.TB, ctx context.Context) (saga.Report, *saga.Choreography) {
+func (r choreographyRun) run(t testing.TB, ctx context.Context) (shop.Report, map[string]*shop.Service) {
 	t.Helper()
-	svcs := services(t, saga.LedgerOptions{Inject: r.plan, UnsafeNoIdempotency: r.unsafe})
+	svcs := services(t, shop.Options{Ledger: ledger.Options{Inject: r.plan}})
 	ackWait := r.ackWait
 	if ackWait == 0 {
 		ackWait = 300 * time.Millisecond
 	}
-	c, err := saga.StartChoreography(ctx, r.url, svcs, saga.ChoreographyOptions{ParticipantOptions: saga.ParticipantOptions{
-		Prefix: r.prefix, Plan: r.plan, DuplicateEvents: r.dups, AckWait: ackWait, RetryDelay: 5 * time.Millisecond,
+	c, err := choreography.Start(ctx, r.url, svcs, choreography.Options{ParticipantOptions: choreography.ParticipantOptions{
+		Prefix: r.prefix, Plan: r.plan, AckWait: ackWait, RetryDelay: 5 * time.Millisecond,
 	}})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
@@ -67,10 +64,10 @@ func (r choreographyRun) run(t testing.TB, ctx context.Context) (saga.Report, *s
 		require.NoError(t, c.Place(ctx, o))
 	}
 	if r.crash != "" {
-		require.Eventually(t, func() bool {
+		require.NoError(t, waitFor(ctx, func() bool {
 			n, err := c.Backlog(ctx, r.crash)
 			return err == nil && n > 0
-		}, 10*time.Second, 5*time.Millisecond, "events wait for the crashed %s", r.crash)
+		}), "events wait for the crashed %s", r.crash)
 		require.NoError(t, c.Restart(ctx, r.crash))
 	}
 	for _, o := range r.orders {
@@ -78,15 +75,28 @@ func (r choreographyRun) run(t testing.TB, ctx context.Context) (saga.Report, *s
 		require.NoError(t, err)
 	}
 	require.NoError(t, c.Quiesce(ctx))
-	return saga.Verify(r.orders, c.Outcomes(), snapshots(svcs)), c
+	return shop.Verify(r.orders, c.Outcomes(), snapshots(svcs)), svcs
+}
+
+// waitFor polls cond until it holds or ctx ends.
+func waitFor(ctx context.Context, cond func() bool) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // orchestrationServices serves fresh services to the activities on url.
-func orchestrationServices(t testing.TB, url, prefix string, o saga.LedgerOptions) map[string]*saga.Service {
+func orchestrationServices(t testing.TB, url, prefix string, o shop.Options, faults shop.ReplyFaults) map[string]*shop.Service {
 	t.Helper()
 	svcs := services(t, o)
-	nc := labtest.Conn(t, url)
-	e, err := saga.ServeEndpoints(nc, prefix, svcs)
+	e, err := shop.ServeEndpoints(labtest.Conn(t, url), prefix, svcs, faults)
 	require.NoError(t, err)
 	t.Cleanup(e.Stop)
 	return svcs
@@ -94,9 +104,9 @@ func orchestrationServices(t testing.TB, url, prefix string, o saga.LedgerOption
 
 // runOrchestrated runs every order through orch, parallel at a time, and
 // returns the outcomes and each saga's latency.
-func runOrchestrated(ctx context.Context, orch saga.Orchestrator, orders []saga.Order, parallel int) (map[string]saga.Outcome, []time.Duration, error) {
+func runOrchestrated(ctx context.Context, orch orchestration.Orchestrator, orders []shop.Order, parallel int) (map[string]shop.Outcome, []time.Duration, error) {
 	var mu sync.Mutex
-	outcomes := map[string]saga.Outcome{}
+	outcomes := map[string]shop.Outcome{}
 	lat := make([]time.Duration, len(orders))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallel)

@@ -3,6 +3,7 @@
 package saga_test
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"sync/atomic"
@@ -15,10 +16,19 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/patternlab/patternlab/kit/goimage"
 	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/temporaldev"
 	"github.com/patternlab/patternlab/patterns/saga"
+	"github.com/patternlab/patternlab/patterns/saga/choreography"
+	"github.com/patternlab/patternlab/patterns/saga/ledger"
+	"github.com/patternlab/patternlab/patterns/saga/orchestration"
+	"github.com/patternlab/patternlab/patterns/saga/shop"
 )
 
 // The orchestration against a Temporal dev server running as a separate
@@ -36,16 +46,16 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 	tg := devTarget(t, ctx)
 	c := dial(t, ctx, tg)
 
-	orders := saga.NewOrders(30, 11)
-	plan := saga.NewPlan(orders, 11, 0.3)
-	wcfg := saga.WorkerConfig{TemporalAddress: tg.Address, Namespace: tg.Namespace, NATSURL: url, Prefix: "kill", TaskQueue: saga.TaskQueue + "-kill"}
+	orders := shop.NewOrders(30, 11)
+	plan := shop.NewPlan(orders, 11, 0.3)
+	wcfg := orchestration.WorkerConfig{TemporalAddress: tg.Address, Namespace: tg.Namespace, NATSURL: url, Prefix: "kill", TaskQueue: orchestration.TaskQueue + "-kill"}
 	var (
 		mu      sync.Mutex
-		worker  *saga.WorkerProcess
+		worker  *orchestration.WorkerProcess
 		applied atomic.Int64
-		killed  = make(chan saga.Key)
+		killed  = make(chan ledger.Key)
 	)
-	hooks := saga.Hooks{AfterApply: func(r saga.Result) {
+	hooks := ledger.Hooks{AfterApply: func(r ledger.Result) {
 		if applied.Add(1) != 12 {
 			return
 		}
@@ -54,8 +64,8 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 		mu.Unlock()
 		killed <- r.Key
 	}}
-	svcs := orchestrationServices(t, url, "kill", saga.LedgerOptions{Inject: plan, Hooks: hooks})
-	worker, err := saga.StartWorkerProcess(ctx, wcfg)
+	svcs := orchestrationServices(t, url, "kill", shop.Options{Ledger: ledger.Options{Inject: plan, Hooks: hooks}}, plan)
+	worker, err := orchestration.StartWorkerProcess(ctx, wcfg)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		mu.Lock()
@@ -63,9 +73,9 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 		assert.NoError(t, worker.Stop(), "the worker process exits cleanly on SIGTERM")
 	})
 
-	orch := &saga.TemporalOrchestrator{Client: c, TaskQueue: wcfg.TaskQueue, IDPrefix: "kill"}
+	orch := &orchestration.TemporalOrchestrator{Client: c, TaskQueue: wcfg.TaskQueue, IDPrefix: "kill"}
 	type result struct {
-		outcomes map[string]saga.Outcome
+		outcomes map[string]shop.Outcome
 		err      error
 	}
 	done := make(chan result, 1)
@@ -80,16 +90,16 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 	mu.Unlock()
 	t.Logf("worker SIGKILLed after %s applied", key)
 	mu.Lock()
-	worker, err = saga.StartWorkerProcess(ctx, wcfg)
+	worker, err = orchestration.StartWorkerProcess(ctx, wcfg)
 	mu.Unlock()
 	require.NoError(t, err)
 
 	res := <-done
 	require.NoError(t, res.err)
-	r := saga.Verify(orders, res.outcomes, snapshots(svcs))
+	r := shop.Verify(orders, res.outcomes, snapshots(svcs))
 	assert.Empty(t, r.Violations)
 	assert.Equal(t, len(orders), r.Completed+r.Compensated)
-	e, ok := snapshots(svcs)[key.Step.Service()].Entry(key)
+	e, ok := snapshots(svcs)[shop.Step(key.Step).Service()].Entry(key)
 	require.True(t, ok)
 	assert.Equal(t, 1, e.Applied, "%s applied once", key)
 	assert.GreaterOrEqual(t, e.Duplicates, 1, "%s was retried after the kill and absorbed", key)
@@ -112,12 +122,12 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 	url := goimage.NATS(t, ctx, net.Name) // nats://nats:4222 on net
 
 	const prefix, n, seed, rate = "ctr", 40, 5, 0.3
-	orders := saga.NewOrders(n, seed)
-	plan := saga.NewPlan(orders, seed, rate)
-	local := services(t, saga.LedgerOptions{Inject: plan})
-	delete(local, saga.Payment) // runs in its container
-	chor, err := saga.StartChoreography(ctx, url, local, saga.ChoreographyOptions{
-		ParticipantOptions: saga.ParticipantOptions{Prefix: prefix, Plan: plan, AckWait: 2 * time.Second},
+	orders := shop.NewOrders(n, seed)
+	plan := shop.NewPlan(orders, seed, rate)
+	local := services(t, shop.Options{Ledger: ledger.Options{Inject: plan}})
+	delete(local, shop.Payment) // runs in its container
+	chor, err := choreography.Start(ctx, url, local, choreography.Options{
+		ParticipantOptions: choreography.ParticipantOptions{Prefix: prefix, Plan: plan, AckWait: 2 * time.Second},
 	})
 	require.NoError(t, err)
 	t.Cleanup(chor.Close)
@@ -146,7 +156,7 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 		require.NoError(t, chor.Place(ctx, o))
 	}
 	require.Eventually(t, func() bool {
-		b, err := chor.Backlog(ctx, saga.Payment)
+		b, err := chor.Backlog(ctx, shop.Payment)
 		return err == nil && b > 0
 	}, time.Minute, 10*time.Millisecond, "events wait for the stopped payment service")
 
@@ -158,14 +168,114 @@ func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 	require.NoError(t, chor.Quiesce(ctx))
 	snaps, err := chor.Snapshots(ctx)
 	require.NoError(t, err)
-	r := saga.Verify(orders, chor.Outcomes(), snaps)
+	r := shop.Verify(orders, chor.Outcomes(), snaps)
 	assert.Empty(t, r.Violations)
 	assert.Equal(t, n, r.Completed+r.Compensated)
-	assert.NotEmpty(t, snaps[saga.Payment].Entries, "payment's state came back from its container")
+	assert.NotEmpty(t, snaps[shop.Payment].Entries, "payment's state came back from its container")
 
 	// The stream kept every event: nothing was lost while payment was down.
 	js, err := jetstream.New(labtest.Conn(t, url))
 	require.NoError(t, err)
-	_, err = js.Stream(ctx, "SAGA_"+prefix)
+	_, err = js.Stream(ctx, choreography.StreamName(prefix))
 	require.NoError(t, err)
+}
+
+// The demo against a separately started nats-server (a container) on which
+// streams of the demo's default names already exist: it must end HELD,
+// create only uniquely named streams, leave the existing ones exactly as
+// they were and delete its own.
+func TestIntegrationLeavesForeignStreamsAlone(t *testing.T) {
+	goimage.RequireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	url := goimage.NATS(t, ctx)
+	labtest.LeavesForeignStreamsAlone(t, url, saga.Command,
+		[]string{choreography.StreamName("chor"), choreography.DeadLetterStreamName("chor")},
+		"-temporal=memory")
+}
+
+// The invariant property on a real dev server (its worker in this
+// process), two seeds, ten sagas in flight.
+func TestIntegrationOrchestrationOnTheDevServerInvariantHoldsForEverySeed(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	url := natsURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	c := devServer(t, ctx)
+	for seed := uint64(1); seed <= 2; seed++ {
+		orders := shop.NewOrders(12, seed)
+		plan := shop.NewPlan(orders, seed, 0.35)
+		prefix := prefixFor("dev", seed)
+		svcs := orchestrationServices(t, url, prefix, shop.Options{Ledger: ledger.Options{Inject: plan}}, plan)
+		queue := orchestration.TaskQueue + "-" + prefix
+		w := orchestration.NewWorker(c, queue, &orchestration.Activities{NC: labtest.Conn(t, url), Prefix: prefix})
+		require.NoError(t, w.Start())
+		orch := &orchestration.TemporalOrchestrator{Client: c, TaskQueue: queue, IDPrefix: prefix}
+		outcomes, _, err := runOrchestrated(ctx, orch, orders, 10)
+		w.Stop()
+		require.NoError(t, err, "seed %d", seed)
+		r := shop.Verify(orders, outcomes, snapshots(svcs))
+		require.Empty(t, r.Violations, "seed %d", seed)
+	}
+}
+
+// And without idempotency on the dev server: the charge Temporal retried
+// after the worker was killed is applied a second time.
+func TestIntegrationDemoOnTheDevServerWithoutIdempotencyChargesTwice(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	cfg := saga.DefaultConfig()
+	cfg.Idempotency = false
+	out, n := runDemo(t, cfg)
+	assert.False(t, n.Held())
+	assert.Contains(t, out, "[payment] order-5 charged 195.00 (attempt 2): APPLIED 2 TIMES\n")
+	assert.Contains(t, out, "orchestration: order-5/charge applied 2 times")
+}
+
+// The demo against a Temporal server it did not start (TEMPORAL_ADDRESS),
+// on which someone else's OrderSaga waits under the demo's default task
+// queue and workflow ID: the demo must hold with its own unique names,
+// leave that workflow exactly as it was, and delete its own workflows.
+func TestIntegrationDemoOnASharedTemporalLeavesOthersAloneAndNothingBehind(t *testing.T) {
+	labtest.RequireTemporalCLI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	tg := devTarget(t, ctx)
+	c := dial(t, ctx, tg)
+	foreign, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "saga-order-1", TaskQueue: orchestration.TaskQueue},
+		"OrderSaga", orchestration.Input{Order: shop.Order{ID: "order-1", SKU: "lamp", Qty: 1, Amount: 4000}})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = c.TerminateWorkflow(context.Background(), foreign.GetID(), foreign.GetRunID(), "test over")
+	})
+	before, err := c.DescribeWorkflow(ctx, foreign.GetID(), foreign.GetRunID())
+	require.NoError(t, err)
+
+	t.Setenv(temporaldev.EnvAddress, tg.Address)
+	var out, errOut bytes.Buffer
+	code := narrate.Exec(ctx, nil, &out, &errOut, saga.Command)
+	require.Equal(t, narrate.ExitHeld, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), "[lab] Temporal: a shared server from TEMPORAL_ADDRESS")
+
+	after, err := c.DescribeWorkflow(ctx, foreign.GetID(), foreign.GetRunID())
+	require.NoError(t, err)
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, after.RawResponse.GetWorkflowExecutionInfo().GetStatus(), "the foreign workflow still waits")
+	assert.Equal(t, before.RawResponse.GetWorkflowExecutionInfo().GetHistoryLength(), after.RawResponse.GetWorkflowExecutionInfo().GetHistoryLength(), "untouched")
+
+	// Deletion is asynchronous on the server: wait (a minute at most) until
+	// only the foreign workflow is listed.
+	var ids []string
+	deleted, cancelDeleted := context.WithTimeout(ctx, time.Minute)
+	defer cancelDeleted()
+	require.NoError(t, waitFor(deleted, func() bool {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: tg.Namespace})
+		if err != nil {
+			return false
+		}
+		ids = ids[:0]
+		for _, e := range resp.GetExecutions() {
+			ids = append(ids, e.GetExecution().GetWorkflowId())
+		}
+		return len(ids) == 1
+	}), "the demo's workflows are deleted; listed: %v", ids)
+	assert.Equal(t, []string{"saga-order-1"}, ids)
 }

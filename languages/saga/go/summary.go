@@ -1,16 +1,17 @@
 // Package gosaga is the Go column of the cross-language saga comparison. It
 // owns no saga logic: the orders, the seeded fault schedule, the services'
-// idempotent ledgers and the invariant are patterns/saga's own (NewOrders,
-// NewPlan, NewService, Verify); this package only drives them in process, in
-// the order the orchestrated workflow runs its steps, and prints the summary
-// the Java and Rust programs print.
+// idempotent ledgers and the invariant are patterns/saga's own (shop.NewOrders,
+// shop.NewPlan, shop.NewService, shop.Verify); this package only drives them
+// in process, in the order the orchestrated workflow runs its steps, and
+// prints the summary the Java and Rust programs print.
 package gosaga
 
 import (
 	"errors"
 	"fmt"
 
-	"github.com/patternlab/patternlab/patterns/saga"
+	"github.com/patternlab/patternlab/patterns/saga/ledger"
+	"github.com/patternlab/patternlab/patterns/saga/shop"
 )
 
 // Config is what a summary run takes; the Java and Rust programs take the
@@ -25,11 +26,11 @@ type Config struct {
 // Run runs the sagas without formatting anything and returns how many
 // deliveries (saga steps) the services received: what the benchmark times.
 func Run(c Config) (deliveries int, err error) {
-	orders := saga.NewOrders(c.Orders, c.Seed)
-	plan := saga.NewPlan(orders, c.Seed, c.FaultRate)
-	services := map[string]*saga.Service{}
-	for _, name := range saga.Services {
-		if services[name], err = saga.NewService(name, saga.LedgerOptions{Inject: plan, UnsafeNoIdempotency: !c.Idempotent}); err != nil {
+	orders := shop.NewOrders(c.Orders, c.Seed)
+	plan := shop.NewPlan(orders, c.Seed, c.FaultRate)
+	services := map[string]*shop.Service{}
+	for _, name := range shop.Services {
+		if services[name], err = shop.NewService(name, shop.Options{Ledger: ledger.Options{Inject: plan, UnsafeNoIdempotency: !c.Idempotent}}); err != nil {
 			return 0, err
 		}
 	}
@@ -45,18 +46,18 @@ func Run(c Config) (deliveries int, err error) {
 // Summary runs the sagas and returns the deterministic summary, one line a
 // fact, as `saga.Main -summary` (Java) and `saga -summary` (Rust) print it.
 func Summary(c Config) ([]string, error) {
-	orders := saga.NewOrders(c.Orders, c.Seed)
-	plan := saga.NewPlan(orders, c.Seed, c.FaultRate)
-	services := map[string]*saga.Service{}
-	for _, name := range saga.Services {
-		s, err := saga.NewService(name, saga.LedgerOptions{Inject: plan, UnsafeNoIdempotency: !c.Idempotent})
+	orders := shop.NewOrders(c.Orders, c.Seed)
+	plan := shop.NewPlan(orders, c.Seed, c.FaultRate)
+	services := map[string]*shop.Service{}
+	for _, name := range shop.Services {
+		s, err := shop.NewService(name, shop.Options{Ledger: ledger.Options{Inject: plan, UnsafeNoIdempotency: !c.Idempotent}})
 		if err != nil {
 			return nil, err
 		}
 		services[name] = s
 	}
 	r := &runner{services: services, plan: plan}
-	outcomes := map[string]saga.Outcome{}
+	outcomes := map[string]shop.Outcome{}
 	out := []string{fmt.Sprintf("saga seed=%d orders=%d idempotency=%t", c.Seed, c.Orders, c.Idempotent)}
 	for _, o := range orders {
 		out = append(out, fmt.Sprintf("order %s %s", o.ID, o.What()))
@@ -74,11 +75,11 @@ func Summary(c Config) ([]string, error) {
 		}
 		out = append(out, line)
 	}
-	snaps := map[string]saga.Snapshot{}
+	snaps := map[string]ledger.Snapshot{}
 	for name, s := range services {
 		snaps[name] = s.Ledger.Snapshot()
 	}
-	rep := saga.Verify(orders, outcomes, snaps)
+	rep := shop.Verify(orders, outcomes, snaps)
 	out = append(out, fmt.Sprintf("report completed=%d compensated=%d stock=%d available=%d reserved=%d shipped=%d completed-units=%d charged=%s refunded=%s completed-amount=%s deliveries=%d keys=%d duplicates=%d",
 		rep.Completed, rep.Compensated, rep.Stock, rep.Available, rep.Reserved, rep.Shipped, rep.CompletedUnits,
 		rep.Charged, rep.Refunded, rep.CompletedAmount, r.deliveries, rep.Keys, rep.Duplicates))
@@ -93,12 +94,12 @@ func Summary(c Config) ([]string, error) {
 }
 
 // schedule lists the planned faults in order and step order.
-func schedule(orders []saga.Order, plan *saga.Plan) []string {
+func schedule(orders []shop.Order, plan *shop.Plan) []string {
 	var out []string
 	for _, o := range orders {
-		for _, s := range []saga.Step{saga.Reserve, saga.Charge, saga.Book, saga.Refund, saga.Release} {
-			f := plan.Fault(saga.Key{Saga: o.ID, Step: s})
-			if f == (saga.Fault{}) {
+		for _, s := range []shop.Step{shop.Reserve, shop.Charge, shop.Book, shop.Refund, shop.Release} {
+			f := plan.Fault(s.Key(o.ID))
+			if f == (shop.Fault{}) {
 				continue
 			}
 			line := fmt.Sprintf("fault %s/%s", o.ID, s)
@@ -114,45 +115,46 @@ func schedule(orders []saga.Order, plan *saga.Plan) []string {
 			out = append(out, line)
 		}
 	}
-	key := func(k saga.Key) string {
-		if k == (saga.Key{}) {
+	key := func(k ledger.Key) string {
+		if k == (ledger.Key{}) {
 			return "none"
 		}
 		return k.String()
 	}
-	return append(out, "script kill-worker="+key(plan.KillWorker)+" cancel="+key(plan.Cancel))
+	return append(out, "script kill-worker="+key(plan.KillWorker)+" cancel="+key(plan.Cancel)+
+		" pivot="+key(plan.Pivot)+" failing="+key(plan.Failing))
 }
 
 type runner struct {
-	services   map[string]*saga.Service
-	plan       *saga.Plan
+	services   map[string]*shop.Service
+	plan       *shop.Plan
 	deliveries int
 }
 
 // run is OrderSaga's loop without Temporal: forward steps with at most
 // MaxForwardAttempts deliveries, the compensation stack, compensations retried
 // until they succeed, and the plan's redeliveries, killed worker and cancel.
-func (r *runner) run(o saga.Order) (saga.Outcome, error) {
-	var stack []saga.Step
+func (r *runner) run(o shop.Order) (shop.Outcome, error) {
+	var stack []shop.Step
 	reason, cancelled := "", false
-	for _, step := range saga.Forward {
+	for _, step := range shop.Forward {
 		if cancelled {
 			reason = "cancelled by the customer"
 			break
 		}
-		k := saga.Key{Saga: o.ID, Step: step}
+		k := step.Key(o.ID)
 		err := r.forward(k, o)
-		var declined *saga.DeclinedError
+		var declined *ledger.DeclinedError
 		if comp, ok := step.Compensation(); ok && !errors.As(err, &declined) {
 			stack = append(stack, comp)
 		}
 		switch {
 		case errors.As(err, &declined):
 			reason = declined.Error()
-		case errors.Is(err, saga.ErrTransient):
-			reason = fmt.Sprintf("%s failed: gave up after %d attempts", step, saga.MaxForwardAttempts)
+		case errors.Is(err, ledger.ErrTransient):
+			reason = fmt.Sprintf("%s failed: gave up after %d attempts", step, shop.MaxForwardAttempts)
 		case err != nil:
-			return saga.Outcome{}, err
+			return shop.Outcome{}, err
 		}
 		if err != nil {
 			break
@@ -165,17 +167,17 @@ func (r *runner) run(o saga.Order) (saga.Outcome, error) {
 		}
 	}
 	if reason == "" {
-		return saga.Outcome{Saga: o.ID, Status: saga.Completed}, nil
+		return shop.Outcome{Saga: o.ID, Status: shop.Completed}, nil
 	}
 	for i := len(stack) - 1; i >= 0; i-- {
-		if err := r.compensate(saga.Key{Saga: o.ID, Step: stack[i]}, o); err != nil {
-			return saga.Outcome{}, err
+		if err := r.compensate(stack[i].Key(o.ID), o); err != nil {
+			return shop.Outcome{}, err
 		}
 	}
-	return saga.Outcome{Saga: o.ID, Status: saga.Compensated, Reason: reason}, nil
+	return shop.Outcome{Saga: o.ID, Status: shop.Compensated, Reason: reason}, nil
 }
 
-func (r *runner) forward(k saga.Key, o saga.Order) error {
+func (r *runner) forward(k ledger.Key, o shop.Order) error {
 	for attempt := 1; ; attempt++ {
 		err := r.deliver(k, o)
 		if err == nil {
@@ -184,13 +186,13 @@ func (r *runner) forward(k saga.Key, o saga.Order) error {
 			}
 			return nil
 		}
-		if !errors.Is(err, saga.ErrTransient) || attempt == saga.MaxForwardAttempts {
+		if !errors.Is(err, ledger.ErrTransient) || attempt == shop.MaxForwardAttempts {
 			return err
 		}
 	}
 }
 
-func (r *runner) compensate(k saga.Key, o saga.Order) error {
+func (r *runner) compensate(k ledger.Key, o shop.Order) error {
 	for {
 		err := r.deliver(k, o)
 		if err == nil {
@@ -199,14 +201,14 @@ func (r *runner) compensate(k saga.Key, o saga.Order) error {
 			}
 			return nil
 		}
-		if !errors.Is(err, saga.ErrTransient) {
+		if !errors.Is(err, ledger.ErrTransient) {
 			return fmt.Errorf("compensation %s: %w", k, err)
 		}
 	}
 }
 
-func (r *runner) deliver(k saga.Key, o saga.Order) error {
+func (r *runner) deliver(k ledger.Key, o shop.Order) error {
 	r.deliveries++
-	_, err := r.services[k.Step.Service()].Do(k.Step, o)
+	_, err := r.services[shop.Step(k.Step).Service()].Do(shop.Step(k.Step), o)
 	return err
 }

@@ -85,7 +85,7 @@ func (c *checker) module(m repo.Module, uses []string, nav map[string]bool, patt
 			c.add(p, 0, "missing: %s", f.Why)
 			continue
 		}
-		if f.Contains != "" && !strings.Contains(string(data), f.Contains) && !legacyEntry(f, data) {
+		if f.Contains != "" && !strings.Contains(string(data), f.Contains) {
 			c.add(p, 0, "does not contain %q (%s)", f.Contains, f.Why)
 		}
 	}
@@ -295,12 +295,6 @@ func hasSubsection(page repo.Page, section, sub string) bool {
 		}
 	}
 	return false
-}
-
-// legacyEntry accepts the entry point of a module not yet moved to
-// narrate.Main (issue 11 moves every module; then this goes).
-func legacyEntry(f RequiredFile, data []byte) bool {
-	return f.Path == "cmd/demo/main.go" && strings.Contains(string(data), "narrate.Run(")
 }
 
 func modulePath(gomod []byte) string {

@@ -10,17 +10,12 @@ import (
 // pattern.yaml (kit/labtest): with it, a listed switch cannot go untested.
 const SwitchTest = "labtest.Switches("
 
-// RequireSwitches makes a module without switches a finding. Every module's
-// invariant depends on at least one safeguard, and each safeguard has a
-// flag that turns it off.
-var RequireSwitches = false
-
 func (c *checker) switches(m repo.Module, p *repo.Pattern) {
 	file := m.Dir() + "/pattern.yaml"
 	if len(p.Switches) == 0 {
-		if RequireSwitches {
-			c.add(file, 0, "switches: at least one is required (a flag that turns off a safeguard the invariant depends on; the demo must then end VIOLATED)")
-		}
+		// Every module's invariant depends on at least one safeguard, and
+		// each safeguard has a flag that turns it off.
+		c.add(file, 0, "switches: at least one is required (a flag that turns off a safeguard the invariant depends on; the demo must then end VIOLATED)")
 		return
 	}
 	seen := map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patternlab/patternlab/kit/demoflag"
+	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/narrate"
 )
 
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) {
 		os.Exit(narrate.Main(fakeCommand))
 	}
 	os.Setenv("LAB_FAKE_DEMO", "1") // for the demos the tests start
-	os.Exit(m.Run())
+	labtest.VerifyNoLeaks(m)        // the lab serves and runs demos from goroutines; none may outlive a test
 }
 
 // fakeCommand: a producer sends messages to a consumer; while the consumer

@@ -2,16 +2,20 @@ package saga;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import lab.Pcg;
 import saga.Step.Key;
 
 /**
  * The seeded fault schedule, drawn exactly as Go's saga.NewPlan draws it:
- * transient failures, declines and redeliveries per step, at least one
- * compensation that fails and must be retried, and the scripted faults
- * (the worker killed after a step applied, the customer's cancel).
+ * transient failures, declines and redeliveries per step, then the scripted
+ * faults (the worker killed after a step applied, the customer's cancel, a
+ * pivot that applies on its last allowed attempt, a compensation that fails
+ * and must be retried), each on its own saga.
  */
 public final class Plan {
     /** What the schedule does to one step of one saga. */
@@ -31,17 +35,26 @@ public final class Plan {
     public Key killWorker;
     /** The step during which the customer cancels, or null. */
     public Key cancel;
+    /** The pivot that fails on every attempt but the last allowed one, or null. */
+    public Key pivot;
+    /** The compensation that fails and must be retried, or null. */
+    public Key failing;
+    /** The fewest orders for which the scripted faults each get their own saga. */
+    public static final int MIN_ORDERS = 3;
+    private final List<String> sagas = new ArrayList<>();
 
     public Plan(List<Order> orders, long seed, double rate) {
         this.rate = rate;
+        for (Order o : orders) {
+            sagas.add(o.id());
+        }
         if (rate > 0) {
             Pcg rng = new Pcg(seed, 0xfa017);
             for (Order o : orders) {
                 draw(rng, o);
             }
-            ensureCompensationFailure(orders);
         }
-        script(orders);
+        script();
     }
 
     public Fault fault(Key k) {
@@ -77,41 +90,6 @@ public final class Plan {
         }
     }
 
-    private void ensureCompensationFailure(List<Order> orders) {
-        if (orders.isEmpty()) {
-            return;
-        }
-        Order failing = null;
-        for (Order o : orders) {
-            Step d = declinedAt(o.id());
-            if (d == Step.CHARGE || d == Step.BOOK) {
-                failing = o;
-                break;
-            }
-        }
-        if (failing == null) {
-            failing = orders.get(orders.size() - 1);
-            faults.put(new Key(failing.id(), Step.RESERVE), Fault.NONE);
-            faults.put(new Key(failing.id(), Step.CHARGE), Fault.NONE);
-            faults.put(new Key(failing.id(), Step.BOOK), new Fault(0, DECLINES.get(Step.BOOK), false));
-        }
-        for (Order o : orders) {
-            Step d = declinedAt(o.id());
-            if (d != Step.CHARGE && d != Step.BOOK) {
-                continue;
-            }
-            for (Step c : new Step[] {Step.REFUND, Step.RELEASE}) {
-                if (fault(new Key(o.id(), c)).failures() > 0 && compensates(o.id(), c)) {
-                    return;
-                }
-            }
-        }
-        Step c = declinedAt(failing.id()) == Step.BOOK ? Step.REFUND : Step.RELEASE;
-        Key k = new Key(failing.id(), c);
-        Fault f = fault(k);
-        faults.put(k, new Fault(2, f.decline(), f.redeliver()));
-    }
-
     private boolean compensates(String saga, Step c) {
         Step d = declinedAt(saga);
         return c == Step.RELEASE && (d == Step.CHARGE || d == Step.BOOK) || c == Step.REFUND && d == Step.BOOK;
@@ -127,21 +105,81 @@ public final class Plan {
         return null;
     }
 
-    private void script(List<Order> orders) {
-        List<Order> eligible = new ArrayList<>();
-        for (int i = 0; i < orders.size(); i++) {
-            Order o = orders.get((orders.size() / 2 + i) % orders.size());
-            Step d = declinedAt(o.id());
-            if (d == null || d == Step.BOOK) {
-                eligible.add(o);
+    /**
+     * Places the scripted faults on sagas from the middle of the run: one
+     * that reaches shipping for the killed worker, one that reaches payment
+     * for the cancel, one whose shipment is not declined for the pivot, and
+     * a declined one for the failing compensation. Where the draws leave no
+     * such saga, a free one's forward faults are cleared.
+     */
+    private void script() {
+        int n = sagas.size();
+        if (n < MIN_ORDERS) {
+            return;
+        }
+        Set<String> taken = new HashSet<>();
+        Predicate<String> reachesShipping = s -> declinedAt(s) == null || declinedAt(s) == Step.BOOK;
+        String b = pick(taken, reachesShipping);
+        killWorker = new Key(b, Step.CHARGE);
+        String c = pick(taken, reachesShipping);
+        cancel = new Key(c, Step.CHARGE);
+        faults.remove(cancel); // the delay is this step's fault
+        String d = pick(taken, s -> declinedAt(s) == null);
+        pivot = new Key(d, Step.BOOK);
+        faults.put(pivot, new Fault(MAX_FORWARD_ATTEMPTS - 1, null, true));
+        failCompensation(b, c, d);
+    }
+
+    private String pick(Set<String> taken, Predicate<String> ok) {
+        int n = sagas.size();
+        for (int i = 0; i < n; i++) {
+            String s = sagas.get((n / 2 + i) % n);
+            if (!taken.contains(s) && ok.test(s)) {
+                taken.add(s);
+                return s;
             }
         }
-        if (!eligible.isEmpty()) {
-            killWorker = new Key(eligible.get(0).id(), Step.CHARGE);
+        for (int i = 0; i < n; i++) { // none fits: clear a free saga's forward faults
+            String s = sagas.get((n / 2 + i) % n);
+            if (!taken.contains(s)) {
+                taken.add(s);
+                for (Step st : Step.FORWARD) {
+                    faults.remove(new Key(s, st));
+                }
+                return s;
+            }
         }
-        if (eligible.size() > 1) {
-            cancel = new Key(eligible.get(1).id(), Step.CHARGE);
+        return null;
+    }
+
+    /** Makes sure a compensation that undoes an applied step fails and must be retried. */
+    private void failCompensation(String b, String c, String d) {
+        for (String s : sagas) {
+            if (s.equals(c) || s.equals(d)) {
+                continue;
+            }
+            for (Step comp : new Step[] {Step.REFUND, Step.RELEASE}) {
+                if (fault(new Key(s, comp)).failures() > 0 && compensates(s, comp)) {
+                    failing = new Key(s, comp);
+                    return;
+                }
+            }
         }
+        String declined = null;
+        for (String s : sagas) {
+            Step dd = declinedAt(s);
+            if (!s.equals(c) && !s.equals(d) && (dd == Step.CHARGE || dd == Step.BOOK)) {
+                declined = s;
+                break;
+            }
+        }
+        if (declined == null) {
+            declined = b;
+            faults.put(new Key(b, Step.BOOK), new Fault(0, DECLINES.get(Step.BOOK), false));
+        }
+        failing = new Key(declined, declinedAt(declined) == Step.BOOK ? Step.REFUND : Step.RELEASE);
+        Fault f = fault(failing);
+        faults.put(failing, new Fault(2, f.decline(), f.redeliver()));
     }
 
     /** Fails a delivery as planned: the first `transient` attempts, then the decline if any. */
@@ -177,7 +215,12 @@ public final class Plan {
                 out.add(b.toString());
             }
         }
-        out.add("script kill-worker=" + (killWorker == null ? "none" : killWorker) + " cancel=" + (cancel == null ? "none" : cancel));
+        out.add("script kill-worker=" + orNone(killWorker) + " cancel=" + orNone(cancel)
+                + " pivot=" + orNone(pivot) + " failing=" + orNone(failing));
         return out;
+    }
+
+    private static String orNone(Key k) {
+        return k == null ? "none" : k.toString();
     }
 }

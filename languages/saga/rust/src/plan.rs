@@ -1,7 +1,7 @@
 //! The seeded fault schedule, drawn exactly as Go's saga.NewPlan draws it.
 use crate::{Key, Order, Step};
 use lab::pcg::Pcg;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the schedule does to one step of one saga.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,19 +28,27 @@ pub struct Plan {
     pub kill_worker: Option<Key>,
     /// The step during which the customer cancels.
     pub cancel: Option<Key>,
+    /// The pivot that fails on every attempt but the last allowed one.
+    pub pivot: Option<Key>,
+    /// The compensation that fails and must be retried.
+    pub failing: Option<Key>,
+    sagas: Vec<String>,
 }
+
+/// The fewest orders for which the scripted faults each get their own saga.
+pub const MIN_ORDERS: usize = 3;
 
 impl Plan {
     pub fn new(orders: &[Order], seed: u64, rate: f64) -> Plan {
-        let mut p = Plan { faults: HashMap::new(), rate, kill_worker: None, cancel: None };
+        let sagas = orders.iter().map(|o| o.id.clone()).collect();
+        let mut p = Plan { faults: HashMap::new(), rate, kill_worker: None, cancel: None, pivot: None, failing: None, sagas };
         if rate > 0.0 {
             let mut rng = Pcg::new(seed, 0xfa017);
             for o in orders {
                 p.draw(&mut rng, o);
             }
-            p.ensure_compensation_failure(orders);
         }
-        p.script(orders);
+        p.script();
         p
     }
 
@@ -82,34 +90,6 @@ impl Plan {
         }
     }
 
-    fn ensure_compensation_failure(&mut self, orders: &[Order]) {
-        if orders.is_empty() {
-            return;
-        }
-        let failing = match orders.iter().find(|o| matches!(self.declined_at(&o.id), Some(Step::Charge | Step::Book))) {
-            Some(o) => o.id.clone(),
-            None => {
-                let id = orders[orders.len() - 1].id.clone();
-                self.faults.insert(Key::new(&id, Step::Reserve), Fault::default());
-                self.faults.insert(Key::new(&id, Step::Charge), Fault::default());
-                self.faults.insert(Key::new(&id, Step::Book), Fault { decline: Some(decline_reason(Step::Book)), ..Fault::default() });
-                id
-            }
-        };
-        for o in orders {
-            if !matches!(self.declined_at(&o.id), Some(Step::Charge | Step::Book)) {
-                continue;
-            }
-            for c in [Step::Refund, Step::Release] {
-                if self.fault(&Key::new(&o.id, c)).transient > 0 && self.compensates(&o.id, c) {
-                    return;
-                }
-            }
-        }
-        let c = if self.declined_at(&failing) == Some(Step::Book) { Step::Refund } else { Step::Release };
-        self.faults.entry(Key::new(&failing, c)).or_default().transient = 2;
-    }
-
     fn compensates(&self, saga: &str, c: Step) -> bool {
         let d = self.declined_at(saga);
         c == Step::Release && matches!(d, Some(Step::Charge | Step::Book)) || c == Step::Refund && d == Some(Step::Book)
@@ -120,13 +100,75 @@ impl Plan {
         Step::FORWARD.into_iter().find(|&s| self.fault(&Key::new(saga, s)).decline.is_some())
     }
 
-    fn script(&mut self, orders: &[Order]) {
-        let eligible: Vec<&Order> = (0..orders.len())
-            .map(|i| &orders[(orders.len() / 2 + i) % orders.len()])
-            .filter(|o| matches!(self.declined_at(&o.id), None | Some(Step::Book)))
-            .collect();
-        self.kill_worker = eligible.first().map(|o| Key::new(&o.id, Step::Charge));
-        self.cancel = eligible.get(1).map(|o| Key::new(&o.id, Step::Charge));
+    /// Places the scripted faults on sagas from the middle of the run: one that
+    /// reaches shipping for the killed worker, one that reaches payment for the
+    /// cancel, one whose shipment is not declined for the pivot, and a declined
+    /// one for the failing compensation. Where the draws leave no such saga, a
+    /// free one's forward faults are cleared.
+    fn script(&mut self) {
+        if self.sagas.len() < MIN_ORDERS {
+            return;
+        }
+        let mut taken = HashSet::new();
+        let reaches_shipping = |p: &Plan, s: &str| matches!(p.declined_at(s), None | Some(Step::Book));
+        let b = self.pick(&mut taken, reaches_shipping);
+        self.kill_worker = Some(Key::new(&b, Step::Charge));
+        let c = self.pick(&mut taken, reaches_shipping);
+        let cancel = Key::new(&c, Step::Charge);
+        self.faults.remove(&cancel); // the delay is this step's fault
+        self.cancel = Some(cancel);
+        let d = self.pick(&mut taken, |p: &Plan, s: &str| p.declined_at(s).is_none());
+        let pivot = Key::new(&d, Step::Book);
+        self.faults.insert(pivot.clone(), Fault { transient: MAX_FORWARD_ATTEMPTS - 1, redeliver: true, ..Fault::default() });
+        self.pivot = Some(pivot);
+        self.fail_compensation(&b, &c, &d);
+    }
+
+    fn pick(&mut self, taken: &mut HashSet<String>, ok: impl Fn(&Plan, &str) -> bool) -> String {
+        let n = self.sagas.len();
+        let order: Vec<String> = (0..n).map(|i| self.sagas[(n / 2 + i) % n].clone()).collect();
+        if let Some(s) = order.iter().find(|s| !taken.contains(*s) && ok(self, s)) {
+            taken.insert(s.clone());
+            return s.clone();
+        }
+        // none fits: clear a free saga's forward faults
+        let s = order.into_iter().find(|s| !taken.contains(s)).expect("MIN_ORDERS sagas");
+        for st in Step::FORWARD {
+            self.faults.remove(&Key::new(&s, st));
+        }
+        taken.insert(s.clone());
+        s
+    }
+
+    /// Makes sure a compensation that undoes an applied step fails and must be retried.
+    fn fail_compensation(&mut self, b: &str, c: &str, d: &str) {
+        for s in &self.sagas {
+            if s == c || s == d {
+                continue;
+            }
+            for comp in [Step::Refund, Step::Release] {
+                if self.fault(&Key::new(s, comp)).transient > 0 && self.compensates(s, comp) {
+                    self.failing = Some(Key::new(s, comp));
+                    return;
+                }
+            }
+        }
+        let declined = self
+            .sagas
+            .iter()
+            .find(|s| s.as_str() != c && s.as_str() != d && matches!(self.declined_at(s), Some(Step::Charge | Step::Book)))
+            .cloned();
+        let declined = match declined {
+            Some(s) => s,
+            None => {
+                self.faults.insert(Key::new(b, Step::Book), Fault { decline: Some(decline_reason(Step::Book)), ..Fault::default() });
+                b.to_string()
+            }
+        };
+        let comp = if self.declined_at(&declined) == Some(Step::Book) { Step::Refund } else { Step::Release };
+        let failing = Key::new(&declined, comp);
+        self.faults.entry(failing.clone()).or_default().transient = 2;
+        self.failing = Some(failing);
     }
 
     /// The schedule, one line a fault, in order and step order.
@@ -152,7 +194,13 @@ impl Plan {
             }
         }
         let key = |k: &Option<Key>| k.as_ref().map_or("none".to_string(), |k| k.to_string());
-        out.push(format!("script kill-worker={} cancel={}", key(&self.kill_worker), key(&self.cancel)));
+        out.push(format!(
+            "script kill-worker={} cancel={} pivot={} failing={}",
+            key(&self.kill_worker),
+            key(&self.cancel),
+            key(&self.pivot),
+            key(&self.failing)
+        ));
         out
     }
 }

@@ -1,0 +1,9 @@
+package clearing
+
+import (
+	"testing"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+)
+
+func TestMain(m *testing.M) { labtest.VerifyNoLeaks(m) }

@@ -1,0 +1,66 @@
+// Package logread reads a JetStream stream from its start, as the server
+// holds it, for the audits: an ordered consumer (ephemeral, in memory,
+// gone when done) fetched in batches, up to the last sequence there was
+// when the read began.
+package logread
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Each calls fn for every message of stream on filter ("" for all), in
+// stream order, up to the stream's last sequence when Each starts.
+func Each(ctx context.Context, js jetstream.JetStream, stream, filter string, fn func(jetstream.Msg) error) error {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	last := info.State.LastSeq
+	if info.State.Msgs == 0 {
+		return nil
+	}
+	cfg := jetstream.OrderedConsumerConfig{}
+	if filter != "" {
+		cfg.FilterSubjects = []string{filter}
+	}
+	c, err := s.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	for {
+		batch, err := c.FetchNoWait(512)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", stream, err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			md, err := m.Metadata()
+			if err != nil {
+				return fmt.Errorf("read %s: %w", stream, err)
+			}
+			if md.Sequence.Stream > last {
+				return nil
+			}
+			if err := fn(m); err != nil {
+				return err
+			}
+			if md.Sequence.Stream == last || md.NumPending == 0 {
+				return nil
+			}
+		}
+		if err := batch.Error(); err != nil {
+			return fmt.Errorf("read %s: %w", stream, err)
+		}
+		if n == 0 {
+			return nil // nothing matches past here
+		}
+	}
+}
