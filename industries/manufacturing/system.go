@@ -277,8 +277,8 @@ const settlePoll = 20 * time.Millisecond
 // gone all the way, as the servers count it: each edge has archived at
 // least as many readings as its machines published (the controller
 // decided them all), each edge's uplinks are empty, the hub's stream holds
-// at least as many of each plant's readings as its archive (the hub's
-// count can trail the forwarder's confirmations for a moment), and the
+// at least as many of each plant's reading messages as it published (the
+// hub's count can trail the forwarder's confirmations for a moment), and the
 // OEE consumer has handled everything in it. A reading lost on the way
 // makes it wait until ctx ends; the audit then names what is missing.
 func (s *System) WaitSettled(ctx context.Context) error {
@@ -299,10 +299,10 @@ func (s *System) WaitSettled(ctx context.Context) error {
 		var countErr error
 		err = poll.Until(ctx, settlePoll, func() (ok bool, err error) {
 			atHub, countErr = subjectCount(ctx, s.HubJS, edgeiot.StreamHubTelemetry, "uplink."+site.Plant.ID+".telemetry.>")
-			return countErr == nil && atHub >= archived, s.Err()
+			return countErr == nil && atHub >= published, s.Err()
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %d of %d archived readings at the hub (%v): %w", site.Plant.ID, atHub, archived, countErr, err)
+			return fmt.Errorf("%s: %d of %d published readings at the hub (%v): %w", site.Plant.ID, atHub, published, countErr, err)
 		}
 	}
 	return poll.Until(ctx, settlePoll, func() (bool, error) {
