@@ -138,3 +138,15 @@ func (f Findings) Violations() []string {
 	v = append(v, f.Late...)
 	return v
 }
+
+// StopLatencies measures every stop the line controllers raised so far,
+// at the machines (see Audit), without reading the archives back.
+func (s *System) StopLatencies() []Latency {
+	var out []Latency
+	for _, site := range s.Sites {
+		for _, e := range site.Controller.Stops() {
+			out = append(out, s.latency(e))
+		}
+	}
+	return out
+}
