@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ctrl is a fault a demo offers on demand.
@@ -63,8 +64,9 @@ func (n *Narrator) Inject(name string) error {
 	return c.inject()
 }
 
-// serveControl reads control lines ("fault <name>") from r until it ends,
-// and answers each with a control event (ok or the error).
+// serveControl reads control lines ("fault <name>") from r until it ends
+// or the verdict is written, and answers each with a control event (ok or
+// the error) before the verdict: a request read after it is not answered.
 func (n *Narrator) serveControl(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
@@ -72,18 +74,54 @@ func (n *Narrator) serveControl(r io.Reader) {
 		if line == "" {
 			continue
 		}
-		verb, arg, _ := strings.Cut(line, " ")
-		var err error
-		switch verb {
-		case "fault":
-			err = n.Inject(strings.TrimSpace(arg))
-		default:
-			err = fmt.Errorf("unknown control %q: want \"fault <name>\"", verb)
+		n.answering <- struct{}{}
+		if n.hasEnded() {
+			<-n.answering
+			return
 		}
-		result := map[string]any{"request": line, "ok": err == nil}
-		if err != nil {
-			result["error"] = err.Error()
-		}
-		n.event(Event{Kind: KindControl, Actor: "lab", Fields: result}, "")
+		n.answer(line)
+		<-n.answering
 	}
+}
+
+// concluding waits for the control request being answered, if any (at
+// most answerGrace: an injection stuck on a demo that has returned must not
+// hold the verdict back), and stops the answering of any later one.
+func (n *Narrator) concluding() {
+	select {
+	case n.answering <- struct{}{}:
+		defer func() { <-n.answering }()
+	case <-time.After(answerGrace):
+	}
+	n.mu.Lock()
+	n.ended = true
+	n.mu.Unlock()
+}
+
+// answerGrace bounds how long the verdict waits for a control answer.
+const answerGrace = 10 * time.Second
+
+func (n *Narrator) hasEnded() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.ended
+}
+
+func (n *Narrator) answer(line string) {
+	verb, arg, _ := strings.Cut(line, " ")
+	var err error
+	switch verb {
+	case "fault":
+		err = n.Inject(strings.TrimSpace(arg))
+	default:
+		err = fmt.Errorf("unknown control %q: want \"fault <name>\"", verb)
+	}
+	result := map[string]any{"request": line, "ok": err == nil}
+	if err != nil {
+		result["error"] = err.Error()
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.emitLocked(Event{Kind: KindControl, Actor: "lab", Fields: result}, "")
+	n.verdictShown = false // a verdict written before the answer is restated after it
 }

@@ -140,3 +140,41 @@ func TestExecServesControl(t *testing.T) {
 	}, JSON(), Control(pr))
 	assert.Equal(t, ExitHeld, code)
 }
+
+// A fault requested as the demo ends is answered before the verdict, which
+// stays the last line; a request read after the verdict is not answered.
+func TestControlAnswersComeBeforeTheVerdict(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var out bytes.Buffer
+	started := make(chan struct{})
+	code := Exec(context.Background(), nil, &out, io.Discard, func([]string) (Demo, error) {
+		return func(_ context.Context, n *Narrator) error {
+			n.Offer("kill", "worker", "SIGKILL the worker", func() error {
+				close(started)
+				time.Sleep(300 * time.Millisecond) // the demo returns meanwhile
+				return nil
+			})
+			go func() { _, _ = io.WriteString(pw, "fault kill\n") }()
+			<-started
+			n.Invariant("x")
+			return nil
+		}, nil
+	}, JSON(), Control(pr))
+	assert.Equal(t, ExitHeld, code)
+	_, _ = io.WriteString(pw, "fault kill\n") // read after the verdict: no answer
+	time.Sleep(50 * time.Millisecond)
+
+	evs := events(t, out.String())
+	last := evs[len(evs)-1]
+	assert.Equal(t, KindInvariant, last.Kind, "the verdict is the last line")
+	assert.Equal(t, "[invariant] HELD: every invariant stated above held", last.Text, "restated after the answer")
+	answers := 0
+	for _, e := range evs {
+		if e.Kind == KindControl && e.Fields["request"] == "fault kill" {
+			answers++
+			assert.Equal(t, true, e.Fields["ok"])
+		}
+	}
+	assert.Equal(t, 1, answers)
+}

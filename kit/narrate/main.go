@@ -125,6 +125,9 @@ func run(ctx context.Context, stdout, stderr io.Writer, demo Demo, opts ...Optio
 		go n.serveControl(n.control)
 	}
 	err := demo(ctx, n)
+	if n.control != nil {
+		n.concluding()
+	}
 	var ue *UsageError
 	switch {
 	case errors.As(err, &ue):

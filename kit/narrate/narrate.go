@@ -53,6 +53,11 @@ type Narrator struct {
 	json         *json.Encoder    // JSON-lines mode when set
 	controls     map[string]*ctrl // faults offered on demand
 	control      io.Reader        // where control lines come from, if any
+	// answering is held while a control request is injected and answered,
+	// and by the verdict: a request answers before the verdict or not at
+	// all, so the verdict stays the demo's last line
+	answering chan struct{}
+	ended     bool // the verdict is written; control lines are no longer read
 }
 
 // Option configures a Narrator.
@@ -64,7 +69,7 @@ func HideMeasurements() Option { return func(n *Narrator) { n.hideMeasures = tru
 
 // New narrates to w.
 func New(w io.Writer, opts ...Option) *Narrator {
-	n := &Narrator{w: w}
+	n := &Narrator{w: w, answering: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(n)
 	}
