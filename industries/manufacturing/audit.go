@@ -10,6 +10,8 @@ import (
 	"github.com/patternlab/patternlab/industries/manufacturing/hub"
 	"github.com/patternlab/patternlab/industries/manufacturing/oee"
 	"github.com/patternlab/patternlab/industries/manufacturing/plant"
+	"github.com/patternlab/patternlab/kit/deadletter"
+	edgeiot "github.com/patternlab/patternlab/patterns/edge-iot"
 )
 
 // Findings is what the audit found, from the servers' records and the
@@ -17,8 +19,15 @@ import (
 type Findings struct {
 	Raw            int // distinct readings archived at the edges
 	ArchivedCopies int // archived reading messages beyond the first of their ID
-	Want, Live     map[oee.Key]oee.Totals
-	OEE            []string // line-shifts where the hub differs from the archive
+	// Refused are the archived readings an edge refused because its
+	// store-and-forward buffer was full: each at the hub's dead letters
+	// with its reason and not counted by the hub. The hub's OEE lacks
+	// them; Want is recomputed without them, so that a reading lost on the
+	// way (neither counted nor dead-lettered) still shows in OEE.
+	Refused    []string
+	Want, Live map[oee.Key]oee.Totals
+	WantAll    map[oee.Key]oee.Totals // every archived reading, the refused included
+	OEE        []string               // line-shifts where the hub differs from the archive, refusals aside
 
 	Stops     []edge.StopEvent // stop events the edges archived, one per ID
 	StopsOff  []string         // stop events lost on the way or at the hub more than once
@@ -63,8 +72,23 @@ func (s *System) Audit(ctx context.Context, budget time.Duration) (Findings, err
 		}
 	}
 	f.Raw = len(raw)
-	var err error
-	if f.Want, err = oee.Recompute(s.cfg.Floor, raw); err != nil {
+	refused, err := s.refusedAtHub(ctx, "")
+	if err != nil {
+		return f, err
+	}
+	counted := raw[:0:0]
+	for _, r := range raw {
+		if refused[r.ID()] {
+			f.Refused = append(f.Refused, r.ID())
+			continue
+		}
+		counted = append(counted, r)
+	}
+	slices.Sort(f.Refused)
+	if f.Want, err = oee.Recompute(s.cfg.Floor, counted); err != nil {
+		return f, err
+	}
+	if f.WantAll, err = oee.Recompute(s.cfg.Floor, raw); err != nil {
 		return f, err
 	}
 	f.Live = s.OEE.Totals()
@@ -96,6 +120,38 @@ func (s *System) Audit(ctx context.Context, budget time.Duration) (Findings, err
 		}
 	}
 	return f, nil
+}
+
+// refusedAtHub is the IDs of the readings of plantID (every plant when
+// empty) that the hub's dead letters hold as refused by a full edge
+// buffer and its OEE consumer did not count.
+func (s *System) refusedAtHub(ctx context.Context, plantID string) (map[string]bool, error) {
+	letters, err := deadletter.Read(ctx, s.HubJS, edgeiot.StreamHubDeadLetter)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, l := range letters {
+		id := l.Header.Get(edgeiot.HeaderReading)
+		if edgeiot.Outcome(l.Header.Get(edgeiot.HeaderKind)) != edgeiot.OutcomeRefused || id == "" || s.OEE.Counted(id) {
+			continue
+		}
+		if p, _, _, _ := s.cfg.Floor.Where(l.Header.Get(edgeiot.HeaderDevice)); plantID != "" && p.ID != plantID {
+			continue
+		}
+		ids[id] = true
+	}
+	return ids, nil
+}
+
+// RefusedNote is the violation a refusal makes: the hub's OEE lacks what
+// a full edge buffer refused, and says which.
+func (f Findings) RefusedNote() string {
+	if len(f.Refused) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d archived readings refused by a full edge buffer (first %s), at the hub's dead letters with their reason and missing from its OEE",
+		len(f.Refused), f.Refused[0])
 }
 
 // latency measures one stop at the machines: the trigger's send time, as
@@ -133,6 +189,9 @@ func (s *System) latency(e edge.StopEvent) Latency {
 // Violations lists every part of the invariant the findings break.
 func (f Findings) Violations() []string {
 	var v []string
+	if note := f.RefusedNote(); note != "" {
+		v = append(v, note)
+	}
 	v = append(v, f.OEE...)
 	v = append(v, f.StopsOff...)
 	v = append(v, f.Late...)

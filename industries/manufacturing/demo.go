@@ -215,7 +215,7 @@ func audit(ctx context.Context, n *narrate.Narrator, s *System, cfg Config, peak
 	}
 	byMachine, reasons := map[string]int{}, map[string]bool{}
 	for _, l := range letters {
-		if l.Reason == "" {
+		if l.Reason == "" || edgeiot.Outcome(l.Header.Get(edgeiot.HeaderKind)) != edgeiot.OutcomeMalformed {
 			continue
 		}
 		byMachine[l.Header.Get(edgeiot.HeaderDevice)]++
@@ -223,10 +223,7 @@ func audit(ctx context.Context, n *narrate.Narrator, s *System, cfg Config, peak
 	}
 	n.Check("dead letters", byMachine[floodMachine] == cfg.Flood && len(byMachine) == 1,
 		"%d malformed readings from %s at the hub's dead letters, each with its reason (%d kinds)", byMachine[floodMachine], floodMachine, len(reasons))
-	var v []string
-	v = append(v, f.OEE...)
-	v = append(v, f.StopsOff...)
-	v = append(v, f.Late...)
+	v := f.Violations()
 	if peak > bound {
 		v = append(v, fmt.Sprintf("%d readings in flight at the hub's OEE consumer during the catch-up, over W = %d", peak, bound))
 	}

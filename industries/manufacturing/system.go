@@ -43,6 +43,11 @@ type SystemConfig struct {
 	// (benchmarks: a local stop against a round trip through the hub).
 	LinkLatency time.Duration
 
+	// Buffer bounds each edge's store-and-forward buffer (edge-iot's
+	// TELEMETRY); the zero Limit keeps edge-iot's default. Past it, the
+	// line controller refuses a reading to the dead letters.
+	Buffer edgeiot.Limit
+
 	LocalStop, Dedupe, CreditWindow bool
 	AfterStore                      func(plantID string, r plant.Reading) bool
 }
@@ -107,6 +112,9 @@ func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
 	}
 	limits := edgeiot.DefaultEdgeLimits()
 	limits.DuplicateWindow = cfg.DupWindow
+	if cfg.Buffer != (edgeiot.Limit{}) {
+		limits.Buffer = cfg.Buffer
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	for _, p := range cfg.Floor.Plants {
@@ -299,13 +307,20 @@ func (s *System) WaitSettled(ctx context.Context) error {
 			return fmt.Errorf("%s: forwarding: %w", site.Plant.ID, err)
 		}
 		var atHub uint64
+		var refused int
 		var countErr error
 		err = poll.Until(ctx, settlePoll, func() (ok bool, err error) {
 			atHub, countErr = subjectCount(ctx, s.HubJS, edgeiot.StreamHubTelemetry, "uplink."+site.Plant.ID+".telemetry.>")
-			return countErr == nil && atHub >= published, s.Err()
+			if countErr == nil && atHub < published {
+				// what a full edge buffer refused is at the hub's dead letters instead
+				var ids map[string]bool
+				ids, countErr = s.refusedAtHub(ctx, site.Plant.ID)
+				refused = len(ids)
+			}
+			return countErr == nil && atHub+uint64(refused) >= published, s.Err()
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %d of %d published readings at the hub (%v): %w", site.Plant.ID, atHub, published, countErr, err)
+			return fmt.Errorf("%s: %d of %d published readings at the hub, %d refused at its dead letters (%v): %w", site.Plant.ID, atHub, published, refused, countErr, err)
 		}
 	}
 	return poll.Until(ctx, settlePoll, func() (bool, error) {

@@ -139,6 +139,13 @@ func (o *OEE) Handled() (readings, copies int) {
 	return o.seen, o.book.Copies()
 }
 
+// Counted reports whether the consumer counted the reading with this ID.
+func (o *OEE) Counted(id string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.book.Counted(id)
+}
+
 // InFlight is the server's view of the consumer: readings delivered to it
 // and not yet acknowledged (what its memory holds, or is about to), and
 // readings still waiting in the stream.

@@ -123,6 +123,12 @@ func (b *Book) Add(r plant.Reading) (bool, error) {
 	return true, nil
 }
 
+// Counted reports whether a reading with this ID was counted.
+func (b *Book) Counted(id string) bool {
+	_, ok := b.seen[id]
+	return ok
+}
+
 // Copies counts the readings added that were copies of one already seen,
 // counted or not.
 func (b *Book) Copies() int { return b.copies }
