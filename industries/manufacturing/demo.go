@@ -73,6 +73,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	}
 	defer s.Close()
 	n.Step("hub", "embedded nats-server (JetStream domain hub); only the module's users may publish on %s", strings.Join(edgeiot.HubProtected, ", "))
+	n.Step("hub", "the edges' links may not publish %s into it: no plant reaches the hub's streams or the sites' registry", strings.Join(edgeiot.EdgeLinkDenied, ", "))
 	for _, site := range s.Sites {
 		n.Step(site.Plant.ID, "edge gateway: embedded nats-server (domain %s) with its MQTT listener, linked to the hub; %d machines connected over MQTT",
 			site.Plant.ID, len(floor.Machines(site.Plant.ID)))

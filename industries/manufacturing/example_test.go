@@ -28,6 +28,7 @@ func ExampleDemo() {
 	// [hub] live OEE per line and shift from the forwarded readings, through a credit window of W = 16 at 1000 readings/s
 	// == the servers ==
 	// [hub] embedded nats-server (JetStream domain hub); only the module's users may publish on uplink.>, commands.>
+	// [hub] the edges' links may not publish $JS.API.>, $JS.*.API.>, $KV.>, $O.> into it: no plant reaches the hub's streams or the sites' registry
 	// [plant-a] edge gateway: embedded nats-server (domain plant-a) with its MQTT listener, linked to the hub; 6 machines connected over MQTT
 	// [plant-b] edge gateway: embedded nats-server (domain plant-b) with its MQTT listener, linked to the hub; 6 machines connected over MQTT
 	// == the EdgeSites ==

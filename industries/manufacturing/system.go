@@ -95,7 +95,7 @@ func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
 			s.Close()
 		}
 	}()
-	if s.Hub, err = edgeiot.StartHub(edgeiot.HubConfig{Protect: true}); err != nil {
+	if s.Hub, err = edgeiot.StartHub(edgeiot.HubConfig{Protect: true, RestrictEdges: true}); err != nil {
 		return nil, err
 	}
 	if s.hubConn, err = natsembed.Connect(s.Hub.ClientURL(), "hub-oee", nats.ReconnectWait(20*time.Millisecond)); err != nil {
