@@ -96,15 +96,24 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	flood := n.Plan(floodMachine, "a flood of malformed readings")
 	restarted := n.Plan(restartPlant, "the gateway restarts mid-shift, a reading stored and not acknowledged")
 	rebooted := n.Plan(restartPlant, "the edge server restarts mid-shift, readings on their way to the hub")
+	lab := &labFaults{n: n}
+	lab.offer(s)
+	// The hub's in-flight count is sampled from the first interval to the
+	// settled end: a catch-up the lab causes counts as much as the scheduled one.
 	var peak inFlightPeak
+	peak.start(ctx, s, 5*time.Millisecond)
 	reported := map[string]bool{}
 	for sh := 1; sh <= shifts; sh++ {
 		n.Act("shift %d", sh)
 		for i := (sh-1)*per + 1; i <= sh*per; i++ {
+			if err := lab.apply(ctx, s); err != nil {
+				return err
+			}
 			switch {
 			case i == per+1:
 				a := s.Site(cutPlant)
 				a.Edge.Link.Cut()
+				lab.scheduled(false)
 				if err := a.Edge.WaitUnlinked(ctx); err != nil {
 					return err
 				}
@@ -115,7 +124,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 				n.Step(cutPlant, "link restored: the shift's readings waiting at the edge are forwarded, a catch-up burst")
 				n.Measure(cutPlant, "%d readings waiting at the edge", held)
 				a.Edge.Link.Restore()
-				peak.start(ctx, s, 5*time.Millisecond)
+				lab.scheduled(true)
 			case i == per/2:
 				flaws, err := s.Site("plant-b").Floor.Flood(ctx, floodMachine, 0, cfg.Flood)
 				if err != nil {
@@ -141,6 +150,11 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 		}
 		narrateStops(n, s, reported)
 	}
+	lab.withdraw()
+	if err := lab.apply(ctx, s); err != nil { // what was requested after the last interval
+		return err
+	}
+	lab.restoreLink(n, s)
 
 	n.Act("the catch-up")
 	settle, cancel := context.WithTimeout(ctx, time.Minute+3*shiftWall)
