@@ -3,6 +3,7 @@ package manufacturing
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/patternlab/patternlab/industries/manufacturing/plant"
 	"github.com/patternlab/patternlab/kit/deadletter"
 	"github.com/patternlab/patternlab/kit/narrate"
+	"github.com/patternlab/patternlab/kit/natsembed"
 	edgeiot "github.com/patternlab/patternlab/patterns/edge-iot"
 	"github.com/patternlab/patternlab/patterns/operator"
 )
@@ -67,6 +69,10 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 	}
 
 	n.Act("the servers")
+	if url := os.Getenv(natsembed.EnvURL); url != "" {
+		n.Step("demo", "%s is set (%s) and not used: this demo owns its servers, it starts the hub and each plant's edge nats-server in-process because it cuts and restarts them",
+			natsembed.EnvURL, natsembed.Redact(url))
+	}
 	s, err := StartSystem(ctx, sys)
 	if err != nil {
 		return err
