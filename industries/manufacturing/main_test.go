@@ -6,6 +6,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/patternlab/patternlab/kit/childproc"
+
 	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/patterns/operator"
 )
@@ -14,6 +16,7 @@ import (
 // Example cannot skip itself. Without the envtest binaries (and outside CI,
 // where a missing prerequisite must fail) it is skipped, saying why.
 func TestMain(m *testing.M) {
+	childproc.ServeIfChild(serversMarker, serveServer)
 	labtest.SkipExamplesWithout(operator.EnvAssets, os.Getenv(operator.EnvAssets) != "",
 		"`make test` builds kube-apiserver and etcd once and exports it", "ExampleDemo")
 	labtest.VerifyNoLeaks(m,

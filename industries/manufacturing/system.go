@@ -60,6 +60,9 @@ type Site struct {
 	Controller *edge.Controller
 	Floor      *floor.Plant
 	conn       *nats.Conn
+	url        string       // the edge server's client URL, the owner's credentials
+	mqttURL    string       // its MQTT listener
+	extra      []*nats.Conn // a remote edge's forwarder connection
 	ccfg       edge.ControllerConfig
 	stop       context.CancelFunc // the controller's
 	stopped    chan error
@@ -75,6 +78,8 @@ type System struct {
 	Stops   *hub.StopService
 	DLQ     *deadletter.Queue
 	hubConn *nats.Conn
+	remote  *Remote
+	probe   *nats.Subscription
 	cancel  context.CancelFunc
 	done    chan error
 	running int
@@ -87,18 +92,51 @@ const HubDeadLetters = "HUB_OEE_DLQ"
 
 // StartSystem starts the hub, every plant's edge with its controller, the
 // machines, and the hub's OEE consumer (and its stop service when the
-// edges do not stop lines themselves).
-func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
-	s := &System{cfg: cfg, done: make(chan error, 8)}
+// edges do not stop lines themselves), all in this process.
+func StartSystem(ctx context.Context, cfg SystemConfig) (*System, error) {
+	return startSystem(ctx, cfg, nil)
+}
+
+// Remote is a hub and the plants' edge servers running elsewhere (other
+// processes): AttachSystem runs the rest against them.
+type Remote struct {
+	HubURL string                // a client URL of the hub, with its owner's credentials
+	Edges  map[string]RemoteEdge // by plant ID
+}
+
+// RemoteEdge is one plant's edge server: its client URL (the owner's
+// credentials), its MQTT listener, and the link its leafnode connection
+// to the hub goes through, which the caller may cut (the System closes it).
+type RemoteEdge struct {
+	URL, MQTTURL string
+	Link         *edgeiot.Link
+}
+
+// AttachSystem runs the case against servers started elsewhere: the hub's
+// streams and OEE consumer, and at each edge its streams, edge-iot's
+// forwarder, the line controller and the machines, in this process.
+// Without edge-iot's Site it knows a link is up by a request across it.
+func AttachSystem(ctx context.Context, cfg SystemConfig, r Remote) (*System, error) {
+	return startSystem(ctx, cfg, &r)
+}
+
+func startSystem(ctx context.Context, cfg SystemConfig, remote *Remote) (_ *System, err error) {
+	s := &System{cfg: cfg, done: make(chan error, 16), remote: remote}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
-	if s.Hub, err = edgeiot.StartHub(edgeiot.HubConfig{Protect: true, RestrictEdges: true}); err != nil {
-		return nil, err
+	hubURL := ""
+	if remote == nil {
+		if s.Hub, err = edgeiot.StartHub(edgeiot.HubConfig{Protect: true, RestrictEdges: true}); err != nil {
+			return nil, err
+		}
+		hubURL = s.Hub.ClientURL()
+	} else {
+		hubURL = remote.HubURL
 	}
-	if s.hubConn, err = natsembed.Connect(s.Hub.ClientURL(), "hub-oee", nats.ReconnectWait(20*time.Millisecond)); err != nil {
+	if s.hubConn, err = natsembed.Connect(hubURL, "hub-oee", nats.ReconnectWait(20*time.Millisecond)); err != nil {
 		return nil, err
 	}
 	if s.HubJS, err = jetstream.New(s.hubConn); err != nil {
@@ -110,6 +148,12 @@ func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
 	if s.DLQ, err = deadletter.Open(ctx, s.HubJS, HubDeadLetters, "oee.dlq"); err != nil {
 		return nil, err
 	}
+	if remote != nil {
+		// what a link probe asks, answered at the hub
+		if s.probe, err = s.hubConn.Subscribe(probeSubject+">", func(m *nats.Msg) { _ = m.Respond(nil) }); err != nil {
+			return nil, err
+		}
+	}
 	limits := edgeiot.DefaultEdgeLimits()
 	limits.DuplicateWindow = cfg.DupWindow
 	if cfg.Buffer != (edgeiot.Limit{}) {
@@ -120,13 +164,13 @@ func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
 	for _, p := range cfg.Floor.Plants {
 		site := &Site{Plant: p}
 		s.Sites = append(s.Sites, site)
-		if site.Edge, err = edgeiot.StartSite(ctx, s.Hub, edgeiot.SiteConfig{Name: p.ID, Domain: p.ID, Limits: limits, Protect: true, LinkLatency: cfg.LinkLatency}); err != nil {
+		if err = s.startEdge(ctx, runCtx, site, limits); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.ID, err)
 		}
 		if err = edge.SetupController(ctx, site.Edge.EdgeJS, cfg.AckWait, cfg.DupWindow); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.ID, err)
 		}
-		if site.conn, err = natsembed.Connect(site.Edge.Edge.ClientURL(), p.ID+"-controller", nats.ReconnectWait(20*time.Millisecond)); err != nil {
+		if site.conn, err = natsembed.Connect(site.url, p.ID+"-controller", nats.ReconnectWait(20*time.Millisecond)); err != nil {
 			return nil, err
 		}
 		ccfg := edge.ControllerConfig{Floor: cfg.Floor, Plant: p, Rule: cfg.Rule, AckWait: cfg.AckWait, CommandRetry: cfg.Retry,
@@ -139,7 +183,7 @@ func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
 		if err = site.startController(); err != nil {
 			return nil, err
 		}
-		if site.Floor, err = floor.Connect(ctx, site.Edge.Edge.MQTTURL(), cfg.Floor, p, cfg.Behaviour); err != nil {
+		if site.Floor, err = floor.Connect(ctx, site.mqttURL, cfg.Floor, p, cfg.Behaviour); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.ID, err)
 		}
 	}
@@ -155,11 +199,70 @@ func StartSystem(ctx context.Context, cfg SystemConfig) (_ *System, err error) {
 		s.goRun(func() error { return s.Stops.Run(runCtx) })
 	}
 	for _, site := range s.Sites {
-		if err := site.Edge.WaitLinked(ctx); err != nil {
+		if err := s.WaitLinked(ctx, site); err != nil {
 			return nil, fmt.Errorf("%s: link to the hub: %w", site.Plant.ID, err)
 		}
 	}
 	return s, nil
+}
+
+// startEdge starts the plant's edge (edge-iot's Site) in this process, or
+// sets up what runs beside a remote one: its streams and the forwarder.
+func (s *System) startEdge(ctx, runCtx context.Context, site *Site, limits edgeiot.EdgeLimits) error {
+	p := site.Plant
+	if s.remote == nil {
+		var err error
+		if site.Edge, err = edgeiot.StartSite(ctx, s.Hub, edgeiot.SiteConfig{Name: p.ID, Domain: p.ID, Limits: limits, Protect: true, LinkLatency: s.cfg.LinkLatency}); err != nil {
+			return err
+		}
+		site.url, site.mqttURL = site.Edge.Edge.ClientURL(), site.Edge.Edge.MQTTURL()
+		return nil
+	}
+	re, ok := s.remote.Edges[p.ID]
+	if !ok {
+		return errors.New("no remote edge for the plant")
+	}
+	site.url, site.mqttURL = re.URL, re.MQTTURL
+	site.Edge = &edgeiot.Site{Link: re.Link}
+	nc, err := natsembed.Connect(re.URL, p.ID+"-forwarder", nats.ReconnectWait(20*time.Millisecond))
+	if err != nil {
+		return err
+	}
+	site.extra = append(site.extra, nc)
+	if site.Edge.EdgeJS, err = jetstream.New(nc); err != nil {
+		return err
+	}
+	if err = edgeiot.SetupEdgeStreams(ctx, site.Edge.EdgeJS, re.MQTTURL, limits, edgeiot.Safeguards{}); err != nil {
+		return err
+	}
+	fw, err := edgeiot.NewForwarder(nc, edgeiot.ForwarderConfig{Domain: p.ID, Batch: limits.InFlight})
+	if err != nil {
+		return err
+	}
+	s.goRun(func() error { return fw.Run(runCtx) })
+	return nil
+}
+
+// probeSubject is what a link probe asks the hub on (remote edges).
+const probeSubject = "probe."
+
+// Linked reports whether the plant's edge is linked to the hub: edge-iot's
+// view of its servers in this process; for a remote edge, whether a request
+// from the edge reaches the hub and is answered.
+func (s *System) Linked(site *Site) bool {
+	if s.remote == nil {
+		return site.Edge.Edge.LinkedToHub()
+	}
+	_, err := site.conn.Request(probeSubject+site.Plant.ID, nil, 250*time.Millisecond)
+	return err == nil
+}
+
+// WaitLinked waits until the plant's edge is linked to the hub.
+func (s *System) WaitLinked(ctx context.Context, site *Site) error {
+	if s.remote == nil {
+		return site.Edge.WaitLinked(ctx)
+	}
+	return poll.Until(ctx, settlePoll, func() (bool, error) { return s.Linked(site), s.Err() })
 }
 
 func (s *System) goRun(f func() error) {
@@ -268,6 +371,9 @@ func (s *System) Close() {
 		}
 		if site.conn != nil {
 			site.conn.Close()
+		}
+		for _, nc := range site.extra {
+			nc.Close()
 		}
 		if site.Edge != nil {
 			_ = site.Edge.Close()
