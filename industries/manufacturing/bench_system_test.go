@@ -43,6 +43,7 @@ func stopOnce(b *testing.B, local bool) time.Duration {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cfg := systemConfig()
+	cfg.Lockstep = false // as measured in benchmarks/results: the floor's pace alone
 	cfg.LocalStop, cfg.LinkLatency = local, 20*time.Millisecond
 	sys, err := manufacturing.StartSystem(ctx, cfg)
 	if err != nil {

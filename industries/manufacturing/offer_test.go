@@ -1,3 +1,5 @@
+//go:build integration
+
 package manufacturing_test
 
 import (
@@ -56,8 +58,9 @@ func (c *cue) Write(p []byte) (int, error) {
 // starts, a restore while the link is up (refused), and at shift 3 plant
 // a's edge server restarted and its line controller crashed. Each is
 // injected at the next interval and narrated as a FAULT, and the audit
-// still holds: the same verdict as with the scheduled faults alone.
-func TestTheLabsFaultButtonsKeepTheInvariant(t *testing.T) {
+// still holds: the same verdict as with the scheduled faults alone. A
+// whole demo: the integration tier, like the switches.
+func TestIntegrationTheLabsFaultButtonsKeepTheInvariant(t *testing.T) {
 	if os.Getenv(operator.EnvAssets) == "" {
 		labtest.Missing(t, operator.EnvAssets+" (envtest's kube-apiserver and etcd, for the EdgeSites)")
 	}

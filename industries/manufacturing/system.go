@@ -48,6 +48,13 @@ type SystemConfig struct {
 	// line controller refuses a reading to the dead letters.
 	Buffer edgeiot.Limit
 
+	// Lockstep makes each interval wait until every line controller has
+	// decided the last one's readings (as its archive counts them). The
+	// time compression (5 minutes of plant time in tens of milliseconds)
+	// otherwise lets a loaded machine build a backlog in front of the
+	// controller that no plant makes, and a local stop waits behind it.
+	Lockstep bool
+
 	LocalStop, Dedupe, CreditWindow bool
 	AfterStore                      func(plantID string, r plant.Reading) bool
 }
@@ -309,6 +316,19 @@ func (s *System) Interval(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+	if s.cfg.Lockstep {
+		for _, site := range s.Sites {
+			published := uint64(site.Floor.Published())
+			var archived uint64
+			err := poll.Until(ctx, lockstepPoll, func() (ok bool, err error) {
+				archived, err = edge.ArchivedReadings(ctx, site.Edge.EdgeJS)
+				return err == nil && archived >= published, s.Err()
+			})
+			if err != nil {
+				return fmt.Errorf("%s: the line controller decided %d of %d readings: %w", site.Plant.ID, archived, published, err)
+			}
+		}
+	}
 	s.next = time.Now().Add(s.cfg.Pace)
 	for _, site := range s.Sites {
 		if _, err := site.Floor.Interval(ctx); err != nil {
@@ -387,8 +407,12 @@ func (s *System) Close() {
 	}
 }
 
-// settlePoll is how often WaitSettled looks at the servers' counters.
-const settlePoll = 20 * time.Millisecond
+// settlePoll is how often WaitSettled looks at the servers' counters,
+// lockstepPoll how often an interval looks at the archives before it starts.
+const (
+	settlePoll   = 20 * time.Millisecond
+	lockstepPoll = 2 * time.Millisecond
+)
 
 // WaitSettled waits until everything the machines were acknowledged has
 // gone all the way, as the servers count it: each edge has archived at
