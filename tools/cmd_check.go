@@ -9,6 +9,7 @@ import (
 
 	"github.com/patternlab/patternlab/tools/internal/compare"
 	"github.com/patternlab/patternlab/tools/internal/contract"
+	"github.com/patternlab/patternlab/tools/internal/faultcat"
 	"github.com/patternlab/patternlab/tools/internal/leakcheck"
 	"github.com/patternlab/patternlab/tools/internal/learn"
 	"github.com/patternlab/patternlab/tools/internal/mermaid"
@@ -52,6 +53,13 @@ func runCheck(ctx context.Context, args []string) error {
 		return err
 	}
 	bad = append(bad, leaks...)
+	faults, err := faultcat.Check(r) // fault tags and pattern.yaml faults:
+	if err != nil {
+		return err
+	}
+	for _, f := range faults {
+		bad = append(bad, f.String())
+	}
 	learnBad, learnDiagrams, err := learn.CheckRepo(ctx, r)
 	if err != nil {
 		return err

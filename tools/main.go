@@ -15,6 +15,8 @@
 //	go run ./tools quiz [-pattern P] [-level L] [-n N]   the interview bank in the terminal
 //	go run ./tools lab [-addr 127.0.0.1:8280]  the live view of the demos in the browser
 //	go run ./tools lab record NAME [-- ARGS]   refresh the recorded run a chapter shows
+//	go run ./tools faults list [MODULE...]      the fault-injection scenarios the tests are tagged with
+//	go run ./tools faults export -lang en      the "Faults tested" page, for the MkDocs hook
 package main
 
 import (
@@ -65,6 +67,8 @@ func main() {
 		err = runQuiz(args)
 	case "lab":
 		err = runLab(ctx, args)
+	case "faults":
+		err = runFaults(args)
 	default:
 		fmt.Fprintf(os.Stderr, "tools: unknown command %q\n", cmd)
 		usage()
@@ -106,5 +110,8 @@ commands:
   lab record NAME [-- ARGS]
                         run NAME's demo and write docs/assets/runs/NAME.jsonl (its chapter shows it)
   quiz [-pattern P] [-level L] [-n N] [-lang zh]   the interview bank in the terminal (make quiz)
+  faults list [MODULE...]
+                        the fault-injection scenarios the tests are tagged with (file:line, test, kind)
+  faults export -lang L the "Faults tested" page as markdown (read by tools/mkdocs/faults.py)
 `)
 }

@@ -106,6 +106,8 @@ func killedAt(t *testing.T, url string, job clearing.Job, page int) []byte {
 // byte, and that file is the independent witness's. With the position and
 // the sums saved in two writes, a kill between them makes the resumed run
 // count a page twice: the same comparison catches it.
+//
+// Fault: kill-9 | target: the clearing process, after any page of the run, then started again | invariant: the resumed run writes the uninterrupted run's file byte for byte, equal to the independent witness's
 func TestClearingKilledMidRunWritesTheSameFile(t *testing.T) {
 	srv := labtest.NATS(t)
 	js, job := booked(t, srv.ClientURL(), 900)

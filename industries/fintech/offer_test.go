@@ -41,6 +41,8 @@ func (w *onCue) Write(p []byte) (int, error) {
 // A learner takes the risk service down a second time, on demand: the
 // payments that meet it are refused as risk-unavailable too, and the day
 // still holds.
+//
+// Fault: failure | target: the risk service, taken down on demand a second time | invariant: payments that meet it are refused as risk-unavailable; the day still holds
 func TestTheRiskServiceDownOnDemandFailsClosed(t *testing.T) {
 	if err := temporaldev.Available(); err != nil {
 		labtest.Missing(t, err.Error())

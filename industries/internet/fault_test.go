@@ -50,6 +50,8 @@ func fill(t *testing.T, log *internet.Log, beacons []clickstream.Beacon) {
 // from the store's checkpoint and the log replays. The store ends equal to
 // the batch recomputation of the log as the server holds it, and every
 // record is counted once or dropped with a reason.
+//
+// Fault: crash | target: the window stage, several times at random moments (mid-window, right after a checkpoint, at the end) | invariant: restarted from the checkpoint, the store equals the batch recomputation; every record counted once or dropped with a reason
 func TestCrashesMidWindowCountNothingTwice(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		log := openLog(t)
@@ -116,6 +118,8 @@ func TestCrashWithoutIdempotentWritesCountsTwice(t *testing.T) {
 // A message on the log without the edge's receive time, and beacons that
 // are not events, are dead-lettered with their reason, once each, though
 // the stage crashes and replays them.
+//
+// Fault: bad-input | target: the log: a message without the edge's receive time, beacons that are not events | invariant: dead-lettered with the reason, once each, though the stage crashes and replays them
 func TestForeignAndMalformedMessagesAreDeadLettered(t *testing.T) {
 	log := openLog(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -146,6 +150,8 @@ func TestForeignAndMalformedMessagesAreDeadLettered(t *testing.T) {
 // A 10x spike at the edge: with a bounded buffer the beacons held between
 // taken and logged stay within B + W + 3 (they wait, none is shed); with an
 // unbounded one they pile up far beyond it.
+//
+// Fault: overload | target: the edge, a 10x spike | invariant: with a bounded buffer the beacons held stay within B + W + 3, none shed
 func TestSpikeKeepsTheEdgeBounded(t *testing.T) {
 	tr := testTraffic(5)
 	beacons := tr.Generate()

@@ -55,6 +55,8 @@ const (
 //
 // And the backpressure itself: while the consumer was frozen the stream
 // filled to B and refused publishes, so the producer waited.
+//
+// Fault: pause | target: the consumer's container (docker pause for longer than AckWait, then unpause) | invariant: every ID the stream acknowledged is processed exactly once, modulo idempotent redelivery
 func TestIntegrationConsumerPausedMidRunLosesNothing(t *testing.T) {
 	goimage.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

@@ -30,6 +30,9 @@ type reading struct {
 // of 200 readings (one of them garbage) waits in the stream; the server
 // never lets the hub hold more than W, every reading is handled once, and
 // the garbage is in the dead letters.
+//
+// Fault: overload | target: another module's worker, on a catch-up burst of 200 readings | invariant: the server never lets it hold more than W unacked; every reading handled once
+// Fault: bad-input | target: another module's worker, a garbage reading in the burst | invariant: the garbage is in the dead letters, the rest handled once
 func TestCreditWindowRunsAnotherModulesHandler(t *testing.T) {
 	const (
 		readings = 200

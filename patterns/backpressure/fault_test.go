@@ -44,6 +44,8 @@ func runAsync(t *testing.T, s Strategy, w Workload) func() (Result, error) {
 // 10x. Each strategy must take the stall its own way (block, shed, or grow),
 // and when the consumer recovers every accepted message is processed exactly
 // once or counted as shed.
+//
+// Fault: pause | target: the consumer of every strategy, stalled on one message while the producer keeps going at 10x | invariant: each strategy blocks, sheds or grows; every accepted message is processed exactly once or counted as shed
 func TestConsumerStallsThenRecovers(t *testing.T) {
 	const capacity = 32
 	for _, k := range strategyKinds() {
@@ -103,6 +105,8 @@ func TestConsumerStallsThenRecovers(t *testing.T) {
 
 // A stall longer than AckWait: the server may redeliver what the stalled
 // consumer holds. The inbox keeps processing exactly once.
+//
+// Fault: pause | target: the JetStream consumer, stalled for longer than AckWait | invariant: what the server redelivers is skipped by the inbox: every message processed exactly once
 func TestJetStreamStallLongerThanAckWaitStillProcessesExactlyOnce(t *testing.T) {
 	const ackWait = 200 * time.Millisecond
 	q := testQueue(t, 32, 16, ackWait)
@@ -120,6 +124,8 @@ func TestJetStreamStallLongerThanAckWaitStillProcessesExactlyOnce(t *testing.T) 
 // The consumer crashes holding messages it pulled and did not ack. The
 // supervisor starts a new instance on the same durable consumer, the server
 // redelivers after AckWait, and nothing is lost or processed twice.
+//
+// Fault: crash | target: the JetStream consumer, holding messages it pulled and did not ack | invariant: a new instance on the same durable gets them after AckWait: nothing lost, nothing processed twice
 func TestJetStreamConsumerCrashLosesNothing(t *testing.T) {
 	q := testQueue(t, 64, 16, 300*time.Millisecond)
 	var restarts []string
@@ -141,6 +147,8 @@ func TestJetStreamConsumerCrashLosesNothing(t *testing.T) {
 // stops consuming without acking what it holds; instance 2, started on the
 // same durable consumer, receives those messages again once AckWait has
 // passed, and every message is processed exactly once overall.
+//
+// Fault: crash | target: consumer instance 1, stopped without acking what it holds | invariant: instance 2 on the same durable consumer receives those messages again; every message processed exactly once
 func TestNewConsumerInstanceGetsUnackedMessagesAfterAckWait(t *testing.T) {
 	const (
 		n       = 60
@@ -204,6 +212,8 @@ func TestNewConsumerInstanceGetsUnackedMessagesAfterAckWait(t *testing.T) {
 
 // An in-memory strategy cannot survive its consumer: what the dead consumer
 // held is gone with it, so Run reports the crash instead of pretending.
+//
+// Fault: crash | target: the consumer of an in-memory strategy | invariant: the loss is reported by Run, never passed off as a clean run
 func TestInMemoryStrategyCannotRecoverACrashedConsumer(t *testing.T) {
 	w := Workload{Messages: 200, ServiceRate: 20_000, Overload: 10, PayloadSize: 64, Seed: 6}
 	w.Fault = CrashAt(50, nil)

@@ -67,6 +67,8 @@ func TestNewJetStreamQueueRejectsNoCapacity(t *testing.T) {
 // made (the handler says ErrMalformed). The worker stores each in the
 // dead-letter stream with the reason, the original subject and headers, acks
 // it (it is never redelivered), tells its observer, and goes on.
+//
+// Fault: bad-input | target: the JetStream worker: a payload without an ID and one with an ID nobody produced | invariant: each is dead-lettered with the reason, subject and headers, acked once and never redelivered; the worker goes on
 func TestWorkerDeadLettersMalformedMessagesAndGoesOn(t *testing.T) {
 	js := testJetStream(t)
 	q := testQueueOn(t, js, 8, 8, 5*time.Second)
@@ -170,6 +172,8 @@ func TestNewJetStreamQueueLeavesAnExistingStreamAlone(t *testing.T) {
 // at a time, and the next starts only when the crashed one has stopped):
 // 300 must be one of them, and the inbox must skip exactly these, or,
 // without it, exactly these messages are processed twice.
+//
+// Fault: crash | target: the consumer, after processing message 300 and before its ack | invariant: the redelivered message is skipped by the inbox: processed exactly once
 func TestJetStreamCrashAfterProcessingBeforeTheAck(t *testing.T) {
 	const at = 300
 	for _, tt := range []struct {
@@ -239,6 +243,8 @@ func TestJetStreamCrashAfterProcessingBeforeTheAck(t *testing.T) {
 // when the consumer starts, and its first message is slow until the server
 // has delivered all it will. With the credit window the consumer adds W
 // messages to the heap; without it, it pulls the backlog into memory.
+//
+// Fault: overload | target: the consumer, starting on a backlog of about 16 MiB in the stream | invariant: with the credit window its heap grows by at most W messages
 func TestCatchUpCreditWindowBoundsTheConsumersHeap(t *testing.T) {
 	const (
 		messages = 1000

@@ -100,6 +100,8 @@ func texts(events []narrate.Event) string {
 // message it processed and never acked is redelivered, a check says so, and
 // the verdict is HELD. First in the JetStream overload act (the first
 // offer), then in the crash act (the second).
+//
+// Fault: crash | target: the JetStream consumer, when the lab's button asks (overload act and crash act) | invariant: the message it processed and never acked is redelivered, and the verdict is HELD
 func TestLabCrashConsumerOnDemand(t *testing.T) {
 	for _, act := range []struct {
 		name string
@@ -140,6 +142,8 @@ func TestLabCrashConsumerOnDemand(t *testing.T) {
 
 // A stall pressed in the lab: the FAULT line, the consumer back after it,
 // and the verdict HELD (the inbox skips what the stall got redelivered).
+//
+// Fault: pause | target: the consumer, stalled when the lab's button asks | invariant: the consumer comes back, the inbox skips what was redelivered, the verdict is HELD
 func TestLabStallConsumerOnDemand(t *testing.T) {
 	events, code := labRun(t, backpressure.FaultStallConsumer, 2, "-catch-up=false")
 	story := texts(events)

@@ -98,6 +98,8 @@ func (c *cluster) connect(t *testing.T, name string) (*nats.Conn, jetstream.JetS
 // three-node cluster, stops the container of the stream's leader while
 // writers are appending, and checks that every acknowledged append is still
 // in the log exactly once and that the read models converge to it.
+//
+// Fault: crash | target: the R3 stream's leader node, its container stopped while writers append | invariant: every acknowledged append is in the log exactly once and the read models converge to it
 func TestIntegrationClusterLeaderLoss(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

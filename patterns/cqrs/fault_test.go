@@ -48,6 +48,8 @@ func audit(t *testing.T, store *EventStore) *Audit {
 
 // TestDuplicateDeliveryIsAppliedOnce sends the same commands again and again,
 // one after another and from several processes at once: each lands once.
+//
+// Fault: duplicate | target: the command handler: the same commands sent again and again, from several processes at once | invariant: each command lands once
 func TestDuplicateDeliveryIsAppliedOnce(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -80,6 +82,8 @@ func TestDuplicateDeliveryIsAppliedOnce(t *testing.T) {
 
 // TestConcurrentAppendsExactlyOneWins has several writers, each with its own
 // connection, append the same next version: the server accepts one.
+//
+// Fault: conflict | target: the event store: writers on their own connections append the same next version | invariant: the server accepts exactly one
 func TestConcurrentAppendsExactlyOneWins(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -118,6 +122,8 @@ func TestConcurrentAppendsExactlyOneWins(t *testing.T) {
 
 // TestStaleBatchWritesNothing: a multi-event append decided on a stale
 // version is refused whole; none of its events land.
+//
+// Fault: conflict | target: a multi-event append decided on a stale version | invariant: it is refused whole: none of its events land
 func TestStaleBatchWritesNothing(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -145,6 +151,8 @@ func TestStaleBatchWritesNothing(t *testing.T) {
 // TestProjectorCrashAndRestart kills the read side after it applied an event
 // but before it acked it, keeps writing, restarts it, and checks that the
 // read models converge to a replay of the log, the unacked event skipped.
+//
+// Fault: crash | target: the read side, after applying an event and before acking it | invariant: after the restart the read models converge to a replay of the log
 func TestProjectorCrashAndRestart(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -182,6 +190,8 @@ func TestProjectorCrashAndRestart(t *testing.T) {
 // TestServerRestartLosesNothingAcked restarts the server (file storage)
 // while writers are appending; every command acknowledged before, during or
 // after the restart is in the log exactly once.
+//
+// Fault: crash | target: nats-server (file storage), restarted while writers append | invariant: every command acknowledged before, during or after the restart is in the log exactly once
 func TestServerRestartLosesNothingAcked(t *testing.T) {
 	srv := labtest.NATS(t, func(o *natsembed.Options) { o.Name = "restart" })
 	ctx := context.Background()

@@ -37,6 +37,8 @@ func encoded(t *testing.T, e eh.Event) []byte {
 // One foreign message used to make every later replay fail (and it can never
 // be removed: the log denies delete and purge). Now a replay skips it, says
 // which and why, and keeps going.
+//
+// Fault: bad-input | target: the log, a foreign message on it | invariant: a replay skips it, says which and why, and keeps going
 func TestReplaySkipsAndCountsWhatIsNotHistory(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -70,6 +72,8 @@ func TestReplaySkipsAndCountsWhatIsNotHistory(t *testing.T) {
 // good: its loads failed, and its appends expected a sequence the subject no
 // longer ended at. Now the account skips it and keeps working; so does a new
 // account whose subject a stranger wrote first.
+//
+// Fault: bad-input | target: an account's subject, written by a stranger | invariant: the account skips the foreign message and keeps working
 func TestForeignMessageDoesNotLockTheAccount(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -97,6 +101,8 @@ func TestForeignMessageDoesNotLockTheAccount(t *testing.T) {
 // The bus used to terminate an undecodable message without a reason. Now
 // both projectors refuse it into one dead letter (reason, original subject
 // and headers, its log sequence), acknowledge it, and keep projecting.
+//
+// Fault: bad-input | target: the projectors, a message the bus cannot decode | invariant: one dead letter with the reason, subject, headers and sequence; projecting goes on
 func TestBusDeadLettersWhatItCannotDecode(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()
@@ -128,6 +134,8 @@ func TestBusDeadLettersWhatItCannotDecode(t *testing.T) {
 // Anyone could publish on the ledger's subjects. On a server that protects
 // them, only the ledger's own user can: a guest's forged event is refused
 // and the log does not change.
+//
+// Fault: bad-input | target: the ledger's subjects, a guest's forged event | invariant: refused by the server; the log does not change
 func TestGuestCannotWriteTheLog(t *testing.T) {
 	srv := labtest.NATS(t, func(o *natsembed.Options) { o.Protect = DefaultLog().Subjects() })
 	ctx := context.Background()

@@ -144,6 +144,8 @@ func storesOn(t *testing.T, url string, l Log, n int) []*EventStore {
 
 // TestHistoryLinearizable: four clients race on two aggregates on the
 // embedded server; Porcupine finds the history linearizable.
+//
+// Fault: conflict | target: the event store: four clients race load-then-append on two aggregates | invariant: Porcupine finds the history linearizable
 func TestHistoryLinearizable(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -29,6 +29,8 @@ func (s *seqs) HandleEvent(ctx context.Context, _ eh.Event) error {
 // it) and sees exactly the rest of the log: no event twice, none missed,
 // and the history rule still judges what comes next by the versions the
 // cursor carried.
+//
+// Fault: crash | target: a reader, stopped after checkpointing its cursor | invariant: resumed from the saved cursor it sees exactly the rest of the log: no event twice, none missed
 func TestResumeFromACheckpointSeesExactlyTheRest(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()

@@ -69,6 +69,8 @@ func TestVoidIsATombstone(t *testing.T) {
 // the server orders them, and whichever lands second finds the first. The
 // account ends with the money or with the tombstone, never both, never
 // neither.
+//
+// Fault: conflict | target: a late attempt and its tombstone, from two writers on a real log | invariant: the account ends with the money or with the tombstone, never both, never neither
 func TestVoidRacesTheCommandItVoids(t *testing.T) {
 	srv := labtest.NATS(t)
 	ctx := context.Background()

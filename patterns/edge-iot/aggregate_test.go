@@ -22,6 +22,7 @@ func TestDownsamplerEmitsAWindowWhenTheNextOpens(t *testing.T) {
 	assert.EqualValues(t, 20, out[0].MeanMC())
 }
 
+// Fault: reorder | target: the downsampler, a reading arriving after its window was emitted | invariant: the window is emitted again, corrected
 func TestDownsamplerCorrectsAWindowForALateReading(t *testing.T) {
 	d := NewDownsampler(1000, 10)
 	d.Add(reading("m", 1, 1000, 10))
@@ -35,6 +36,7 @@ func TestDownsamplerCorrectsAWindowForALateReading(t *testing.T) {
 	assert.NotEqual(t, first[0].ID(), late[0].ID(), "a correction is a new message")
 }
 
+// Fault: duplicate | target: the downsampler, a redelivered reading | invariant: it is counted once
 func TestDownsamplerCountsARedeliveryOnce(t *testing.T) {
 	d := NewDownsampler(1000, 10)
 	r := reading("m", 1, 1000, 10)
@@ -81,6 +83,9 @@ func TestWindowStartHandlesNegativeTimes(t *testing.T) {
 // Whatever order and duplication the readings arrive in, the newest revision
 // of every window the downsampler emits equals Recompute over the same
 // readings: the property the hub's audit relies on.
+//
+// Fault: reorder | target: the downsampler, readings in any order | invariant: the newest revision of every window equals Recompute over the same readings
+// Fault: duplicate | target: the downsampler, readings duplicated | invariant: the newest revision of every window equals Recompute over the same readings
 func TestDownsamplerAgreesWithRecomputeInAnyOrder(t *testing.T) {
 	for seed := uint64(1); seed <= 50; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 7))

@@ -41,6 +41,8 @@ func lettersOn(t *testing.T, ctx context.Context, topo *Topology, subject string
 // included. An ack that is not JSON, has no ID, or names another device
 // than its topic is garbage: it goes to the dead-letter stream with the
 // reason, and the command is still acknowledged by the real ack.
+//
+// Fault: bad-input | target: the hub's command dispatcher: acks that are not JSON, have no ID or name another device | invariant: each goes to the dead-letter stream with the reason; the command is still acknowledged by the real ack
 func TestDispatcherDeadLettersMalformedAcks(t *testing.T) {
 	ctx := testContext(t)
 	o := defaultPlant()
@@ -80,6 +82,8 @@ func TestDispatcherDeadLettersMalformedAcks(t *testing.T) {
 // not a command goes to the dead-letter stream with the reason and its
 // original subject (the device reports it to the edge, whose gateway
 // dead-letters it like a malformed reading), not into the void.
+//
+// Fault: bad-input | target: a device's command topic, a payload that is not a command | invariant: it goes to the dead-letter stream with the reason and its original subject
 func TestDeviceDeadLettersNonCommands(t *testing.T) {
 	ctx := testContext(t)
 	o := defaultPlant()

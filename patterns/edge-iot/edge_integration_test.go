@@ -26,6 +26,8 @@ import (
 // gateway and the machines run in this process against the edge's mapped
 // ports. The link is cut for real: the edge container is disconnected from
 // the network it shares with the hub, then connected again. Twice.
+//
+// Fault: link-cut | target: the edge's container, disconnected from the network it shares with the hub's, then connected again, twice | invariant: every reading accepted at the edge reaches the hub exactly once
 func TestIntegrationLinkCutBetweenContainers(t *testing.T) {
 	goimage.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

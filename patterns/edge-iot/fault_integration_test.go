@@ -20,6 +20,8 @@ import (
 // cuts: over five minutes of a package run on a loaded machine), so it is
 // in the integration tier; TestRestoreAfterACutForwardsEverything and the
 // Example cut the link in the unit tier.
+//
+// Fault: link-cut | target: the leafnode link, cut and restored many times at seeded points while four machines publish | invariant: nothing lost, nothing twice, and the aggregates still match the raw readings
 func TestIntegrationRepeatedLinkCutsLoseNothing(t *testing.T) { repeatedLinkCuts(t, 1, 2, 3) }
 
 func repeatedLinkCuts(t *testing.T, seeds ...uint64) {

@@ -25,6 +25,8 @@ func decidedCount(l *Ledger) int {
 // The edge server crashes twice while machines publish; it comes back on its
 // file store each time. Every payload a machine got a PUBACK for is decided,
 // and the hub ends with each accepted reading once.
+//
+// Fault: crash | target: the edge server, twice while machines publish, back on its file store each time | invariant: every payload a machine got a PUBACK for is decided; the hub ends with each accepted reading once
 func TestEdgeRestartWithFileStorageLosesNothing(t *testing.T) {
 	ctx := testContext(t)
 	o := defaultPlant()
@@ -50,6 +52,8 @@ func TestEdgeRestartWithFileStorageLosesNothing(t *testing.T) {
 // The hub restarts while the edge forwards. What the hub had not
 // acknowledged stays at the edge and is forwarded again: nothing twice,
 // nothing missing.
+//
+// Fault: crash | target: the hub server, restarted while the edge forwards | invariant: what the hub had not acknowledged is forwarded again: nothing twice, nothing missing
 func TestHubRestartLosesNothing(t *testing.T) {
 	ctx := testContext(t)
 	p := startPlant(t, ctx, defaultPlant())
@@ -69,6 +73,8 @@ func TestHubRestartLosesNothing(t *testing.T) {
 // A device publishes the same readings several times (as a client does when
 // it retries without knowing the first copy arrived). The edge accepts each
 // once, the hub holds each once, and the aggregates count each once.
+//
+// Fault: duplicate | target: a device publishing the same readings several times | invariant: the edge accepts each once, the hub holds each once, the aggregates count each once
 func TestDuplicatePublishesArriveOnce(t *testing.T) {
 	ctx := testContext(t)
 	o := defaultPlant()
@@ -110,6 +116,8 @@ func TestDuplicatePublishesArriveOnce(t *testing.T) {
 // holds. The buffer stops at its limit (discard new), every reading beyond
 // is dead-lettered as refused with the reason, and after the link returns
 // the hub holds exactly the accepted ones.
+//
+// Fault: overload | target: the edge buffer: with the link down, more readings than it holds | invariant: the buffer stops at its limit, every reading beyond is dead-lettered with the reason, and the hub ends with exactly the accepted ones
 func TestRetentionLimitRefusesAndDeadLetters(t *testing.T) {
 	ctx := testContext(t)
 	o := defaultPlant()
@@ -158,6 +166,8 @@ func TestRetentionLimitRefusesAndDeadLetters(t *testing.T) {
 // hub's source skipped a window of MaxAckPending (64) messages after the
 // restore while the edge deleted them ("64 valid readings neither accepted
 // nor dead-lettered"). It runs several rounds to give the race its chances.
+//
+// Fault: link-cut | target: the leafnode link, cut while the edge buffers more than the forwarder's window | invariant: once the edge has nothing left, the hub holds all of it
 func TestRestoreAfterACutForwardsEverything(t *testing.T) {
 	ctx := testContext(t)
 	o := defaultPlant()
@@ -192,6 +202,8 @@ func TestRestoreAfterACutForwardsEverything(t *testing.T) {
 // Every kind of broken payload, sent over MQTT, lands in the dead-letter
 // stream with a reason naming what is wrong; valid readings next to them
 // are unaffected.
+//
+// Fault: bad-input | target: the gateway: every kind of broken payload, over MQTT | invariant: each lands in the dead-letter stream with a reason naming what is wrong; valid readings beside them are unaffected
 func TestMalformedPayloadsAreDeadLetteredWithAReason(t *testing.T) {
 	ctx := testContext(t)
 	o := defaultPlant()
@@ -246,6 +258,8 @@ func TestMalformedPayloadsAreDeadLetteredWithAReason(t *testing.T) {
 // PubAck reached the forwarder. The message stays at the edge, is
 // forwarded again once the link is back, and the hub's stream keeps one
 // copy (its message ID).
+//
+// Fault: loss | target: the hub's PubAck to the forwarder (the link cut after the hub stored, before the ack arrived) | invariant: the message stays at the edge, is forwarded again, and the hub keeps one copy
 func TestLostPubAckIsForwardedAgainAndStoredOnce(t *testing.T) {
 	ctx := testContext(t)
 	var mu sync.Mutex
@@ -289,6 +303,8 @@ func TestLostPubAckIsForwardedAgainAndStoredOnce(t *testing.T) {
 // edge site with its own machines and rules. One plant's link is cut for a
 // whole act while the other keeps forwarding; the hub's per-device log ends
 // with every reading of every machine once, in order.
+//
+// Fault: link-cut | target: one plant's link, cut for a whole act while the other plant keeps forwarding | invariant: the hub's per-device log ends with every reading of every machine once, in order
 func TestTwoSitesFeedOneHub(t *testing.T) {
 	ctx := testContext(t)
 	hub, err := StartHub(HubConfig{Protect: true})

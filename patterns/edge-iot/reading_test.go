@@ -17,6 +17,7 @@ func TestDecodeReadingAcceptsAValidReading(t *testing.T) {
 	assert.Equal(t, "cnc-01/42", got.ID())
 }
 
+// Fault: bad-input | target: the reading decoder, malformed and out-of-range payloads | invariant: each is refused with the reason that names what is wrong
 func TestDecodeReadingRejectsWithAReason(t *testing.T) {
 	cases := []struct {
 		name, topicDevice, payload, reason string

@@ -70,6 +70,8 @@ func TestASitesSubjectsStayAtItsEdge(t *testing.T) {
 // EdgeLocal, plant a's acks for sequences 1..n reached plant b through the
 // hub and deleted its readings 1..n (found by the manufacturing case: an
 // edge restart and a link cut lost readings the hub never had).
+//
+// Fault: loss | target: plant b's hub confirmations (its forwarder never acknowledges), with plant a on the same hub | invariant: plant b keeps every reading: another site's acks delete nothing of it
 func TestOneSitesAcksDoNotDeleteAnothersReadings(t *testing.T) {
 	ctx := testContext(t)
 	hub, err := StartHub(HubConfig{Protect: true})

@@ -49,6 +49,8 @@ func TestAggregateRefusesWhatItCannotCombine(t *testing.T) {
 
 // One poisoned update moves the mean by its scale; it cannot move the
 // trimmed mean or the median out of the honest values' range.
+//
+// Fault: bad-input | target: each aggregator, one poisoned update | invariant: the trimmed mean and the median stay within the honest values' range (the mean does not: it is the contrast)
 func TestOnePoisonedUpdateAgainstEachAggregator(t *testing.T) {
 	global := fl.NewModel()
 	var cs []fl.Contribution

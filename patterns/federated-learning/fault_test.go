@@ -18,6 +18,8 @@ func FuzzFlags(f *testing.F) { labtest.FuzzFlags(f, federatedlearning.Command) }
 // The test: with one site poisoned in every round, plain FedAvg
 // (the weighted mean) ends below the accuracy bound, and the trimmed mean
 // ends within ε of the central model, seed after seed.
+//
+// Fault: bad-input | target: federated training, one site poisoned in every round, seed after seed | invariant: the trimmed mean ends within ε of the central model; plain FedAvg ends below the bound
 func TestPlainMeanFailsTheBoundAndTrimmedMeanHoldsIt(t *testing.T) {
 	cfg := federatedlearning.DefaultConfig()
 	for seed := uint64(1); seed <= 8; seed++ {

@@ -16,6 +16,8 @@ import (
 
 // A coordinator that was replaced cannot commit over its successor: each
 // commit names the revision it replaces.
+//
+// Fault: conflict | target: a replaced coordinator, committing over its successor | invariant: the commit is refused: each commit names the revision it replaces
 func TestAReplacedCoordinatorIsFenced(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -23,6 +23,8 @@ import (
 // reverting takeOver to it), the hung predecessor's pull requests took
 // round 3's updates and the round closed only when they were redelivered,
 // AckWait (30 s) later.
+//
+// Fault: pause | target: a predecessor coordinator, hung with its pull requests still waiting on the server | invariant: it swallows none of the successor's updates: every round closes with every site
 func TestTheSuccessorTakesOverFromAHungPredecessor(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -82,6 +84,8 @@ func TestTheSuccessorTakesOverFromAHungPredecessor(t *testing.T) {
 // and the Example's narration would change). The acknowledgements are
 // asynchronous; the server handles them before the commit that follows them
 // on the same connection, which this test keeps checking.
+//
+// Fault: crash | target: the coordinator, crashed after round 2 | invariant: the successor resumes at round 3 and judges none of its predecessor's updates again
 func TestTheSuccessorRereadsNothingItsPredecessorHandled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -12,6 +12,7 @@ import (
 	fl "github.com/patternlab/patternlab/patterns/federated-learning"
 )
 
+// Fault: bad-input | target: the update decoder: foreign sites, wrong shapes, absurd sample counts and weights | invariant: each is refused as foreign or malformed, so the coordinator can dead-letter it
 func TestDecodeUpdateRefusesWhatNoSiteSends(t *testing.T) {
 	roster := fl.Roster(3)
 	ok := func(mut func(*fl.Update)) []byte {

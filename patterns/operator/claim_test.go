@@ -27,6 +27,8 @@ func twinSite() *edgev1.EdgeSite {
 // although the first one owns it, and nothing registered it again (no event
 // reaches the owner's key). A registration belongs to whoever made it: the
 // finalizer removes only its own.
+//
+// Fault: conflict | target: two EdgeSites claiming the same plant, the refused one then deleted | invariant: the owner's hub registration stays: a finalizer removes only its own
 func TestDeletingARefusedClaimKeepsTheOwnersRegistration(t *testing.T) {
 	ctx := context.Background()
 	owner := testSite()

@@ -23,6 +23,8 @@ import (
 // TestConflictingUpdates: two writers read the same resourceVersion; the
 // first update wins, the second is refused with 409 Conflict instead of
 // silently overwriting it.
+//
+// Fault: conflict | target: the EdgeSite, two writers from the same resourceVersion | invariant: the second update is refused with 409 Conflict instead of overwriting the first
 func TestConflictingUpdates(t *testing.T) {
 	f := newFixture(t, testSite())
 	ctx := context.Background()
@@ -46,6 +48,8 @@ func TestConflictingUpdates(t *testing.T) {
 // from the old one. Its status write carries the old resourceVersion, so it
 // is refused, and the reconciler returns the conflict for a retry rather than
 // recording "ready at generation 1" over generation 2. The retry converges.
+//
+// Fault: conflict | target: a reconcile's status write, racing a spec update | invariant: the stale status write is refused; the retry converges to the new generation
 func TestReconcileRacesSpecUpdate(t *testing.T) {
 	f := newFixture(t, testSite())
 	f.converge(t, siteKey, 3)
@@ -124,6 +128,8 @@ func TestAttackerRetriesOnConflict(t *testing.T) {
 // refused with 409 Conflict. That is no failure of the gateway: the reconcile
 // returns the conflict for a retry on a fresh read, and does not flip Ready to
 // False (ChildrenFailed) for a moment, nor write the status twice to get back.
+//
+// Fault: conflict | target: a child update from the operator's lagging cache | invariant: refused with 409 and retried on a fresh read; Ready never flips to False on the way
 func TestChildConflictLeavesTheStatusAlone(t *testing.T) {
 	f := newFixture(t, testSite())
 	f.converge(t, siteKey, 3)

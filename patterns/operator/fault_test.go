@@ -73,6 +73,9 @@ var attacks = []attack{
 // then reconcile writes nothing. Finally the EdgeSite is deleted: the
 // finalizer deregisters the plant and, with the garbage collector's job done
 // by CollectOrphans, nothing is left.
+//
+// Fault: drift | target: the children: deleted, edited by hand, scaled, stripped of owner references; the spec updated | invariant: a few reconciles bring the cluster and the hub back to the spec, then reconcile writes nothing
+// Fault: failure | target: the hub, down during a spec update | invariant: reconciles fail and back off, then converge once the hub is back
 func TestFaultsConverge(t *testing.T) {
 	for seed := range uint64(6) {
 		t.Run(fmt.Sprintf("seed-%d", seed), func(t *testing.T) {

@@ -84,6 +84,8 @@ func TestMemHub(t *testing.T) { testHubContract(t, newMemHub()) }
 
 // TestKVHubLeavesWhatItCannotRead: bytes under a plant's key that are not a
 // registration are someone else's: neither overwritten nor removed.
+//
+// Fault: bad-input | target: the hub registry, bytes under a plant's key that are not a registration | invariant: they are neither overwritten nor removed
 func TestKVHubLeavesWhatItCannotRead(t *testing.T) {
 	ctx := context.Background()
 	srv := labtest.NATS(t)
@@ -107,6 +109,8 @@ func TestKVHubLeavesWhatItCannotRead(t *testing.T) {
 
 // TestKVHubDown: with the hub stopped, calls fail within HubTimeout instead
 // of holding a reconcile worker.
+//
+// Fault: failure | target: the hub's nats-server, stopped | invariant: calls fail within HubTimeout instead of holding a reconcile worker
 func TestKVHubDown(t *testing.T) {
 	ctx := context.Background()
 	srv := labtest.NATS(t)

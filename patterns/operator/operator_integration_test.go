@@ -28,6 +28,11 @@ const within = 10 * time.Second
 // the generated role, against a real kube-apiserver and etcd, and attacks it
 // in turn as the demo does. After each attack the cluster and the hub must
 // converge to the spec within the bound.
+//
+// Fault: drift | target: the children on a real kube-apiserver: one deleted, others edited | invariant: the cluster converges back to the spec within the bound
+// Fault: bad-input | target: the API server, invalid EdgeSite specs | invariant: each is refused with the schema's message
+// Fault: failure | target: the hub, down during a spec change | invariant: backoff, then convergence within the bound
+// Fault: conflict | target: the EdgeSite, two writers racing on resourceVersion | invariant: the second is refused with 409 Conflict
 func TestIntegrationOperatorUnderAttack(t *testing.T) {
 	top := t // owns the managers: a subtest's cleanup would stop them early
 	cp := startControlPlane(t)
@@ -224,6 +229,8 @@ func TestIntegrationOperatorUnderAttack(t *testing.T) {
 // generation 2" is never recorded over generation 3, and the next reconcile
 // converges to generation 3. Reconcilers are called directly here: no
 // manager runs, so nothing else reconciles in between.
+//
+// Fault: conflict | target: a reconcile's status write on a real API server, racing a user's update | invariant: the API server refuses it (409); the next reconcile converges to the new generation
 func TestIntegrationReconcileRace(t *testing.T) {
 	cp := startControlPlane(t)
 	ctx := context.Background()

@@ -106,6 +106,8 @@ func runDemo(t *testing.T, cfg saga.Config) (string, *narrate.Narrator) {
 // SIGKILLed after a charge applied and before it heard back; Temporal
 // retries the activity on a new worker, the payment service absorbs the
 // duplicate, and the invariant holds.
+//
+// Fault: kill-9 | target: the Temporal worker process, after a charge applied and before it heard back | invariant: Temporal retries the activity on a new worker, the payment service absorbs the duplicate, the invariant holds
 func TestDemoOnTheDevServer(t *testing.T) {
 	labtest.RequireTemporalCLI(t)
 	out, n := runDemo(t, saga.DefaultConfig())

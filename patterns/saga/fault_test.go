@@ -19,6 +19,10 @@ import (
 // pivot that fails four times) and a service crash mid-run, every
 // choreographed saga ends completed or fully compensated, stock and money
 // add up, and no step applies twice.
+//
+// Fault: failure | target: the services: seeded transient failures, declines at every step, failing compensations | invariant: every choreographed saga ends completed or fully compensated; stock and money add up; no step applies twice
+// Fault: loss | target: the services' acks, lost (JetStream redelivers the events) | invariant: no step applies twice; stock and money add up
+// Fault: crash | target: a service, crashed mid-run | invariant: every saga still ends completed or fully compensated
 func TestChoreographyInvariantHoldsForEverySeed(t *testing.T) {
 	url := natsURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -40,6 +44,9 @@ func TestChoreographyInvariantHoldsForEverySeed(t *testing.T) {
 // environment, with the schedule's lost replies: the pivot's last answer is
 // lost in every run, and shipping settles it. (The dev-server run is below
 // and in the integration tests.)
+//
+// Fault: failure | target: the activities: seeded transient failures, declines, failing compensations | invariant: every orchestrated saga ends completed or fully compensated; no step applies twice
+// Fault: loss | target: the pivot's last answer, lost in every run | invariant: shipping settles it: the saga neither compensates a booked shipment nor leaves one booked
 func TestOrchestrationInvariantHoldsForEverySeed(t *testing.T) {
 	url := natsURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

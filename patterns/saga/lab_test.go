@@ -63,6 +63,8 @@ func (e *events) list() []narrate.Event {
 // fires (the verdict would say if it did not), and the verdict is HELD:
 // whatever the dead worker held was retried, and the services' keys
 // absorbed what had applied. Once act 2 is over, the offer is withdrawn.
+//
+// Fault: kill-9 | target: the Temporal worker process, when the lab's button asks, an activity in flight | invariant: a new worker retries what the dead one held; the verdict is HELD
 func TestDemoKillWorkerOnDemand(t *testing.T) {
 	labtest.RequireTemporalCLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -38,6 +38,8 @@ import (
 // saga still ends completed or compensated and the invariant holds: the
 // step the dead worker had asked for was applied once, and its retry was
 // absorbed.
+//
+// Fault: kill-9 | target: the worker process, at the 12th step applied, before it hears the answer | invariant: every saga ends completed or compensated; the step the dead worker asked for is applied once
 func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 	labtest.RequireTemporalCLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -110,6 +112,8 @@ func TestIntegrationOrchestrationSurvivesWorkerSIGKILL(t *testing.T) {
 // payment container is stopped mid-run and started again. Its durable
 // consumer picks up where it stopped, its ledger comes back from the file,
 // and the invariant holds.
+//
+// Fault: crash | target: the payment service's container, stopped mid-run and started again | invariant: its durable consumer and file ledger pick up where they stopped; the invariant holds
 func TestIntegrationChoreographyServiceContainerRestart(t *testing.T) {
 	goimage.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
@@ -196,6 +200,8 @@ func TestIntegrationLeavesForeignStreamsAlone(t *testing.T) {
 
 // The invariant property on a real dev server (its worker in this
 // process), two seeds, ten sagas in flight.
+//
+// Fault: failure | target: the activities on a real dev server: the seeded fault schedule | invariant: every saga completed or fully compensated; stock and money add up; no step applied twice
 func TestIntegrationOrchestrationOnTheDevServerInvariantHoldsForEverySeed(t *testing.T) {
 	labtest.RequireTemporalCLI(t)
 	url := natsURL(t)

@@ -21,6 +21,8 @@ import (
 // a container (built from the module cache into a FROM-scratch image), the
 // Temporal dev server as a process, the workers as processes. A worker is
 // killed in each of the two runs and the three stores must be identical.
+//
+// Fault: kill-9 | target: a worker process, in each of two runs, every server outside the test process | invariant: the goroutines, nats and temporal stores are identical
 func TestIntegrationDemoWithServersOutsideTheProcess(t *testing.T) {
 	goimage.RequireDocker(t)
 	labtest.RequireTemporalCLI(t)

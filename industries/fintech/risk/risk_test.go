@@ -38,6 +38,8 @@ func TestRules(t *testing.T) {
 // The velocity limit is a sliding window: at most 3 approved payments in
 // any 10 minutes. Refused ones do not count, and a screening asked again
 // for the same payment answers the same and counts nothing twice.
+//
+// Fault: duplicate | target: the risk service, a screening asked again for the same payment | invariant: it answers the same and counts nothing twice toward the velocity limit
 func TestVelocityIsASlidingWindow(t *testing.T) {
 	s := NewScreener(rules)
 	at := func(id string, min float64) Decision {
@@ -61,6 +63,8 @@ func TestVelocityIsASlidingWindow(t *testing.T) {
 // The client fails closed: with the service stopped there is no decision,
 // only ErrUnavailable; started again, it answers, and its journal on the
 // server holds every decision it gave.
+//
+// Fault: failure | target: the risk service, stopped and started again | invariant: no decision while it is down, only ErrUnavailable (fail closed); its journal holds every decision it gave
 func TestTheServiceDownIsNoAnswer(t *testing.T) {
 	srv := labtest.NATS(t)
 	nc := labtest.Conn(t, srv.ClientURL())

@@ -11,6 +11,7 @@ import (
 
 var banks = []string{"alpha", "bravo", "charlie", "delta"}
 
+// Fault: bad-input | target: the payment instruction parser, malformed instructions | invariant: each is refused with the reason
 func TestParseRefusesWhatIsNotAnInstruction(t *testing.T) {
 	good := Instruction{ID: "pi-1", Time: CycleDate, Payer: "alpha-0001", Payee: "bravo-0002", Amount: 100, Currency: "EUR"}
 	in, err := Parse(good.Encode())

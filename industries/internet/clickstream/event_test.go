@@ -10,6 +10,7 @@ import (
 	"github.com/patternlab/patternlab/industries/internet/clickstream"
 )
 
+// Fault: bad-input | target: the beacon parser, what is not an event | invariant: each is refused with the reason
 func TestParseRefusesWhatIsNotAnEvent(t *testing.T) {
 	good := `{"id":"e-1","producer":"web-1","user":"u-1","kind":"view","page":"/","ts":1772442000000,"sent":1772442000100,"agent":"Mozilla/5.0"}`
 	_, err := clickstream.Parse([]byte(good))

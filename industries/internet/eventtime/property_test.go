@@ -76,6 +76,10 @@ func smallTraffic(seed uint64) clickstream.Traffic {
 // The invariant's core, over many seeds and lateness policies: the streaming
 // result, with crashes and restarts from checkpoints, equals the batch
 // recomputation, window for window, session for session, record for record.
+//
+// Fault: crash | target: the streaming stages, restarted from checkpoints at random records | invariant: the stream equals the batch recomputation, window for window; every record counted once or dropped
+// Fault: reorder | target: the stream: late and out-of-order events, over three lateness policies | invariant: the stream equals the batch recomputation under the same lateness policy
+// Fault: duplicate | target: the stream: devices' retried beacons | invariant: each counted once: the stream equals the batch recomputation
 func TestStreamEqualsBatchForEverySeed(t *testing.T) {
 	seeds := 16
 	if testing.Short() {

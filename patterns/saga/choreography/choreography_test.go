@@ -62,6 +62,8 @@ func placeAll(t *testing.T, ctx context.Context, c *choreography.Choreography, o
 // Every choreography event is delivered twice (published twice under
 // different message IDs, so the stream cannot de-duplicate them): each
 // service absorbs every second copy, and the invariant holds.
+//
+// Fault: duplicate | target: every choreography event, published twice under different message IDs | invariant: each service absorbs the second copy; every saga completed or fully compensated, no step applied twice
 func TestDuplicateDeliveryOfEveryEventIsAbsorbed(t *testing.T) {
 	url := labtest.NATS(t).ClientURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -133,6 +135,8 @@ func TestACrashedServiceResumesFromItsDurableConsumer(t *testing.T) {
 // A malformed event, or one on a subject its type does not match, cannot
 // be handled: it is stored in the dead-letter stream with the reason and
 // its subject, then acknowledged; nothing is applied, nothing retried.
+//
+// Fault: bad-input | target: the services: a malformed event, and one on a subject its type does not match | invariant: stored in the dead-letter stream with the reason and subject, then acked; nothing applied, nothing retried
 func TestMalformedAndForeignEventsAreDeadLettered(t *testing.T) {
 	url := labtest.NATS(t).ClientURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

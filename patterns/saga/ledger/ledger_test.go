@@ -29,6 +29,7 @@ func open(t *testing.T, o ledger.Options) *ledger.Ledger {
 	return l
 }
 
+// Fault: duplicate | target: the payment ledger, the same charge delivered twice | invariant: charged once; the second delivery is answered with the first outcome
 func TestADuplicateIsAbsorbedByItsKey(t *testing.T) {
 	l := open(t, ledger.Options{})
 	first, err := l.Exec(charge, chargeRule(8000))
@@ -83,6 +84,7 @@ func (n failFirst) Inject(_ ledger.Key, attempt int) error {
 	return nil
 }
 
+// Fault: failure | target: the payment ledger, two transient failures injected | invariant: the key stays open: the third attempt charges, once
 func TestATransientFailureLeavesTheKeyOpen(t *testing.T) {
 	l := open(t, ledger.Options{Inject: failFirst(2)})
 	for attempt := 1; attempt <= 2; attempt++ {
@@ -95,6 +97,7 @@ func TestATransientFailureLeavesTheKeyOpen(t *testing.T) {
 	assert.Equal(t, int64(100), l.Snapshot().Counters["charged"])
 }
 
+// Fault: crash | target: the payment ledger, reopened from its file | invariant: the record comes back: a redelivered charge is recognised and charged once
 func TestTheLedgerSurvivesARestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "payment.json")
 	l := open(t, ledger.Options{Path: path})
@@ -135,6 +138,8 @@ func TestSettleAnswersFromTheRecordOrLeavesATombstone(t *testing.T) {
 // The race Settle exists for: an attempt has been received and is about to
 // apply when its caller gives up. Whichever takes the lock first decides,
 // and both see the same outcome.
+//
+// Fault: delay | target: an attempt, about to apply when its caller gives up and settles | invariant: whichever takes the lock first decides; both see the same outcome
 func TestSettleFencesAnAttemptStillOnItsWay(t *testing.T) {
 	book := ledger.Key{Saga: "order-7", Step: "book"}
 	held, release := make(chan struct{}), make(chan struct{})

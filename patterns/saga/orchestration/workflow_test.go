@@ -117,6 +117,7 @@ func run(t *testing.T, env *testsuite.TestWorkflowEnvironment, unsafe temporalsa
 	return out
 }
 
+// Fault: failure | target: each step of the order saga in turn | invariant: the steps that applied are compensated, in reverse order
 func TestOrderSagaCompensatesInReverseOrderForAFailureAtEveryStep(t *testing.T) {
 	R, C, B, Rf, Rl, S := shop.Reserve, shop.Charge, shop.Book, shop.Refund, shop.Release, shop.Step("settle")
 	lastApplies := func(_ context.Context, n int, c *calls) error {

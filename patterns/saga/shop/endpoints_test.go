@@ -61,6 +61,8 @@ func TestCallRunsTheStepAtItsOwner(t *testing.T) {
 
 // A lost reply: the step applies, the caller hears nothing and times out;
 // settling then gives it the definite answer.
+//
+// Fault: loss | target: a step's reply: it applies, the caller hears nothing and times out | invariant: settling gives the caller the definite answer
 func TestALostReplyIsSettledAfterwards(t *testing.T) {
 	svcs, url := serve(t, loseAll{})
 	nc := labtest.Conn(t, url)

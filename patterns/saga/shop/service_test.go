@@ -22,6 +22,7 @@ func newService(t *testing.T, name string, o shop.Options) *shop.Service {
 
 var order7 = shop.Order{ID: "order-7", SKU: "lamp", Qty: 2, Amount: 8000}
 
+// Fault: duplicate | target: the inventory service, a release delivered three times | invariant: released once, not three times
 func TestACompensationIsIdempotentToo(t *testing.T) {
 	inv := newService(t, shop.Inventory, shop.Options{})
 	_, err := inv.Do(shop.Reserve, order7)

@@ -176,6 +176,7 @@ func balances(b *bank) (payer, payee int64) {
 
 func always(x behavior) func(int) behavior { return func(int) behavior { return x } }
 
+// Fault: failure | target: the debit and credit activities: retried failures, declines | invariant: the transfer completes or is undone; the payer and payee balances add up
 func TestATransferCompletesOrIsUndone(t *testing.T) {
 	last := func(x behavior) func(int) behavior {
 		return func(n int) behavior {
@@ -240,6 +241,8 @@ func TestATransferCompletesOrIsUndone(t *testing.T) {
 
 // Once settled as not applied, the pivot's key is a tombstone: an attempt
 // still on its way is refused when it arrives.
+//
+// Fault: delay | target: a pivot attempt arriving after its key was settled as not applied | invariant: the tombstone refuses it
 func TestASettledPivotRefusesALateAttempt(t *testing.T) {
 	b := newBank(t, map[string]func(int) behavior{"credit": always(fail)})
 	out := run(t, b, temporalsaga.Unsafe{}, nil)

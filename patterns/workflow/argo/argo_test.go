@@ -245,6 +245,8 @@ func argoVolume(t *testing.T) (pipelinetest.Fixture, string) {
 // each container's arguments and cmd/stage's code (RunStep), stores exactly what the
 // other implementations store. Every pod runs twice, as an Argo retry of a
 // step that had in fact succeeded would: that changes nothing.
+//
+// Fault: duplicate | target: every pod of the manifest's steps, run twice (an Argo retry of a step that had succeeded) | invariant: the store is exactly what the other implementations store
 func TestArgoManifestStepsProduceTheExpectedStore(t *testing.T) {
 	_, plan := argoPlan(t)
 	f, data := argoVolume(t)

@@ -36,6 +36,8 @@ import (
 
 // The store activity fails twice (a locked database); Temporal retries it
 // with backoff and the batch completes with the expected store.
+//
+// Fault: failure | target: the store activity, failing twice (a locked database) | invariant: Temporal retries it with backoff and the batch completes with the expected store
 func TestFailingActivityIsRetried(t *testing.T) {
 	f := pipelinetest.New(t, 29, 300)
 	var calls atomic.Int32
@@ -93,6 +95,8 @@ func TestPauseHoldsEveryPartitionUntilResume(t *testing.T) {
 // retried after its heartbeat timeout, on the new worker (the history says
 // so), and resumes from its last heartbeat; the store ends up exactly as
 // expected.
+//
+// Fault: kill-9 | target: the only Temporal worker process, while analyze activities run | invariant: the attempt that died is retried on a new worker from its last heartbeat; the store ends exactly as expected
 func TestWorkerKilledMidActivity(t *testing.T) {
 	ctx := pipelinetest.Ctx(t, 2*time.Minute)
 	tg, c := devServer(t, ctx)
@@ -272,6 +276,8 @@ func TestPauseArrivingWithAStageCompletionHoldsTheNextStage(t *testing.T) {
 // the server takes it for a dead worker's attempt and retries it, adding to
 // the load that made it slow. Here every save takes longer than the
 // heartbeat timeout, and the activity has one attempt.
+//
+// Fault: delay | target: the store activity, every save slower than the heartbeat timeout | invariant: it keeps heartbeating: one attempt, not taken for a dead worker's
 func TestSlowStoreIsNotTakenForADeadWorker(t *testing.T) {
 	f := pipelinetest.New(t, 43, 120)
 	env := newTestEnv()

@@ -23,6 +23,8 @@ var update = flag.Bool("update", false, "rewrite the golden store in testdata/go
 // A slow store fills the hand-offs behind it and then blocks the collector:
 // lines in flight never exceed the bound the buffers set, and nothing is
 // lost.
+//
+// Fault: delay | target: the in-process pipeline's store, slow | invariant: lines in flight never exceed the bound the buffers set, and nothing is lost
 func TestSlowStoreBackpressure(t *testing.T) {
 	f := pipelinetest.New(t, 11, 2000)
 	ctx := pipelinetest.Ctx(t, time.Minute)
@@ -64,6 +66,8 @@ func TestUnboundedHandoffsLetTheCollectorRunAhead(t *testing.T) {
 
 // A reading the scoring service always fails on is tried MaxAttempts times
 // and rejected with the reason; it does not stop the rest.
+//
+// Fault: bad-input | target: the in-process pipeline, a reading the scoring service always fails on | invariant: tried MaxAttempts times and rejected with the reason; the rest goes on
 func TestPoisonReadingIsRejectedWithReason(t *testing.T) {
 	f := pipelinetest.New(t, 5, 400)
 	ctx := pipelinetest.Ctx(t, time.Minute)
@@ -89,6 +93,8 @@ func TestPoisonReadingIsRejectedWithReason(t *testing.T) {
 // When a stage fails (here the store: its database is closed), the errgroup
 // cancels every other stage and Run returns the error; TestMain's goleak
 // check proves no goroutine is left behind.
+//
+// Fault: failure | target: the store's database, closed mid-run | invariant: the errgroup cancels every stage, Run returns the error, no goroutine is left behind
 func TestStageFailureStopsEveryGoroutine(t *testing.T) {
 	for _, unbounded := range []bool{false, true} {
 		f := pipelinetest.New(t, 5, 2000)

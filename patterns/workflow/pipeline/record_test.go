@@ -59,6 +59,7 @@ func TestParseReading(t *testing.T) {
 	}
 }
 
+// Fault: bad-input | target: the cleaning stage, a line whose unit is not valid for its metric | invariant: rejected with its kind, its reason and the raw line
 func TestCleanLineRejectsWithTheReason(t *testing.T) {
 	_, rej := pipeline.CleanLine(pipeline.Line{ID: "line-000007", Raw: "k,press-01,pressure,1772431200000,1,kg"})
 	require.NotNil(t, rej)

@@ -47,6 +47,8 @@ func saveTwice(t *testing.T, f pipelinetest.Fixture, opts pipeline.SinkOptions) 
 
 // The upserting sink absorbs every repeat: the input's duplicate lines and a
 // second write of everything leave one row per reading and per rejection.
+//
+// Fault: duplicate | target: the upserting sink: duplicate lines and a second write of everything | invariant: one row per reading and per rejection
 func TestSinkAbsorbsRepeatedWrites(t *testing.T) {
 	f := pipelinetest.New(t, 3, 400)
 	snap, written := saveTwice(t, f, pipeline.SinkOptions{})

@@ -28,6 +28,8 @@ import (
 // nothing: what it held unacknowledged is redelivered after AckWait, the
 // outputs it had already published are dropped by Msg-Id, and the sink
 // absorbs what it had already written.
+//
+// Fault: kill-9 | target: a stage consumer process, in the middle of its stage | invariant: what it held unacked is redelivered, its published outputs are dropped by Msg-Id, the sink absorbs the rest: nothing lost, nothing twice
 func TestConsumerKilledMidStage(t *testing.T) {
 	for _, c := range []struct {
 		victim string
@@ -71,6 +73,8 @@ func waitAcked(t *testing.T, ctx context.Context, mr *workqueue.Run, s pipeline.
 // are dropped by Msg-Id. Acknowledging first (-ack-after-publish=false),
 // the batch was acknowledged and never published: its readings are lost,
 // and the audit names them.
+//
+// Fault: kill-9 | target: analyze-1, between the two commits of its first batch | invariant: acknowledging after the next stream stored the outputs, nothing is lost: the batch is redelivered, its outputs dropped by Msg-Id
 func TestCrashBetweenTheTwoCommits(t *testing.T) {
 	for _, ackFirst := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ack-first=%v", ackFirst), func(t *testing.T) {
@@ -107,6 +111,8 @@ func TestCrashBetweenTheTwoCommits(t *testing.T) {
 // stream cannot drop it, is absorbed by the upsert: one row per reading. The
 // same Msg-Id again is dropped by the stream itself. With the upsert off
 // (-upsert=false) the same replay leaves every reading stored twice.
+//
+// Fault: duplicate | target: the store: a result delivered twice under a new Msg-Id, and again under the same | invariant: the upsert keeps one row per reading; the stream drops the same Msg-Id itself
 func TestDuplicateDelivery(t *testing.T) {
 	for _, appendOnly := range []bool{false, true} {
 		t.Run(fmt.Sprintf("append=%v", appendOnly), func(t *testing.T) {
@@ -147,6 +153,8 @@ func TestDuplicateDelivery(t *testing.T) {
 // The poison reading is delivered MaxAttempts times, then goes to the
 // rejections stream with the reason in its headers, and the store records
 // the rejection. The server's nak advisories count the failed attempts.
+//
+// Fault: bad-input | target: the analyze stage, a poison reading | invariant: delivered MaxAttempts times, then in the rejections stream with the reason; the store records the rejection
 func TestPoisonReadingIsRejectedAfterItsAttempts(t *testing.T) {
 	f := pipelinetest.New(t, 19, 300)
 	ctx := pipelinetest.Ctx(t, time.Minute)
@@ -194,6 +202,8 @@ func TestPoisonReadingIsRejectedAfterItsAttempts(t *testing.T) {
 // aside as dead letters with the reason, their subject and their headers,
 // acknowledged, and kept out of the store: the store still holds exactly
 // the expected result.
+//
+// Fault: bad-input | target: every subject of the pipeline, messages no stage can use | invariant: dead-lettered with reason, subject and headers, acked, kept out of the store; the store is exactly the expected result
 func TestMessagesNoStageCanUseAreDeadLettered(t *testing.T) {
 	f := pipelinetest.New(t, 29, 300)
 	ctx := pipelinetest.Ctx(t, time.Minute)
@@ -236,6 +246,8 @@ func TestMessagesNoStageCanUseAreDeadLettered(t *testing.T) {
 
 // A slow store: JetStream stops delivering to it at MaxAckPending, and the
 // backlog waits in the stream (on disk) instead of in the consumer's memory.
+//
+// Fault: delay | target: the store consumer, slow | invariant: JetStream stops delivering at MaxAckPending and the backlog waits in the stream, not in the consumer's memory
 func TestSlowStoreBackpressure(t *testing.T) {
 	f := pipelinetest.New(t, 23, 1500)
 	ctx := pipelinetest.Ctx(t, 2*time.Minute)

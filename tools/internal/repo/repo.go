@@ -140,6 +140,9 @@ type Pattern struct {
 	// Switches turn off, one each, the safeguards the invariant depends on:
 	// with one, the demo must end VIOLATED showing Evidence.
 	Switches []Switch `yaml:"switches"`
+	// Faults are the kinds of fault the module's tests inject (the fault
+	// catalog's kinds): each has a test tagged with it (tools/internal/faultcat).
+	Faults []string `yaml:"faults"`
 	// Zh holds the Chinese edition's text of the facts above.
 	Zh PatternZh `yaml:"zh"`
 	// Composes names the modules (patterns/ or industries/) this one is
