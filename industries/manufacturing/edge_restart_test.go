@@ -19,6 +19,7 @@ import (
 // its TELEMETRY sequences also acknowledged plant b's same sequences
 // through the hub, and plant b's buffer came back from the restart
 // without readings the hub never had.
+// Fault: crash | target: plant b's edge nats-server, restarted with readings on their way to the hub | invariant: every reading archived at plant b is at the hub
 func TestEdgeServerRestartWithReadingsInFlightLosesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

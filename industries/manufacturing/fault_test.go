@@ -26,6 +26,7 @@ func systemConfig() manufacturing.SystemConfig {
 // and once the link is back and the backlog forwarded, the hub's OEE
 // equals OEE recomputed from the edges' archives, line by line and shift
 // by shift, and every stop event is at the hub exactly once.
+// Fault: link-cut | target: plant a's WAN link, down for its whole second shift while a bearing fails | invariant: OEE at the hub equals the edges' archives for all 12 line-shifts; each stop at the hub once; both lines stopped by the edge within the budget
 func TestALinkDownForAShiftLosesNothingAndStopsLocally(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -60,6 +60,8 @@ func (c *cue) Write(p []byte) (int, error) {
 // injected at the next interval and narrated as a FAULT, and the audit
 // still holds: the same verdict as with the scheduled faults alone. A
 // whole demo: the integration tier, like the switches.
+// Fault: link-cut | target: plant a's WAN link, cut and restored on demand through the lab's buttons | invariant: the demo's verdict HELD
+// Fault: crash | target: plant a's edge server and line controller, restarted on demand | invariant: the demo's verdict HELD
 func TestIntegrationTheLabsFaultButtonsKeepTheInvariant(t *testing.T) {
 	if os.Getenv(operator.EnvAssets) == "" {
 		labtest.Missing(t, operator.EnvAssets+" (envtest's kube-apiserver and etcd, for the EdgeSites)")

@@ -23,6 +23,7 @@ import (
 // the edge's link to the hub. None gets there: the hub holds the edges'
 // links to edge-iot's EdgeLinkPermissions (HubConfig.RestrictEdges; without
 // it the purge and the delete succeed, from either).
+// Fault: bad-input | target: the hub's registry of sites, written, purged and deleted from plant a's edge with the gateway's and a guest's credentials | invariant: no request reaches the hub; plant b's registration unchanged
 func TestAnEdgeCannotRewriteTheHubsRegistry(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -27,6 +27,7 @@ import (
 // between two processes, and the audit holds as in the one-process test:
 // OEE equal for every line-shift, each stop at the hub once, both lines
 // stopped by their edge within the budget.
+// Fault: link-cut | target: the link between plant a's edge process and the hub process, for a whole shift | invariant: OEE at the hub equals the edges' archives for all 12 line-shifts; each stop at the hub once and by the edge within the budget
 func TestIntegrationSeparateServerProcesses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

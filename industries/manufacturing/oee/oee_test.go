@@ -55,6 +55,8 @@ func shiftOfReadings(t *testing.T, f plant.Floor, shifts int) []plant.Reading {
 // The hub's book sees readings out of order and some of them several times
 // (a redelivery, a catch-up that resends): with dedupe it ends with the
 // same totals as the recomputation, without it the copies show.
+// Fault: duplicate | target: the OEE book, two shifts of readings with 50 copies | invariant: with dedupe the book equals the recomputation; without it differs
+// Fault: reorder | target: the OEE book, the same readings shuffled | invariant: the book equals the recomputation whatever the order
 func TestBookDedupesCopiesInAnyOrder(t *testing.T) {
 	f := plant.DefaultFloor()
 	rs := shiftOfReadings(t, f, 2)

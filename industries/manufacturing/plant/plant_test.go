@@ -116,6 +116,7 @@ func TestStopHaltsUntilRepaired(t *testing.T) {
 	assert.Equal(t, 1, s.Stops())
 }
 
+// Fault: bad-input | target: the strict decoder, with every flaw of the flooding firmware | invariant: an InvalidError with its reason for each
 func TestGarbageIsRefusedWithItsReason(t *testing.T) {
 	for i, flaw := range plant.Flaws {
 		payload, got := plant.Garbage("b-l2-m3", i, plant.Epoch.UnixMilli())
