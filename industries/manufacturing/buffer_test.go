@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,7 +24,7 @@ import (
 // Fault: overload | target: plant a's store-and-forward buffer (30 readings) through a link cut of 120 readings | invariant: each refused reading archived and at the hub's dead letters with its reason; the hub's OEE equal to the archive's without them; the refusals a violation of their own
 // Fault: link-cut | target: plant a's WAN link for 20 intervals, the buffer filling | invariant: no reading lost without a trace: counted at the hub or refused with a reason
 func TestAFullEdgeBufferRefusesToTheDeadLettersAndTheAuditCountsIt(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), playDeadline(60))
 	defer cancel()
 	cfg := systemConfig()
 	const capacity = 30

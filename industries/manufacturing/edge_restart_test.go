@@ -21,7 +21,7 @@ import (
 // without readings the hub never had.
 // Fault: crash | target: plant b's edge nats-server, restarted with readings on their way to the hub | invariant: every reading archived at plant b is at the hub
 func TestEdgeServerRestartWithReadingsInFlightLosesNothing(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), playDeadline(60))
 	defer cancel()
 	cfg := systemConfig()
 	sys, err := manufacturing.StartSystem(ctx, cfg)

@@ -29,11 +29,11 @@ import (
 // stopped by their edge within the budget.
 // Fault: link-cut | target: the link between plant a's edge process and the hub process, for a whole shift | invariant: OEE at the hub equals the edges' archives for all 12 line-shifts; each stop at the hub once and by the edge within the budget
 func TestIntegrationSeparateServerProcesses(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	cfg := systemConfig()
+	ctx, cancel := context.WithTimeout(context.Background(), playDeadline(3*cfg.Floor.IntervalsPerShift()))
 	defer cancel()
 	dir := t.TempDir()
 	hub := startServerProcess(t, ctx, serverSpec{Role: "hub", Out: filepath.Join(dir, "hub.json")})
-	cfg := systemConfig()
 	remote := manufacturing.Remote{HubURL: hub.ClientURL, Edges: map[string]manufacturing.RemoteEdge{}}
 	for _, p := range cfg.Floor.Plants {
 		link, err := edgeiot.NewLink(hub.LeafAddr)
