@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nuid"
 
 	"github.com/patternlab/patternlab/kit/natsembed"
 )
@@ -34,6 +36,35 @@ type HubConfig struct {
 	// (ClientURL, and the edges' leafnode links) may publish on
 	// HubProtected.
 	Protect bool
+	// RestrictEdges (with Protect) gives the edges' leafnode links a user
+	// of their own, EdgeLinkUser, who may publish into the hub anything but
+	// the hub's JetStream, KV and object store APIs (EdgeLinkPermissions):
+	// an edge forwards its uplinks and answers commands, and cannot write
+	// a KV bucket of the hub (a registry of sites), nor purge or delete a
+	// hub stream, whatever its clients, or its devices over MQTT, publish.
+	// Without it the links log in as the hub's owner.
+	RestrictEdges bool
+}
+
+// EdgeLinkUser is the user the edges' leafnode links log in as on a hub
+// with RestrictEdges.
+const EdgeLinkUser = "edge-link"
+
+// EdgeLinkDenied is what an edge's link may not carry into a hub with
+// RestrictEdges: the JetStream API, by its own name and domain-prefixed
+// ($JS.<domain>.API.>, how an edge reaches the hub's JetStream), and the
+// KV and object store subjects. The hub holds the link's user to it (it
+// advertises no interest in them to the edge), and the edge's remote
+// denies exporting them as well: nats-server lets a domain-prefixed API
+// request through a hub's leafnode permissions (measured: a purge of a hub
+// KV bucket's stream from the edge succeeded with the user's deny alone).
+var EdgeLinkDenied = []string{"$JS.API.>", "$JS.*.API.>", "$KV.>", "$O.>"}
+
+// EdgeLinkPermissions is what an edge's link may do on a hub with
+// RestrictEdges: publish anything but EdgeLinkDenied; subscribe to
+// anything.
+func EdgeLinkPermissions() *server.Permissions {
+	return &server.Permissions{Publish: &server.SubjectPermission{Deny: EdgeLinkDenied}}
 }
 
 // Subjects only the module's own clients may publish on. At the edge: the
@@ -62,6 +93,7 @@ type Hub struct {
 	*natsembed.Server
 	Domain   string
 	leafPort int
+	leafUser *url.Userinfo // RestrictEdges: the links' own user
 }
 
 // StartHub starts the hub server.
@@ -79,6 +111,10 @@ func StartHub(cfg HubConfig) (*Hub, error) {
 		}
 		cfg.LeafPort = p
 	}
+	var leafUser *url.Userinfo
+	if cfg.Protect && cfg.RestrictEdges {
+		leafUser = url.UserPassword(EdgeLinkUser, nuid.Next())
+	}
 	opts := natsembed.Options{
 		Name:     cfg.Name,
 		StoreDir: cfg.StoreDir,
@@ -89,6 +125,10 @@ func StartHub(cfg HubConfig) (*Hub, error) {
 			// Without this the hub tells the edge its own leafnode address,
 			// and the edge redials it directly, around a Link in between.
 			o.LeafNode.NoAdvertise = true
+			if leafUser != nil {
+				pass, _ := leafUser.Password()
+				o.LeafNode.Users = []*server.User{{Username: EdgeLinkUser, Password: pass, Permissions: EdgeLinkPermissions()}}
+			}
 		},
 	}
 	if cfg.Protect {
@@ -98,19 +138,27 @@ func StartHub(cfg HubConfig) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start hub: %w", err)
 	}
-	return &Hub{Server: s, Domain: cfg.Domain, leafPort: cfg.LeafPort}, nil
+	return &Hub{Server: s, Domain: cfg.Domain, leafPort: cfg.LeafPort, leafUser: leafUser}, nil
 }
 
-// LeafUser is the user an edge's leafnode link logs in as: the owner when
-// the hub protects subjects (a leafnode listener without users of its own
-// checks the client users), nil otherwise.
+// LeafUser is the user an edge's leafnode link logs in as: EdgeLinkUser
+// with RestrictEdges, else the owner when the hub protects subjects (a
+// leafnode listener without users of its own checks the client users),
+// nil otherwise.
 func (h *Hub) LeafUser() *url.Userinfo {
+	if h.leafUser != nil {
+		return h.leafUser
+	}
 	u, err := url.Parse(h.ClientURL())
 	if err != nil {
 		return nil
 	}
 	return u.User
 }
+
+// RestrictsEdges reports whether the hub holds the edges' links to
+// EdgeLinkPermissions.
+func (h *Hub) RestrictsEdges() bool { return h.leafUser != nil }
 
 // LeafAddr is the host:port of the hub's leafnode listener.
 func (h *Hub) LeafAddr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(h.leafPort)) }
@@ -127,6 +175,10 @@ type EdgeConfig struct {
 	// as the guest without credentials.
 	Protect  bool
 	MQTTPort int // MQTT listener; 0 picks a free port, kept across restarts
+	// DenyHub lists subjects, beyond EdgeLocal, the edge's link may not
+	// send to the hub (StartSite: EdgeLinkDenied for a hub that restricts
+	// edges).
+	DenyHub []string
 	// MaxStore bounds the edge's JetStream file storage, all streams
 	// together (DefaultEdgeMaxStore when 0). It is what finally bounds
 	// readings waiting for the gateway.
@@ -184,7 +236,7 @@ func StartEdge(cfg EdgeConfig) (*Edge, error) {
 				// edge's streams capture what another edge publishes, through
 				// the hub they both link to: two sites' readings end up in
 				// both sites' buffers (and the MQTT landing streams).
-				DenyImports: EdgeLocal, DenyExports: EdgeLocal}}
+				DenyImports: EdgeLocal, DenyExports: append(slices.Clip(EdgeLocal), cfg.DenyHub...)}}
 			if cfg.Protect {
 				o.MQTT.NoAuthUser = natsembed.GuestUser
 			}

@@ -73,8 +73,12 @@ func StartSite(ctx context.Context, hub *Hub, cfg SiteConfig) (_ *Site, err erro
 		return nil, err
 	}
 	s.Link.SetLatency(cfg.LinkLatency)
+	var deny []string
+	if hub.RestrictsEdges() {
+		deny = EdgeLinkDenied
+	}
 	if s.Edge, err = StartEdge(EdgeConfig{Name: cfg.Name, Domain: cfg.Domain, StoreDir: cfg.EdgeStoreDir,
-		HubAddr: s.Link.Addr(), HubUser: hub.LeafUser(), Protect: cfg.Protect}); err != nil {
+		HubAddr: s.Link.Addr(), HubUser: hub.LeafUser(), Protect: cfg.Protect, DenyHub: deny}); err != nil {
 		return nil, err
 	}
 	name := s.Edge.Domain
