@@ -4,17 +4,23 @@ package logtail
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 )
 
-// Tail is an io.Writer that keeps the last Lines lines (default 40) and the
-// line being written, each cut to 1 KiB. It is safe for concurrent use.
+// Tail is an io.Writer that keeps the first First lines (default none: a
+// panic's message comes before its long stack trace), the last Lines lines
+// (default 40) and the line being written, each cut to 1 KiB. It is safe
+// for concurrent use.
 type Tail struct {
+	First   int
 	Lines   int
 	mu      sync.Mutex
 	partial []byte
+	head    []string
 	lines   []string
+	dropped int // lines kept in neither head nor lines
 }
 
 const maxLine = 1 << 10
@@ -46,21 +52,32 @@ func appendCapped(dst, p []byte) []byte {
 }
 
 func (t *Tail) push(line string) {
+	if len(t.head) < t.First {
+		t.head = append(t.head, line)
+		return
+	}
 	limit := t.Lines
 	if limit <= 0 {
 		limit = 40
 	}
 	t.lines = append(t.lines, line)
 	if len(t.lines) > limit {
+		t.dropped += len(t.lines) - limit
 		t.lines = append(t.lines[:0], t.lines[len(t.lines)-limit:]...)
 	}
 }
 
-// String is the kept lines, oldest first, with a line not yet ended last.
+// String is the kept lines, oldest first, with a line not yet ended last;
+// when lines were dropped between the first and the last, a line says how
+// many.
 func (t *Tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	out := strings.Join(t.lines, "\n")
+	kept := append([]string(nil), t.head...)
+	if len(t.head) > 0 && t.dropped > 0 {
+		kept = append(kept, fmt.Sprintf("[... %d lines not kept ...]", t.dropped))
+	}
+	out := strings.Join(append(kept, t.lines...), "\n")
 	if len(t.partial) > 0 {
 		if out != "" {
 			out += "\n"

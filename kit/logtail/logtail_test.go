@@ -27,3 +27,18 @@ func TestTailCutsLongLines(t *testing.T) {
 	assert.Len(t, tl.String(), maxLine)
 	assert.Equal(t, "", (&Tail{}).Indented("  "))
 }
+
+// The first lines are kept too when asked: a panic's message comes before a
+// stack trace longer than the tail.
+func TestTailKeepsTheFirstLinesWhenAsked(t *testing.T) {
+	tl := &Tail{First: 2, Lines: 2}
+	fmt.Fprintln(tl, "panic: listen tcp 127.0.0.1:7233: bind: address already in use")
+	for i := range 10 {
+		fmt.Fprintf(tl, "frame %d\n", i)
+	}
+	assert.Equal(t, "panic: listen tcp 127.0.0.1:7233: bind: address already in use\nframe 0\n[... 7 lines not kept ...]\nframe 8\nframe 9", tl.String())
+	assert.True(t, tl.Contains("address already in use"))
+	short := &Tail{First: 5}
+	fmt.Fprintln(short, "one")
+	assert.Equal(t, "one", short.String())
+}

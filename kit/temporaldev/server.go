@@ -162,7 +162,7 @@ func (s *Server) start(ctx context.Context) error {
 		args = append(args, "--headless")
 	}
 	cmd := exec.Command(s.bin, args...)
-	s.tail = &logtail.Tail{}
+	s.tail = &logtail.Tail{First: 10} // a panic says why before its stack trace
 	var out io.Writer = s.tail
 	if s.opts.Log != nil {
 		out = io.MultiWriter(s.tail, s.opts.Log)
