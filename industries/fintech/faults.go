@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -198,11 +199,32 @@ func (f *faults) announce() {
 }
 
 // endToEnd is the instruction ID a payment ID carries: the payment ID
-// itself, or with -idempotency=false the part before ".<message>".
-func endToEnd(payment string) string {
-	e2e, _, _ := strings.Cut(payment, ".")
-	return e2e
+// itself, or with -idempotency=false the part before its last
+// "-m<message>" (messageKeyed).
+func (d *demo) endToEnd(payment string) string {
+	if d.cfg.Idempotency {
+		return payment
+	}
+	return beforeMessageKey(payment)
 }
+
+func beforeMessageKey(payment string) string {
+	if i := strings.LastIndex(payment, messageKeySep); i > 0 {
+		if _, err := strconv.ParseUint(payment[i+len(messageKeySep):], 10, 64); err == nil {
+			return payment[:i]
+		}
+	}
+	return payment
+}
+
+// messageKeyed is the payment ID with -idempotency=false: keyed by the
+// message, the bug the switch shows. It stays one subject token (the
+// journals name payments in their subjects), so the separator is no dot.
+func messageKeyed(e2e string, seq uint64) string {
+	return e2e + messageKeySep + strconv.FormatUint(seq, 10)
+}
+
+const messageKeySep = "-m"
 
 // errLost is the answer a leg's caller gets when the answer was lost.
 var errLost = errors.New("the answer was lost on its way back")
@@ -210,7 +232,7 @@ var errLost = errors.New("the answer was lost on its way back")
 // Before implements payment.Faults: the late pivot's first four attempts
 // fail before they reach the payee's books.
 func (f *faults) Before(k ledger.Key, attempt int32) error {
-	if endToEnd(k.Saga) == f.d.day.Planted.LatePivot && k.Step == bank.Credit && attempt < 5 {
+	if f.d.endToEnd(k.Saga) == f.d.day.Planted.LatePivot && k.Step == bank.Credit && attempt < 5 {
 		return fmt.Errorf("attempt %d: the payee's bank is unavailable", attempt)
 	}
 	return nil
@@ -221,10 +243,10 @@ func (f *faults) Before(k ledger.Key, attempt int32) error {
 func (f *faults) After(k ledger.Key, attempt int32) error {
 	p := f.d.day.Planted
 	switch {
-	case endToEnd(k.Saga) == p.LostDebit && k.Step == bank.Debit && attempt == 1:
+	case f.d.endToEnd(k.Saga) == p.LostDebit && k.Step == bank.Debit && attempt == 1:
 		f.strike(f.lostDebit, "%s's debit applied at %s, and its answer was lost: Temporal tried the debit again", k.Saga, traffic.Bank(p.Corporate))
 		return errLost
-	case endToEnd(k.Saga) == p.LatePivot && k.Step == bank.Credit && attempt == 5:
+	case f.d.endToEnd(k.Saga) == p.LatePivot && k.Step == bank.Credit && attempt == 5:
 		f.strike(f.latePivot, "%s's credit: four attempts failed (the payee's bank was unavailable), the fifth applied and its answer was lost", k.Saga)
 		return errLost
 	}
@@ -245,7 +267,7 @@ type racingStore struct {
 func (r *racingStore) racing(ctx context.Context) (string, bool) {
 	leg, ok := bank.LegOf(ctx)
 	race := r.f.d.day.Planted.Race
-	e2e := endToEnd(leg.Payment)
+	e2e := r.f.d.endToEnd(leg.Payment)
 	return e2e, ok && leg.Leg == bank.Debit && (e2e == race[0] || e2e == race[1])
 }
 

@@ -149,7 +149,7 @@ func (o *office) handle(ctx context.Context, m jetstream.Msg) error {
 	o.tookIn(m, md.Sequence.Stream, in)
 	id := in.ID
 	if !o.d.cfg.Idempotency {
-		id = fmt.Sprintf("%s.%d", in.ID, md.Sequence.Stream) // keyed by the message: the bug
+		id = messageKeyed(in.ID, md.Sequence.Stream) // keyed by the message: the bug
 	}
 	o.d.faults.arrived(in)
 	o.d.n.Message(in.PayerBank(), "office", "instruction "+in.ID, in.ID)

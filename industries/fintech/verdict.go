@@ -175,7 +175,7 @@ func (d *demo) checkOnce(a *audited) []string {
 			twice = append(twice, fmt.Sprintf("%s applied twice (%d debits, %d credits, %d credit-backs)", id, l.Debits, l.Credits, l.Backs))
 		}
 		if l.Credits > 0 {
-			paid[endToEnd(id)] = append(paid[endToEnd(id)], id)
+			paid[d.endToEnd(id)] = append(paid[d.endToEnd(id)], id)
 		}
 		if l.Credits > 0 && l.Backs > 0 {
 			both = append(both, fmt.Sprintf("%s credited to the payee and credited back to the payer", id))
