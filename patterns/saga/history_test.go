@@ -161,6 +161,10 @@ func runLedgerHistory(t *testing.T, w ledgerWorkload, counts *ledgerCounts) *khi
 	dir := t.TempDir()
 	srv := &paymentServer{url: url, prefix: prefix, dir: dir, opts: shop.Options{Ledger: ledger.Options{
 		Inject: lossyPayments{}, UnsafeNoIdempotency: w.noIdempotency,
+		// A slow step: a settlement (served beside the charges) can
+		// decide the key while a charge is between its first look at the
+		// record and its apply.
+		Hooks: ledger.Hooks{BeforeApply: func(ledger.Key, int) { time.Sleep(3 * time.Millisecond) }},
 	}}}
 	require.NoError(t, srv.open(filepath.Join(dir, "payment-0.json")))
 	defer srv.stop()
@@ -251,7 +255,17 @@ func runLedgerHistory(t *testing.T, w ledgerWorkload, counts *ledgerCounts) *khi
 				case late && n < 65:
 					op = khistory.Settle
 				}
-				call(nc, client, o, op)
+				if op == khistory.Settle {
+					// A caller gives up on a charge while a retry of it is
+					// on its way: the two race on one key.
+					var race sync.WaitGroup
+					race.Go(func() { call(nc, w.clients+1+client, o, khistory.Do) })
+					time.Sleep(time.Millisecond)
+					call(nc, client, o, op)
+					race.Wait()
+				} else {
+					call(nc, client, o, op)
+				}
 				time.Sleep(time.Duration(2+rng.IntN(8)) * time.Millisecond)
 			}
 		})
@@ -293,13 +307,16 @@ func runLedgerHistory(t *testing.T, w ledgerWorkload, counts *ledgerCounts) *khi
 // settle and read eight sagas on the payment service, which crashes twice
 // mid-run and restarts from its ledger file; some first answers are lost and
 // some first deliveries fail, so the clients retry, and several of them
-// deliver the same key at once. Porcupine finds the history linearizable as
+// deliver the same key at once; each settlement races a retry of the same
+// charge, which a slow step holds between its first look at the record and
+// its apply. Porcupine finds the history linearizable as
 // the ledger's per-key state machine: every key settled once, no charge or
 // refund applied twice, no charge applied after its refund or its
 // settlement, no acknowledged effect lost by a restart.
 //
 // Fault: crash | target: the payment service, its connection closed twice mid-run and restarted from its ledger file | invariant: the ledger's history is linearizable as a per-key state machine, each key settled once (Porcupine)
 // Fault: duplicate | target: the payment service: the same charge and refund delivered by several clients at once, and again after each unknown outcome | invariant: one delivery applies, every other one answers the recorded effect as a duplicate (Porcupine)
+// Fault: delay | target: a slow charge, settled by a caller that gave up on it while a retry of it is being applied | invariant: the settlement and the retry decide the key once: declined and never applied, or applied and answered as such (Porcupine)
 // Fault: loss | target: the first answer to a third of the charges, lost on its way back | invariant: the retry is absorbed: the charge applied once (Porcupine)
 func TestPaymentLedgerLinearizableAcrossCrashes(t *testing.T) {
 	counts := &ledgerCounts{}
