@@ -317,7 +317,7 @@ func runLedgerHistory(t *testing.T, w ledgerWorkload, counts *ledgerCounts) *khi
 // Fault: crash | target: the payment service, its connection closed twice mid-run and restarted from its ledger file | invariant: the ledger's history is linearizable as a per-key state machine, each key settled once (Porcupine)
 // Fault: duplicate | target: the payment service: the same charge and refund delivered by several clients at once, and again after each unknown outcome | invariant: one delivery applies, every other one answers the recorded effect as a duplicate (Porcupine)
 // Fault: delay | target: a slow charge, settled by a caller that gave up on it while a retry of it is being applied | invariant: the settlement and the retry decide the key once: declined and never applied, or applied and answered as such (Porcupine)
-// Fault: loss | target: the first answer to a third of the charges, lost on its way back | invariant: the retry is absorbed: the charge applied once (Porcupine)
+// Fault: loss | target: the first answer to every third saga's charge, lost on its way back | invariant: the retry is absorbed: the charge applied once (Porcupine)
 func TestPaymentLedgerLinearizableAcrossCrashes(t *testing.T) {
 	counts := &ledgerCounts{}
 	rec := runLedgerHistory(t, ledgerWorkload{
