@@ -136,18 +136,46 @@ func (l *Ledger) settle(k Key, attempt int, apply Apply) (Result, error) {
 	if err != nil {
 		return l.fail(k, e, attempt, err, false)
 	}
-	for name, d := range tx.deltas {
-		l.counters[name] += d
-	}
+	before, restore := *e, l.addCounters(tx.deltas)
 	e.Effect, e.Item, e.Units, e.Amount, e.Reason = got.Effect, got.Item, got.Units, got.Amount, got.Reason
 	if got.Effect == Applied {
 		e.Applied++
 	}
-	l.note(Note{Key: k, Kind: NoteKind(e.Effect), Attempt: attempt, Entry: *e})
+	// An error must mean "not applied": a record that could not be
+	// written is undone, effect and counters, so the retry applies it
+	// rather than being told it is a duplicate of an effect a restart
+	// would lose.
 	if err := l.persist(); err != nil {
+		*e = before
+		restore()
 		return Result{}, err
 	}
+	l.note(Note{Key: k, Kind: NoteKind(e.Effect), Attempt: attempt, Entry: *e})
 	return Result{Key: k, Effect: e.Effect, Attempt: attempt, Entry: *e}, nil
+}
+
+// addCounters adds deltas to the counters and returns what puts them back.
+// Called with l.mu held.
+func (l *Ledger) addCounters(deltas map[string]int64) (restore func()) {
+	type was struct {
+		v  int64
+		ok bool
+	}
+	old := make(map[string]was, len(deltas))
+	for name, d := range deltas {
+		v, ok := l.counters[name]
+		old[name] = was{v, ok}
+		l.counters[name] = v + d
+	}
+	return func() {
+		for name, w := range old {
+			if w.ok {
+				l.counters[name] = w.v
+			} else {
+				delete(l.counters, name)
+			}
+		}
+	}
 }
 
 // absorb answers a delivery of a settled key from the record, when the
@@ -158,11 +186,12 @@ func (l *Ledger) absorb(k Key) (Result, error, bool) {
 		return Result{}, nil, false
 	}
 	e.Duplicates++
-	r := Result{Key: k, Effect: e.Effect, Attempt: e.Attempts, Duplicate: true, Entry: *e}
-	l.note(Note{Key: k, Kind: NoteDuplicate, Attempt: e.Attempts, Entry: *e})
 	if err := l.persist(); err != nil {
+		e.Duplicates--
 		return Result{}, err, true
 	}
+	r := Result{Key: k, Effect: e.Effect, Attempt: e.Attempts, Duplicate: true, Entry: *e}
+	l.note(Note{Key: k, Kind: NoteDuplicate, Attempt: e.Attempts, Entry: *e})
 	if e.Effect == Declined {
 		return r, &DeclinedError{Key: k, Reason: e.Reason}, true
 	}
@@ -174,11 +203,13 @@ func (l *Ledger) absorb(k Key) (Result, error, bool) {
 func (l *Ledger) fail(k Key, e *Entry, attempt int, err error, injected bool) (Result, error) {
 	var declined *DeclinedError
 	if errors.As(err, &declined) {
+		before := *e
 		e.Effect, e.Reason = Declined, declined.Reason
-		l.note(Note{Key: k, Kind: NoteDeclined, Attempt: attempt, Entry: *e, Injected: injected})
 		if perr := l.persist(); perr != nil {
+			*e = before // not recorded: the retry decides afresh
 			return Result{}, perr
 		}
+		l.note(Note{Key: k, Kind: NoteDeclined, Attempt: attempt, Entry: *e, Injected: injected})
 		return Result{Key: k, Effect: Declined, Attempt: attempt, Entry: *e}, err
 	}
 	l.note(Note{Key: k, Kind: NoteTransient, Attempt: attempt, Entry: *e, Injected: injected, Reason: err.Error()})
@@ -212,9 +243,14 @@ func (l *Ledger) Settle(k Key, reason string) (Entry, error) {
 		l.note(Note{Key: k, Kind: NoteAsked, Attempt: e.Attempts, Entry: *e})
 		return *e, l.persist()
 	}
+	before := *e
 	e.Effect, e.Reason = Declined, reason
+	if err := l.persist(); err != nil {
+		*e = before // no tombstone was written: the key stays open
+		return Entry{}, err
+	}
 	l.note(Note{Key: k, Kind: NoteSettled, Attempt: e.Attempts, Entry: *e})
-	return *e, l.persist()
+	return *e, nil
 }
 
 // Snapshot is a ledger's state: what the invariant reads and what the file
