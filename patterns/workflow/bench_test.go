@@ -95,14 +95,18 @@ func BenchmarkPipeline(b *testing.B) {
 		require.NoError(b, err)
 		defer w.Stop() //nolint:errcheck
 		i := 0
+		var batches []time.Duration
 		for b.Loop() {
 			i++
+			start := time.Now()
 			run, err := durable.StartBatch(ctx, c, durable.DefaultTaskQueue, workflows.BatchInput{BatchID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i),
-				Source: f.Source, Lines: records, Partitions: 4, HeartbeatTimeout: 10 * time.Second})
+				Source: f.Source, Lines: records, Partitions: pipelinePartitions, HeartbeatTimeout: 10 * time.Second})
 			require.NoError(b, err)
 			require.NoError(b, run.Get(ctx, nil))
+			batches = append(batches, time.Since(start))
 		}
 		report(b, "temporal")
+		reportPerStage(b, batches) // beside BenchmarkAnchorTemporalFloor's
 	})
 }
 
