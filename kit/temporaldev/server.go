@@ -210,6 +210,15 @@ func (s *Server) Err() error {
 	return fmt.Errorf("temporal dev server at %s exited (%v); its last output:\n%s", s.Address(), s.exitErr, s.tail.Indented("    "))
 }
 
+// PID is the server process's ID (0 when it is not running): for
+// measuring what it costs, such as its CPU time in /proc.
+func (s *Server) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Address is the frontend's host:port.
 func (s *Server) Address() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
 

@@ -114,6 +114,11 @@ func BenchmarkDevServerSettings(b *testing.B) {
 					var slow temporalfloor.Phases
 					var outside time.Duration
 					rounds := 0
+					pid := 0
+					if tg.Embedded != nil {
+						pid = tg.Embedded.PID()
+					}
+					serverCPU, workerCPU := processCPU(pid), selfCPU()
 					for b.Loop() {
 						rounds++
 						l := load
@@ -130,6 +135,7 @@ func BenchmarkDevServerSettings(b *testing.B) {
 						}
 						slow, outside = slow.Add(p), outside+r.SlowestLatency-p.Total()
 					}
+					serverCPU, workerCPU = processCPU(pid)-serverCPU, selfCPU()-workerCPU
 					all = temporalfloor.Sorted(all)
 					perStep := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / steps }
 					p50 := all.Percentile(0.5)
@@ -137,6 +143,11 @@ func BenchmarkDevServerSettings(b *testing.B) {
 					b.ReportMetric(perStep(all.Percentile(0.99)), "p99-ms/step")
 					b.ReportMetric(float64(all.Latencies[len(all.Latencies)-1])/float64(p50), "max/p50")
 					b.ReportMetric(float64(len(all.Latencies))/all.Elapsed.Seconds(), "workflows/s")
+					// what a workflow costs in CPU: the server's, and this
+					// process's (the worker, the client, the benchmark)
+					wf := float64(len(all.Latencies))
+					b.ReportMetric(float64(serverCPU)/float64(time.Millisecond)/wf, "server-cpu-ms/wf")
+					b.ReportMetric(float64(workerCPU)/float64(time.Millisecond)/wf, "worker-cpu-ms/wf")
 					// the stragglers' time by phase, per step (history events'
 					// times; outside: the start call and the result's delivery)
 					n := float64(rounds) * steps
