@@ -103,9 +103,9 @@ func BenchmarkPipeline(b *testing.B) {
 			return time.Since(start)
 		}
 		// An untimed batch first: the first workflows on a new dev server
-		// (its task queues created, its caches empty, the worker's pollers
-		// just started) took up to ten times a warm batch in the committed
-		// run that measured it.
+		// pay for creating its task queues and filling its caches while the
+		// worker's pollers start, and a benchmark of one or two batches would
+		// measure mostly that.
 		batch(0)
 		var batches []time.Duration
 		for i := 1; b.Loop(); i++ {
