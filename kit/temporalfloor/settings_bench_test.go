@@ -24,8 +24,9 @@ type setting struct {
 	eagerStart bool
 }
 
-// lab is every key of the lab's dynamic config, by the names the variants
-// below measure them under.
+// lab picks keys of temporaldev.LabDynamicConfig with the lab's values, so
+// a stock+ variant measures exactly the lab's setting; a key the lab does
+// not have panics (the variant list fell behind the config).
 func lab(keys ...string) map[string]string {
 	all := temporaldev.LabDynamicConfig()
 	out := map[string]string{}
