@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/patternlab/patternlab/kit/labtest"
-	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/temporaldev"
 )
 
@@ -27,16 +26,10 @@ func TestTheRiskServiceDownOnDemandFailsClosed(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Payments, cfg.Accounts = 30, 12
 	// The lab's button, pressed once the scheduled outage is over.
-	backUp := false
-	lab, n := labtest.NewLab(func(ev narrate.Event) (string, []string) {
-		if strings.Contains(ev.Text, "[risk] back up after") && !backUp {
-			backUp = true
-			return "back up", []string{"risk-down"}
-		}
-		return "", nil
-	})
+	const backUp = "[risk] back up after"
+	lab, n := labtest.NewLab(labtest.OnFirstLine(backUp, "risk-down"))
 	require.NoError(t, Demo(context.Background(), n, cfg))
-	answers := lab.Answers()["back up"]
+	answers := lab.Answers()[backUp]
 	require.Len(t, answers, 1, "the scheduled outage ended")
 	require.NoError(t, answers[0], "the offer was taken")
 	out := lab.Story()

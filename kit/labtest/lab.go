@@ -120,3 +120,16 @@ func (l *Lab[K]) Story() string {
 	}
 	return b.String()
 }
+
+// OnFirstLine is a Cue that presses faults, in order, once: when the first
+// line containing sub is narrated. Their answers are kept under sub.
+func OnFirstLine(sub string, faults ...string) Cue[string] {
+	pressed := false
+	return func(ev narrate.Event) (string, []string) {
+		if pressed || !strings.Contains(ev.Text, sub) {
+			return "", nil
+		}
+		pressed = true
+		return sub, faults
+	}
+}

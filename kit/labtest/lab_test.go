@@ -67,3 +67,18 @@ func TestLabDecodesWholeLinesOnly(t *testing.T) {
 	assert.Len(t, lab.Events(), 2)
 	assert.Empty(t, lab.Answers())
 }
+
+// OnFirstLine presses once, at the first line that contains its text, and
+// not at a later one.
+func TestOnFirstLinePressesOnce(t *testing.T) {
+	lab, n := NewLab(OnFirstLine("spike", "burst", "burst"))
+	bursts := 0
+	n.Offer("burst", "devices", "a late burst", func() error { bursts++; return nil })
+	n.Step("edge", "calm")
+	assert.Empty(t, lab.Answers(), "no line with the cue yet")
+	n.Step("edge", "the spike starts")
+	n.Step("edge", "another spike")
+	answers := lab.Answers()
+	assert.Equal(t, map[string][]error{"spike": {nil, nil}}, answers)
+	assert.Equal(t, 2, bursts, "both presses, at the first spike only")
+}

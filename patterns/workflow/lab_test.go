@@ -36,14 +36,7 @@ func killOnDemand(t *testing.T, cfg workflow.Config, engine workflow.Engine) (*n
 	ctx, cancel := context.WithTimeout(context.Background(), on.timeout)
 	defer cancel()
 	cfg.Engines = []workflow.Engine{engine}
-	pressed := false
-	lab, n := labtest.NewLab(func(ev narrate.Event) (string, []string) {
-		if strings.Contains(ev.Text, on.cue) && !pressed {
-			pressed = true
-			return on.cue, []string{workflow.FaultKillWorker}
-		}
-		return "", nil
-	})
+	lab, n := labtest.NewLab(labtest.OnFirstLine(on.cue, workflow.FaultKillWorker))
 	require.NoError(t, workflow.Demo(ctx, n, cfg))
 	answers := lab.Answers()[on.cue]
 	require.Len(t, answers, 1, "the cue %q was narrated", on.cue)
