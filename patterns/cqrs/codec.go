@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	eh "github.com/looplab/eventhorizon"
-	ehjson "github.com/looplab/eventhorizon/codec/json"
 	"github.com/nats-io/nats.go"
 )
 
@@ -14,14 +13,14 @@ import (
 var ErrMalformedEvent = errors.New("malformed event")
 
 // codec turns events into JetStream messages and back. The payload is
-// eventhorizon's own JSON codec, which also carries the registered context
-// values (the command's context reaches the projectors).
+// eventhorizon's JSON format (eventJSON), which also carries the registered
+// context values (the command's context reaches the projectors).
 type codec struct {
 	log     Log
 	payload eh.EventCodec
 }
 
-func newCodec(l Log) codec { return codec{log: l, payload: &ehjson.EventCodec{}} }
+func newCodec(l Log) codec { return codec{log: l, payload: eventJSON{}} }
 
 // encode builds the message for one event: the subject says which
 // aggregate, the payload says everything else.
