@@ -126,11 +126,19 @@ func (r *run) workQueue(ctx context.Context) (pipeline.Snapshot, error) {
 func (r *run) awaitCrash(ctx context.Context, mr *workqueue.Run, crash *narrate.PlannedFault) error {
 	p := mr.Process(victim)
 	died := false
+	var info *jetstream.ConsumerInfo
 	err := poll.Until(ctx, 5*time.Millisecond, func() (bool, error) {
 		select {
 		case <-p.Done():
+			// The server's view first, before anything is narrated: what
+			// the victim held goes back to the others once AckWait has
+			// passed since it was delivered, and on a loaded machine the
+			// narration alone can outlast that (flake-hunt saw the check
+			// below fail with everything already redelivered and acked).
+			var err error
+			info, err = mr.ConsumerInfo(ctx, pipeline.Analyze)
 			died = true
-			return true, nil
+			return true, err
 		default:
 		}
 		left, err := mr.Backlog(ctx)
@@ -151,10 +159,6 @@ func (r *run) awaitCrash(ctx context.Context, mr *workqueue.Run, crash *narrate.
 		order = "after it acknowledged its inputs and before their outputs were stored"
 	}
 	crash.Fire("%s died of SIGKILL in its first batch, %s", victim, order)
-	info, err := mr.ConsumerInfo(ctx, pipeline.Analyze)
-	if err != nil {
-		return err
-	}
 	r.n.Measure("chaos", "%s (pid %d) died; the analyze consumer then had %d readings delivered and unacknowledged, %d not yet delivered",
 		victim, p.PID(), info.NumAckPending, info.NumPending)
 	r.n.Check("killed-mid-run", info.NumPending+uint64(info.NumAckPending) > 0, "readings still waiting for analyze after the kill")
