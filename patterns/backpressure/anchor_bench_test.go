@@ -61,8 +61,10 @@ const anchorMessages = 20_000
 // BenchmarkAnchorNATSBench runs `nats bench` against the same embedded
 // server build as the JetStream strategy, with its settings: 1 KiB payloads,
 // memory storage (the benchmarks' queues use it), a message ID per publish
-// for dedupe, and a pull consumer with batch and MaxAckPending of W = 64 and
-// explicit acks. One operation is one run of 20,000 messages; msgs/s is the
+// for dedupe, synchronous publishes and asynchronous ones in batches of
+// P = 256 (the CLI sends a batch, then waits for all its acks; the
+// module's window slides), and a pull consumer with batch and
+// MaxAckPending of W = 64 and explicit acks. One operation is one run of 20,000 messages; msgs/s is the
 // CLI's own measurement, without its process start.
 func BenchmarkAnchorNATSBench(b *testing.B) {
 	cli := natsbench.CLI(b)
@@ -108,6 +110,13 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 			"--stream", stream, "--create", "--storage", "memory", "--dedup", "--msgs", msgs, "--size", size)
 	}
 	b.Run("js-pub-sync-dedup", func(b *testing.B) { measure(b, publish) })
+	b.Run("js-pub-async-dedup-batch-"+strconv.Itoa(benchPublishWindow), func(b *testing.B) {
+		measure(b, func(stream string) (natsbench.Result, error) {
+			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "async", "anchor."+stream,
+				"--stream", stream, "--create", "--storage", "memory", "--dedup", "--batch", strconv.Itoa(benchPublishWindow),
+				"--msgs", msgs, "--size", size)
+		})
+	})
 	b.Run("js-consume-batch-64", func(b *testing.B) {
 		measure(b, func(stream string) (natsbench.Result, error) {
 			b.StopTimer() // the stream is filled outside the measurement
