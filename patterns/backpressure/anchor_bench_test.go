@@ -1,12 +1,16 @@
 package backpressure
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/labtest"
@@ -127,5 +131,102 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "consume",
 				"--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs)
 		})
+	})
+}
+
+// BenchmarkAnchorInProcess is the minimum a client in the benchmark's own
+// process does, on the same embedded server, connection and stream
+// configuration as BenchmarkProduce and BenchmarkConsume: what separates
+// the module's code from the cost of sharing one process (and its two Ps)
+// with the server, which `nats bench`, a process of its own, does not pay.
+// js-pub-async-batch-256 is a bare loop of PublishMsgAsync with a
+// Nats-Msg-Id, nats.go's window of 256 in flight, then
+// PublishAsyncComplete; js-consume-batch-64 is a bare Consume whose
+// callback only acks, on the queue's durable consumer (MaxAckPending and
+// pull batch 64), timed from the first message to the last as `nats bench`
+// times it.
+func BenchmarkAnchorInProcess(b *testing.B) {
+	js := testJetStream(b)
+	publishAll := func(b *testing.B, q *JetStreamQueue, msgs []Message) {
+		pub, err := jetstream.New(js.Conn(), jetstream.WithPublishAsyncMaxPending(benchPublishWindow))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range msgs {
+			msg := &nats.Msg{Subject: q.Config().Subject, Data: m.Payload, Header: nats.Header{}}
+			msg.Header.Set(jetstream.MsgIDHeader, strconv.FormatUint(m.ID, 10))
+			if _, err := pub.PublishMsgAsync(msg, jetstream.WithStallWait(natsbench.Timeout)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		select {
+		case <-pub.PublishAsyncComplete():
+		case <-time.After(natsbench.Timeout):
+			b.Fatal("async publishes not acknowledged in time")
+		}
+	}
+	messages := func() []Message {
+		payloads := rand.New(rand.NewPCG(1, 2))
+		msgs := make([]Message, splitMessages)
+		for i := range msgs {
+			msgs[i] = NewMessage(uint64(i), benchPayload, payloads)
+		}
+		return msgs
+	}
+	b.Run("js-pub-async-batch-"+strconv.Itoa(benchPublishWindow), func(b *testing.B) {
+		var elapsed time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			q := splitQueue(b, js, 0)
+			msgs := messages()
+			b.StartTimer()
+			began := time.Now()
+			publishAll(b, q, msgs)
+			elapsed += time.Since(began)
+			b.StopTimer()
+			if err := q.Delete(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(b.N*splitMessages)/elapsed.Seconds(), "msgs/s")
+	})
+	b.Run("js-consume-batch-"+strconv.Itoa(benchWindow), func(b *testing.B) {
+		var elapsed time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			q := splitQueue(b, js, 0)
+			publishAll(b, q, messages())
+			var got atomic.Int64
+			var first time.Time
+			done := make(chan struct{})
+			b.StartTimer()
+			cc, err := q.Consumer().Consume(func(m jetstream.Msg) {
+				if got.Load() == 0 {
+					first = time.Now()
+				}
+				_ = m.Ack()
+				if got.Add(1) == splitMessages {
+					close(done)
+				}
+			}, jetstream.PullMaxMessages(benchWindow))
+			if err != nil {
+				b.Fatal(err)
+			}
+			select {
+			case <-done:
+			case <-time.After(natsbench.Timeout):
+				b.Fatalf("consumed %d of %d in time", got.Load(), splitMessages)
+			}
+			elapsed += time.Since(first)
+			b.StopTimer()
+			cc.Stop()
+			<-cc.Closed()
+			if err := q.Delete(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(b.N*splitMessages)/elapsed.Seconds(), "msgs/s")
 	})
 }

@@ -73,39 +73,54 @@ func BenchmarkProduce(b *testing.B) {
 // fills the stream with the asynchronous producer, waits until all is
 // stored, and times only Serve: from the consumer's start to the last
 // message processed.
+//
+// poll-1s is the same with the queue's watcher asking the server for the
+// stream's and the consumer's state once a second instead of every 10 ms:
+// what the polling costs the consumer.
 func BenchmarkConsume(b *testing.B) {
 	js := testJetStream(b)
-	b.Run("pull-batch-"+strconv.Itoa(benchWindow), func(b *testing.B) {
-		var elapsed time.Duration
-		var moved int
-		for b.Loop() {
-			b.StopTimer()
-			q := splitQueue(b, js, benchPublishWindow)
-			w := Workload{Messages: splitMessages, PayloadSize: benchPayload, Seed: 1}
-			var settleErr error
-			r, err := RunCatchUp(b.Context(), q, w, func(int) {
-				settleErr = q.Settle(b.Context())
-				b.StartTimer()
-			})
-			b.StopTimer()
-			if err != nil || settleErr != nil {
-				b.Fatal(err, settleErr)
-			}
-			if v := r.Audit.Violations(); len(v) > 0 {
-				b.Fatalf("invariant violated: %v", v)
-			}
-			if st := q.Stats(); st.PeakAckPending > benchWindow {
-				b.Fatalf("the server had %d delivered and unacked, window %d", st.PeakAckPending, benchWindow)
-			}
-			elapsed += r.Elapsed
-			moved += r.Audit.Processed
-			if err := q.Delete(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
+	for _, poll := range []time.Duration{0, time.Second} {
+		name := "pull-batch-" + strconv.Itoa(benchWindow)
+		if poll > 0 {
+			name += "-poll-1s"
 		}
-		b.ReportMetric(float64(moved)/elapsed.Seconds(), "msgs/s")
-	})
+		b.Run(name, func(b *testing.B) { benchConsume(b, js, poll) })
+	}
+}
+
+func benchConsume(b *testing.B, js jetstream.JetStream, poll time.Duration) {
+	var elapsed time.Duration
+	var moved int
+	for b.Loop() {
+		b.StopTimer()
+		q := testQueueWith(b, js, JetStreamConfig{
+			Capacity: splitMessages, Window: benchWindow, AckWait: 5 * time.Second,
+			PublishWindow: benchPublishWindow, PollInterval: poll,
+		})
+		w := Workload{Messages: splitMessages, PayloadSize: benchPayload, Seed: 1}
+		var settleErr error
+		r, err := RunCatchUp(b.Context(), q, w, func(int) {
+			settleErr = q.Settle(b.Context())
+			b.StartTimer()
+		})
+		b.StopTimer()
+		if err != nil || settleErr != nil {
+			b.Fatal(err, settleErr)
+		}
+		if v := r.Audit.Violations(); len(v) > 0 {
+			b.Fatalf("invariant violated: %v", v)
+		}
+		if st := q.Stats(); st.PeakAckPending > benchWindow {
+			b.Fatalf("the server had %d delivered and unacked, window %d", st.PeakAckPending, benchWindow)
+		}
+		elapsed += r.Elapsed
+		moved += r.Audit.Processed
+		if err := q.Delete(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(moved)/elapsed.Seconds(), "msgs/s")
 }
 
 // splitQueue is a queue whose stream holds a whole operation's messages.

@@ -43,6 +43,12 @@ type JetStreamConfig struct {
 	// accepted and unprocessed messages is then B + P: P on their way to the
 	// stream, B in it.
 	PublishWindow int
+	// PollInterval is how often Serve asks the server what the stream
+	// stores and what the consumer holds unacknowledged (the peaks the demo
+	// checks, and the end of the work); serverPollInterval when zero. Each
+	// poll is two JetStream API requests the server answers while it
+	// delivers: the benchmarks measure what they cost the consumer.
+	PollInterval time.Duration
 	// DeadLetters receives what the workers cannot decode or handle.
 	// Required.
 	DeadLetters *deadletter.Queue
@@ -417,7 +423,11 @@ func (q *JetStreamQueue) observe(e WorkerEvent) {
 // consumer holds unacknowledged, keeping the peaks, and closes drained once
 // a poll that began after Close finds the stream empty with nothing pending.
 func (q *JetStreamQueue) watchServer(ctx context.Context, drained chan<- struct{}) {
-	t := time.NewTicker(serverPollInterval)
+	interval := q.cfg.PollInterval
+	if interval <= 0 {
+		interval = serverPollInterval
+	}
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		closed := !q.publishing()
