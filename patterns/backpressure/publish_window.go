@@ -2,7 +2,6 @@ package backpressure
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -54,9 +53,6 @@ type inFlight struct {
 	ack jetstream.PubAckFuture
 	err error // PublishMsgAsync itself failed: publish again
 }
-
-// errWindowAborted: the queue was deleted with publishes unconfirmed.
-var errWindowAborted = errors.New("publish window aborted")
 
 // publishAckTimeout is how long an asynchronous publish waits for its ack
 // before it counts as failed and is sent again.
@@ -178,7 +174,7 @@ func (w *publishWindow) settle(f inFlight) error {
 				return nil
 			case err = <-f.ack.Err():
 			case <-w.stop:
-				return fmt.Errorf("publish message %s: %w before its ack", f.msg.Header.Get(jetstream.MsgIDHeader), errWindowAborted)
+				return fmt.Errorf("publish message %s: the queue was deleted before its ack came", f.msg.Header.Get(jetstream.MsgIDHeader))
 			}
 		}
 		if !w.retry {
@@ -194,7 +190,7 @@ func (w *publishWindow) settle(f inFlight) error {
 		case <-t.C:
 		case <-w.stop:
 			t.Stop()
-			return fmt.Errorf("publish message %s: %w while retrying: %w", f.msg.Header.Get(jetstream.MsgIDHeader), errWindowAborted, err)
+			return fmt.Errorf("publish message %s: the queue was deleted while the publish was retried: %w", f.msg.Header.Get(jetstream.MsgIDHeader), err)
 		}
 		wait = min(2*wait, maxPushback)
 		f.ack, f.err = w.js.PublishMsgAsync(f.msg)
