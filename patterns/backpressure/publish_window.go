@@ -148,13 +148,23 @@ func (w *publishWindow) wait(ctx context.Context) error {
 // abort: then it gives up, and err says what was left unconfirmed.
 func (w *publishWindow) confirm() {
 	defer close(w.settled)
-	for f := range w.pending {
-		if err := w.settle(f); err != nil {
-			w.failed.CompareAndSwap(nil, &err)
-			<-w.slots
-			for range w.pending { // free the producer: what it offers now fails
-				<-w.slots
+	for {
+		var f inFlight
+		select {
+		case next, open := <-w.pending:
+			if !open {
+				return
 			}
+			f = next
+		case <-w.stop: // deleted, maybe never closed: nothing is confirmed now
+			if n := len(w.pending); n > 0 {
+				err := fmt.Errorf("%d publishes unconfirmed: the queue was deleted", n)
+				w.failed.CompareAndSwap(nil, &err)
+			}
+			return
+		}
+		if err := w.settle(f); err != nil {
+			w.failed.CompareAndSwap(nil, &err) // what the producer offers now fails
 			return
 		}
 		<-w.slots
