@@ -55,7 +55,7 @@ func runCheck(ctx context.Context, args []string) error {
 	}
 	bad = append(bad, leaks...)
 	bad = append(bad, benchsite.Findings(r)...) // ratios to anchors and charts fresh from the committed results
-	faults, err := faultcat.Check(r) // fault tags and pattern.yaml faults:
+	faults, err := faultcat.Check(r)            // fault tags and pattern.yaml faults:
 	if err != nil {
 		return err
 	}

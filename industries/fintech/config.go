@@ -1,7 +1,6 @@
 package fintech
 
 import (
-	"context"
 	"os"
 
 	"github.com/patternlab/patternlab/kit/demoflag"
@@ -71,11 +70,7 @@ func Flags(cfg *Config) *demoflag.Set {
 // Command parses the demo's arguments: cmd/demo, the switch test and the
 // flag fuzz test all go through it.
 func Command(args []string) (narrate.Demo, error) {
-	cfg := DefaultConfig()
-	if err := Flags(&cfg).Parse(args); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, n *narrate.Narrator) error { return Demo(ctx, n, cfg) }, nil
+	return demoflag.Command(args, DefaultConfig(), Flags, Demo)
 }
 
 // Validate reports a configuration the demo cannot run, as a usage error.

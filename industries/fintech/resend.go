@@ -12,8 +12,11 @@ import (
 )
 
 // FaultResendInstruction is the business day's second fault on demand (the
-// lab's button): the payer's bank sends the last instruction the office
-// took in once more, as a bank that timed out waiting for an answer would.
+// lab's button): the payer's bank sends the last ordinary instruction the
+// office took in once more, as a bank that timed out waiting for an answer
+// would. Ordinary is the day's Resendable: not a planted case (most of
+// which are refused anyway, so a resend of one would show nothing) and
+// not sent around the risk outage.
 // The payment's key (the instruction's end-to-end ID) must absorb it:
 // -idempotency=false makes it a second payment, and the verdict says
 // applied twice. The resent message is planned when it is accepted and
@@ -25,7 +28,7 @@ const FaultResendInstruction = "resend-instruction"
 // messages in.
 func (o *office) offerResend() {
 	o.d.n.Offer(FaultResendInstruction, "banks",
-		"the payer's bank sends the last instruction the office took in once more: the payment key must absorb it", o.resend)
+		"the payer's bank sends the last ordinary instruction the office took in once more: the payment key must absorb it", o.resend)
 }
 
 func (o *office) resend() error {
@@ -35,7 +38,7 @@ func (o *office) resend() error {
 	case o.intakeClosed:
 		return errors.New("the office has taken in every message of the day")
 	case o.last == nil:
-		return errors.New("no instruction has arrived yet: nothing to resend")
+		return errors.New("no ordinary instruction has arrived yet: nothing to resend")
 	}
 	in := o.lastIn
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -50,11 +53,13 @@ func (o *office) resend() error {
 	return nil
 }
 
-// tookIn remembers the last instruction taken in, and fires the planned
-// fault of a resend when its message arrives.
+// tookIn remembers the last ordinary instruction taken in, and fires the
+// planned fault of a resend when its message arrives.
 func (o *office) tookIn(m jetstream.Msg, seq uint64, in traffic.Instruction) {
 	o.mu.Lock()
-	o.last, o.lastIn = append([]byte(nil), m.Data()...), in
+	if o.d.day.Resendable[in.ID] {
+		o.last, o.lastIn = append([]byte(nil), m.Data()...), in
+	}
 	p := o.resent[seq]
 	delete(o.resent, seq)
 	o.mu.Unlock()

@@ -108,10 +108,7 @@ func (d *demo) streams(ctx context.Context) error {
 
 // openBooks opens every bank's books and the day's accounts in them.
 func (d *demo) openBooks(ctx context.Context) error {
-	d.day = traffic.Generate(traffic.DayConfig{
-		Seed: d.cfg.Seed, Banks: d.cfg.banks(), Accounts: d.cfg.Accounts, Payments: d.cfg.Payments,
-		DupEvery: d.cfg.DupEvery, Outage: d.cfg.Outage,
-	})
+	d.day = traffic.Generate(d.cfg.dayConfig())
 	d.faults = newFaults(d)
 	d.books = map[string]*bank.Books{}
 	for _, b := range d.cfg.banks() {
@@ -210,4 +207,12 @@ func (d *demo) startTemporal(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// dayConfig is the day of traffic the demo's flags describe.
+func (c Config) dayConfig() traffic.DayConfig {
+	return traffic.DayConfig{
+		Seed: c.Seed, Banks: c.banks(), Accounts: c.Accounts, Payments: c.Payments,
+		DupEvery: c.DupEvery, Outage: c.Outage,
+	}
 }

@@ -1,7 +1,6 @@
 package internet
 
 import (
-	"context"
 	"time"
 
 	"github.com/patternlab/patternlab/industries/internet/clickstream"
@@ -104,9 +103,5 @@ func (c Config) Validate() error {
 // Command parses the demo's arguments: cmd/demo, the switch test and the
 // flag fuzz test all go through it.
 func Command(args []string) (narrate.Demo, error) {
-	cfg := DefaultConfig()
-	if err := Flags(&cfg).Parse(args); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, n *narrate.Narrator) error { return Demo(ctx, n, cfg) }, nil
+	return demoflag.Command(args, DefaultConfig(), Flags, Demo)
 }

@@ -1,10 +1,8 @@
 package internet
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,42 +12,19 @@ import (
 	"github.com/patternlab/patternlab/kit/narrate"
 )
 
-// onSpike is the narration's writer that asks for a late burst, as the
-// lab's button does, when the flash campaign starts.
-type onSpike struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	n    *narrate.Narrator
-	done chan error
-	once sync.Once
-}
-
-func (w *onSpike) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if bytes.Contains(p, []byte("FAULT: the flash campaign starts")) {
-		// Inject takes the narrator's lock, which this write holds.
-		w.once.Do(func() { go func() { w.done <- w.n.Inject(FaultLateBurst) }() })
-	}
-	return w.buf.Write(p)
-}
-
-func (w *onSpike) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
 func lateBurstOnDemand(t *testing.T, cfg Config) (*narrate.Narrator, string) {
 	t.Helper()
-	w := &onSpike{done: make(chan error, 1)}
-	w.n = narrate.New(w)
-	require.NoError(t, Demo(context.Background(), w.n, cfg))
-	require.NoError(t, <-w.done, "late-burst is on offer while the edge takes the day's beacons")
-	assert.ErrorContains(t, w.n.Inject(FaultLateBurst), "no fault", "withdrawn once the edge has taken every beacon")
-	out := w.String()
+	// The lab's button, pressed when the flash campaign starts.
+	const spike = "FAULT: the flash campaign starts"
+	lab, n := labtest.NewLab(labtest.OnFirstLine(spike, FaultLateBurst))
+	require.NoError(t, Demo(context.Background(), n, cfg))
+	answers := lab.Answers()[spike]
+	require.Len(t, answers, 1, "the flash campaign started")
+	require.NoError(t, answers[0], "late-burst is on offer while the edge takes the day's beacons")
+	assert.ErrorContains(t, n.Inject(FaultLateBurst), "no fault", "withdrawn once the edge has taken every beacon")
+	out := lab.Story()
 	require.Contains(t, out, "[devices] FAULT: 20 events from devices that were offline arrive at once (requested in the lab)")
-	return w.n, out
+	return n, out
 }
 
 // The lab's "late burst" button: twenty events from long before the

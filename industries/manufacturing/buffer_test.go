@@ -32,19 +32,8 @@ func TestAFullEdgeBufferRefusesToTheDeadLettersAndTheAuditCountsIt(t *testing.T)
 	sys, err := manufacturing.StartSystem(ctx, cfg)
 	require.NoError(t, err)
 	defer sys.Close()
-	a := sys.Site("plant-a")
 	const intervals = 60
-	for i := 1; i <= intervals; i++ {
-		switch i {
-		case 21:
-			a.Edge.Link.Cut()
-			require.NoError(t, a.Edge.WaitUnlinked(ctx))
-		case 41:
-			a.Edge.Link.Restore()
-		}
-		require.NoError(t, sys.Interval(ctx))
-	}
-	require.NoError(t, sys.WaitSettled(ctx))
+	a := playWithPlantACut(t, ctx, sys, intervals, 21, 41, func(a *manufacturing.Site) error { return a.Edge.WaitUnlinked(ctx) })
 
 	f, err := sys.Audit(ctx, manufacturing.DefaultConfig().Budget)
 	require.NoError(t, err)

@@ -46,32 +46,9 @@ func TestALinkDownForAShiftLosesNothingAndStopsLocally(t *testing.T) {
 	sys, err := manufacturing.StartSystem(ctx, cfg)
 	require.NoError(t, err)
 	defer sys.Close()
-	a := sys.Site("plant-a")
 	per := cfg.Floor.IntervalsPerShift()
-	for i := 1; i <= 3*per; i++ {
-		switch i {
-		case per + 1:
-			a.Edge.Link.Cut()
-			require.NoError(t, a.Edge.WaitUnlinked(ctx))
-		case 2*per + 1:
-			a.Edge.Link.Restore()
-		}
-		require.NoError(t, sys.Interval(ctx))
-	}
-	require.NoError(t, sys.WaitSettled(ctx))
-
-	f, err := sys.Audit(ctx, manufacturing.DefaultConfig().Budget)
-	require.NoError(t, err)
-	assert.Equal(t, 12*3*per, f.Raw)
+	playWithPlantACut(t, ctx, sys, 3*per, per+1, 2*per+1, func(a *manufacturing.Site) error { return a.Edge.WaitUnlinked(ctx) })
+	f := auditAfterAShiftCut(t, ctx, sys, per)
 	assert.Zero(t, f.ArchivedCopies)
-	assert.Len(t, f.Want, 12, "4 lines × 3 shifts")
-	assert.Empty(t, f.OEE)
-	require.Equal(t, 2, len(f.Stops), "one worn bearing in each plant")
-	assert.Empty(t, f.StopsOff)
-	assert.Empty(t, f.Late)
-	for _, l := range f.Latencies {
-		assert.True(t, l.Reached, l.Stop)
-		assert.Equal(t, "edge", l.Issuer, l.Stop)
-	}
 	assert.Equal(t, "stop/a-l1-m2/72", f.Stops[0].ID, "caught during plant a's outage, on its first worn reading")
 }

@@ -46,33 +46,12 @@ func TestIntegrationSeparateServerProcesses(t *testing.T) {
 	require.NoError(t, err)
 	defer sys.Close()
 
-	a := sys.Site("plant-a")
 	per := cfg.Floor.IntervalsPerShift()
-	for i := 1; i <= 3*per; i++ {
-		switch i {
-		case per + 1:
-			a.Edge.Link.Cut()
-			require.NoError(t, poll.Until(ctx, 20*time.Millisecond, func() (bool, error) { return !sys.Linked(a), nil }))
-		case 2*per + 1:
-			a.Edge.Link.Restore()
-		}
-		require.NoError(t, sys.Interval(ctx))
-	}
-	require.NoError(t, sys.WaitSettled(ctx))
-
-	f, err := sys.Audit(ctx, manufacturing.DefaultConfig().Budget)
-	require.NoError(t, err)
-	assert.Equal(t, 12*3*per, f.Raw)
+	a := playWithPlantACut(t, ctx, sys, 3*per, per+1, 2*per+1, func(a *manufacturing.Site) error {
+		return poll.Until(ctx, 20*time.Millisecond, func() (bool, error) { return !sys.Linked(a), nil })
+	})
+	f := auditAfterAShiftCut(t, ctx, sys, per)
 	assert.Empty(t, f.Refused)
-	assert.Len(t, f.Want, 12, "4 lines × 3 shifts")
-	assert.Empty(t, f.OEE)
-	require.Len(t, f.Stops, 2, "one worn bearing in each plant")
-	assert.Empty(t, f.StopsOff)
-	assert.Empty(t, f.Late)
-	for _, l := range f.Latencies {
-		assert.True(t, l.Reached, l.Stop)
-		assert.Equal(t, "edge", l.Issuer, l.Stop)
-	}
 	assert.Equal(t, 1, a.Edge.Link.Cuts(), "the link between the processes was cut once")
 }
 

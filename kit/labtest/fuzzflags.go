@@ -16,12 +16,19 @@ var hostile = []string{"NaN", "+Inf", "-Inf", "1e400", "-1", "0", "", "922337203
 	"18446744073709551616", "-9223372036854775808", "1e-400", "0x7fffffff", "true", "false",
 	"1h", "-1ns", "999999h", "a,b", ",", "\x00", "💥"}
 
+// parseDeadline tells a hang from a slow parse. A parse takes microseconds,
+// but on a loaded 2-core machine under -race one goroutine can wait more than
+// a second for a core (operator's FuzzFlags failed so in 1 of 5 flake-hunt
+// runs at a load average of 23 with a one-second deadline); a parser that
+// loops never returns, so a generous deadline loses nothing.
+const parseDeadline = 15 * time.Second
+
 var flagLine = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][-A-Za-z0-9_.]*)`)
 
 // FuzzFlags fuzzes a demo's flag parser: for any argument list, cmd returns a
 // demo (a valid config), a *narrate.UsageError that names a flag or the
 // stray arguments, or *narrate.Help; never a panic, never a hang (each parse
-// has a second). The corpus is seeded with hostile values for every flag
+// has parseDeadline). The corpus is seeded with hostile values for every flag
 // the demo's -h lists. Arguments are the fuzz input split on newlines.
 //
 //	func FuzzFlags(f *testing.F) { labtest.FuzzFlags(f, saga.Command) }
@@ -49,8 +56,8 @@ func FuzzFlags(f *testing.F, cmd narrate.Command) {
 		var err error
 		select {
 		case err = <-done:
-		case <-time.After(time.Second):
-			t.Fatalf("parsing %q took more than a second", args)
+		case <-time.After(parseDeadline):
+			t.Fatalf("parsing %q took more than %s: a hang", args, parseDeadline)
 		}
 		var ue *narrate.UsageError
 		var help *narrate.Help

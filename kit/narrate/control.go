@@ -2,6 +2,7 @@ package narrate
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -64,24 +65,55 @@ func (n *Narrator) Inject(name string) error {
 	return c.inject()
 }
 
+// maxControlLine is the longest control line read (without its newline);
+// a longer one is answered with errControlLineTooLong and skipped.
+const maxControlLine = 64 * 1024
+
+const errControlLineTooLong = "control line longer than 64 KiB: not read (want \"fault <name>\")"
+
 // serveControl reads control lines ("fault <name>") from r until it ends
 // or the verdict is written, and answers each with a control event (ok or
 // the error) before the verdict: a request read after it is not answered.
+// A line longer than maxControlLine is answered with an error and the
+// lines after it are served.
 func (n *Narrator) serveControl(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		n.answering <- struct{}{}
-		if n.hasEnded() {
+	rd := bufio.NewReaderSize(r, maxControlLine+1) // the line and its newline
+	for {
+		line, tooLong, err := readControlLine(rd)
+		if line = strings.TrimSpace(line); line != "" {
+			n.answering <- struct{}{}
+			if n.hasEnded() {
+				<-n.answering
+				return
+			}
+			if tooLong {
+				n.reply(line, errors.New(errControlLineTooLong))
+			} else {
+				n.answer(line)
+			}
 			<-n.answering
+		}
+		if err != nil {
 			return
 		}
-		n.answer(line)
-		<-n.answering
 	}
+}
+
+// readControlLine reads the next line from rd. A line longer than
+// maxControlLine is read to its end and discarded: line is then its first
+// 40 bytes (which name it in the answer) and tooLong is true. err is
+// io.EOF (or the reader's error) at the end, with the last line if it had
+// no newline.
+func readControlLine(rd *bufio.Reader) (line string, tooLong bool, err error) {
+	b, err := rd.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return string(b), false, err
+	}
+	head := strings.ToValidUTF8(string(b[:40]), "")
+	for errors.Is(err, bufio.ErrBufferFull) {
+		_, err = rd.ReadSlice('\n')
+	}
+	return head + "…", true, err
 }
 
 // concluding waits for the control request being answered, if any (at
@@ -116,6 +148,11 @@ func (n *Narrator) answer(line string) {
 	default:
 		err = fmt.Errorf("unknown control %q: want \"fault <name>\"", verb)
 	}
+	n.reply(line, err)
+}
+
+// reply answers the control request line with a control event: ok, or err.
+func (n *Narrator) reply(line string, err error) {
 	result := map[string]any{"request": line, "ok": err == nil}
 	if err != nil {
 		result["error"] = err.Error()

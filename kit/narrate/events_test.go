@@ -178,3 +178,34 @@ func TestControlAnswersComeBeforeTheVerdict(t *testing.T) {
 	}
 	assert.Equal(t, 1, answers)
 }
+
+// A control line longer than 64 KiB is answered with an error and the
+// lines after it are still served; a line of exactly 64 KiB is read whole.
+func TestControlLineTooLongIsRefusedAndTheNextServed(t *testing.T) {
+	var out bytes.Buffer
+	n := New(&out, JSON())
+	crashed := 0
+	n.Offer("crash-consumer", "consumer", "SIGKILL the consumer", func() error { crashed++; return nil })
+	atLimit := "fault crash-consumer" + strings.Repeat(" ", 64*1024-len("fault crash-consumer"))
+	tooLong := "fault " + strings.Repeat("x", 64*1024)
+	n.serveControl(strings.NewReader(atLimit + "\n" + tooLong + "\n" + "fault crash-consumer\n" + tooLong))
+
+	var answers []Event
+	for _, e := range events(t, out.String()) {
+		if e.Kind == KindControl && e.Fields["request"] != nil {
+			answers = append(answers, e)
+		}
+	}
+	require.Len(t, answers, 4, "one answer per line, the long ones too")
+	assert.Equal(t, "fault crash-consumer", answers[0].Fields["request"], "a line of exactly 64 KiB is read whole")
+	assert.Equal(t, true, answers[0].Fields["ok"])
+	for _, i := range []int{1, 3} {
+		assert.Equal(t, false, answers[i].Fields["ok"], "answer %d", i)
+		assert.Equal(t, "control line longer than 64 KiB: not read (want \"fault <name>\")", answers[i].Fields["error"], "answer %d", i)
+		assert.Less(t, len(answers[i].Fields["request"].(string)), 100, "the answer names the line by its start only")
+		assert.True(t, strings.HasPrefix(answers[i].Fields["request"].(string), "fault xxx"), answers[i].Fields["request"])
+	}
+	assert.Equal(t, "fault crash-consumer", answers[2].Fields["request"], "the line after a long one is served")
+	assert.Equal(t, true, answers[2].Fields["ok"])
+	assert.Equal(t, 2, crashed)
+}

@@ -11,11 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -57,8 +58,13 @@ type Options struct {
 	// write, which made a 20-saga run 3.7x slower on disk here.
 	DBFile string
 	// DynamicConfig sets server dynamic configuration values, as JSON values
-	// (e.g. "history.transferProcessorMaxPollRPS": "1000").
+	// (e.g. "history.transferProcessorMaxPollRPS": "1000"), over the lab's
+	// (LabDynamicConfig), key by key.
 	DynamicConfig map[string]string
+	// StockDynamicConfig starts the server with the CLI's own dynamic
+	// configuration (plus DynamicConfig), without LabDynamicConfig: what the
+	// lab's settings buy is measured against it.
+	StockDynamicConfig bool
 	// Log receives the server's output too (its last lines are always kept
 	// for the error when it fails to start or dies).
 	Log io.Writer
@@ -148,13 +154,9 @@ func (s *Server) start(ctx context.Context) error {
 		"--db-filename", s.db,
 		"--log-level", "error",
 	}
-	keys := make([]string, 0, len(s.opts.DynamicConfig))
-	for k := range s.opts.DynamicConfig {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, "--dynamic-config-value", k+"="+s.opts.DynamicConfig[k])
+	dc := s.opts.dynamicConfig()
+	for _, k := range slices.Sorted(maps.Keys(dc)) {
+		args = append(args, "--dynamic-config-value", k+"="+dc[k])
 	}
 	if s.opts.UI {
 		args = append(args, "--ui-port", strconv.Itoa(s.uiPort))
@@ -206,6 +208,15 @@ func (s *Server) Err() error {
 		return nil
 	}
 	return fmt.Errorf("temporal dev server at %s exited (%v); its last output:\n%s", s.Address(), s.exitErr, s.tail.Indented("    "))
+}
+
+// PID is the server process's ID (0 when it is not running): for
+// measuring what it costs, such as its CPU time in /proc.
+func (s *Server) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
 }
 
 // Address is the frontend's host:port.

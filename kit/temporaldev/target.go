@@ -17,7 +17,9 @@ type Target struct {
 }
 
 // FromEnv uses TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE) when set, otherwise
-// starts a dev server with the given options.
+// starts a dev server with the given options. Options, and the lab's dynamic
+// config (LabDynamicConfig), apply only to a dev server started here: an
+// external server is used as its operator configured it.
 func FromEnv(ctx context.Context, o Options) (*Target, error) {
 	ns := os.Getenv(EnvNamespace)
 	if ns == "" {

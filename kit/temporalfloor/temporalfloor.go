@@ -50,6 +50,10 @@ func Register(w worker.Worker) {
 type Round struct {
 	Latencies []time.Duration // start to result, one per workflow, sorted
 	Elapsed   time.Duration
+	// Slowest is the ID of the workflow that took longest (the straggler,
+	// whose history Breakdown explains), SlowestLatency its latency.
+	Slowest        string
+	SlowestLatency time.Duration
 }
 
 // Percentile is the p-quantile of the latencies (0.5: the median).
@@ -71,19 +75,39 @@ func Sorted(r Round) Round {
 // inFlight at a time, waits for each and returns their latencies. idPrefix
 // keeps workflow IDs apart between runs.
 func Run(ctx context.Context, c client.Client, queue, idPrefix string, workflows, inFlight, steps int, local bool) (Round, error) {
-	lat := make([]time.Duration, workflows)
-	sem := make(chan struct{}, inFlight)
+	return RunLoad(ctx, c, Load{Queue: queue, IDPrefix: idPrefix, Workflows: workflows, InFlight: inFlight, Steps: steps, Local: local})
+}
+
+// Load is one run of floor workflows.
+type Load struct {
+	Queue     string
+	IDPrefix  string // keeps workflow IDs apart between runs
+	Workflows int    // how many, in all
+	InFlight  int    // how many at once
+	Steps     int    // activities per workflow
+	Local     bool   // local activities instead
+	// EagerStart asks the server to hand the first workflow task back in
+	// the start call's reply (client.StartWorkflowOptions.EnableEagerStart),
+	// to a worker of c's on Queue.
+	EagerStart bool
+}
+
+// RunLoad starts l's workflows, waits for each and returns their latencies.
+func RunLoad(ctx context.Context, c client.Client, l Load) (Round, error) {
+	lat := make([]time.Duration, l.Workflows)
+	sem := make(chan struct{}, l.InFlight)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
 	start := time.Now()
-	for i := range workflows {
+	for i := range l.Workflows {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			t0 := time.Now()
-			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("%s-%d", idPrefix, i), TaskQueue: queue}, Workflow, steps, local)
+			o := client.StartWorkflowOptions{ID: workflowID(l.IDPrefix, i), TaskQueue: l.Queue, EnableEagerStart: l.EagerStart}
+			run, err := c.ExecuteWorkflow(ctx, o, Workflow, l.Steps, l.Local)
 			if err == nil {
 				err = run.Get(ctx, nil)
 			}
@@ -102,6 +126,16 @@ func Run(ctx context.Context, c client.Client, queue, idPrefix string, workflows
 	if first != nil {
 		return Round{}, first
 	}
+	r := Round{Latencies: lat, Elapsed: time.Since(start)}
+	slowest := 0
+	for i, d := range lat {
+		if d > lat[slowest] {
+			slowest = i
+		}
+	}
+	r.Slowest, r.SlowestLatency = workflowID(l.IDPrefix, slowest), lat[slowest]
 	slices.Sort(lat)
-	return Round{Latencies: lat, Elapsed: time.Since(start)}, nil
+	return r, nil
 }
+
+func workflowID(prefix string, i int) string { return fmt.Sprintf("%s-%d", prefix, i) }

@@ -1,7 +1,6 @@
 package backpressure
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -114,11 +113,7 @@ func Flags(cfg *Config) *demoflag.Set {
 // Command parses the demo's arguments: the one entry point of cmd/demo, the
 // switch tests and the flag fuzz test.
 func Command(args []string) (narrate.Demo, error) {
-	cfg := DefaultConfig()
-	if err := Flags(&cfg).Parse(args); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, n *narrate.Narrator) error { return Demo(ctx, n, cfg) }, nil
+	return demoflag.Command(args, DefaultConfig(), Flags, Demo)
 }
 
 // Validate rejects values the demo cannot run well, with a message naming

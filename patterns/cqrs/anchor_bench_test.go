@@ -39,10 +39,13 @@ func fill(b *testing.B, store eh.EventStore, size int) uuid.UUID {
 	return id
 }
 
-// benchLoad loads the aggregate of size events per op.
+// benchLoad loads the aggregate of size events per op. On the JetStream
+// store it also reports the requests one load sends (each waits for its
+// answer, so that is its round trips), counted by the connection.
 func benchLoad(b *testing.B, store eh.EventStore, size int) {
 	id := fill(b, store, size)
 	ctx := context.Background()
+	sent := requestsSent(store)
 	for b.Loop() {
 		events, err := store.Load(ctx, id)
 		if err != nil || len(events) != size {
@@ -51,6 +54,18 @@ func benchLoad(b *testing.B, store eh.EventStore, size int) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/load")
 	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "events/s")
+	if s, ok := store.(*EventStore); ok {
+		b.ReportMetric(float64(requestsSent(s)-sent)/float64(b.N), "requests/load")
+	}
+}
+
+// requestsSent is how many messages the JetStream store's connection has
+// published (0 for another store).
+func requestsSent(store eh.EventStore) uint64 {
+	if s, ok := store.(*EventStore); ok {
+		return s.nc.Stats().OutMsgs
+	}
+	return 0
 }
 
 // BenchmarkLoadSize is the JetStream store's load-cost curve: one aggregate

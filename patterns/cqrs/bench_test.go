@@ -53,6 +53,7 @@ func BenchmarkAppend(b *testing.B) {
 				ids[i] = uuid.New()
 			}
 			ctx := context.Background()
+			sent := requestsSent(store)
 			b.ResetTimer()
 			for i := range b.N {
 				k := i % len(ids)
@@ -62,6 +63,9 @@ func BenchmarkAppend(b *testing.B) {
 				versions[k]++
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			if _, ok := store.(*EventStore); ok {
+				b.ReportMetric(float64(requestsSent(store)-sent)/float64(b.N), "requests/op")
+			}
 		})
 	}
 }

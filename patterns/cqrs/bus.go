@@ -190,7 +190,7 @@ func (b *EventBus) deliverTo(it jetstream.MessagesContext, m eh.EventMatcher, h 
 }
 
 func (b *EventBus) deliver1(msg jetstream.Msg, m eh.EventMatcher, h eh.EventHandler) {
-	e, ctx, err := b.codec.decode(b.ctx, msg.Subject(), msg.Headers(), msg.Data())
+	e, ctx, err := b.codec.decode(b.ctx, msg.Subject(), msg.Data())
 	if err != nil {
 		b.refuse(msg, h, err)
 		return

@@ -4,31 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	eh "github.com/looplab/eventhorizon"
-	ehjson "github.com/looplab/eventhorizon/codec/json"
 	"github.com/nats-io/nats.go"
 )
-
-// HeaderVersion, when a message carries it, must agree with the payload's
-// version. The store writes no headers: a stored message without headers is
-// served by a direct get without the server rewriting them, which makes
-// loading an aggregate about twice as fast.
-const HeaderVersion = "Eh-Version"
 
 // ErrMalformedEvent wraps every reason a stored message is not an event.
 var ErrMalformedEvent = errors.New("malformed event")
 
 // codec turns events into JetStream messages and back. The payload is
-// eventhorizon's own JSON codec, which also carries the registered context
-// values (the command's context reaches the projectors).
+// eventhorizon's JSON format (eventJSON), which also carries the registered
+// context values (the command's context reaches the projectors).
 type codec struct {
 	log     Log
 	payload eh.EventCodec
 }
 
-func newCodec(l Log) codec { return codec{log: l, payload: &ehjson.EventCodec{}} }
+func newCodec(l Log) codec { return codec{log: l, payload: eventJSON{}} }
 
 // encode builds the message for one event: the subject says which
 // aggregate, the payload says everything else.
@@ -48,7 +40,7 @@ func (c codec) encode(ctx context.Context, e eh.Event) (*nats.Msg, error) {
 // stored with. Anything that does not describe an event of the aggregate
 // named by its subject is rejected with ErrMalformedEvent: a decoder that
 // guessed would let a corrupt record change a balance.
-func (c codec) decode(ctx context.Context, subject string, hdr nats.Header, data []byte) (eh.Event, context.Context, error) {
+func (c codec) decode(ctx context.Context, subject string, data []byte) (eh.Event, context.Context, error) {
 	t, id, err := c.log.parseSubject(subject)
 	if err != nil {
 		return nil, ctx, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
@@ -66,8 +58,6 @@ func (c codec) decode(ctx context.Context, subject string, hdr nats.Header, data
 		err = fmt.Errorf("aggregate id %s, subject says %s", e.AggregateID(), id)
 	case e.Version() < 1:
 		err = fmt.Errorf("version %d", e.Version())
-	case hdr.Get(HeaderVersion) != "" && hdr.Get(HeaderVersion) != strconv.Itoa(e.Version()):
-		err = fmt.Errorf("version %d, header says %s", e.Version(), hdr.Get(HeaderVersion))
 	}
 	if err != nil {
 		return nil, ctx, fmt.Errorf("%w: %s: %w", ErrMalformedEvent, subject, err)

@@ -122,10 +122,10 @@ func readPage(ctx context.Context, nc *nats.Conn, sub *nats.Subscription, stream
 }
 
 // leaderLastSeq asks the stream's leader for the sequence of the last
-// message matching filter (0 when none does). A plain message get (not a
-// direct get) is answered by the leader only, so the answer includes every
-// append acknowledged before the request.
-func leaderLastSeq(ctx context.Context, nc *nats.Conn, stream, filter string) (uint64, error) {
+// message matching filter (0 when none does), and its subject. A plain
+// message get (not a direct get) is answered by the leader only, so the
+// answer includes every append acknowledged before the request.
+func leaderLastSeq(ctx context.Context, nc *nats.Conn, stream, filter string) (uint64, string, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
@@ -136,28 +136,29 @@ func leaderLastSeq(ctx context.Context, nc *nats.Conn, stream, filter string) (u
 		NoHeader bool   `json:"no_hdr"`
 	}{filter, true})
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	reply, err := nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+stream, req)
 	if err != nil {
-		return 0, fmt.Errorf("last of %s from the leader: %w", filter, err)
+		return 0, "", fmt.Errorf("last of %s from the leader: %w", filter, err)
 	}
 	var resp struct {
 		Error   *jetstream.APIError `json:"error"`
 		Message *struct {
 			Sequence uint64 `json:"seq"`
+			Subject  string `json:"subject"`
 		} `json:"message"`
 	}
 	if err := json.Unmarshal(reply.Data, &resp); err != nil {
-		return 0, fmt.Errorf("last of %s from the leader: reply %q: %w", filter, reply.Data, err)
+		return 0, "", fmt.Errorf("last of %s from the leader: reply %q: %w", filter, reply.Data, err)
 	}
 	switch {
 	case resp.Error != nil && resp.Error.ErrorCode == jetstream.JSErrCodeMessageNotFound:
-		return 0, nil
+		return 0, "", nil
 	case resp.Error != nil:
-		return 0, fmt.Errorf("last of %s from the leader: %w", filter, resp.Error)
+		return 0, "", fmt.Errorf("last of %s from the leader: %w", filter, resp.Error)
 	case resp.Message == nil:
-		return 0, fmt.Errorf("last of %s from the leader: reply %q has no message", filter, reply.Data)
+		return 0, "", fmt.Errorf("last of %s from the leader: reply %q has no message", filter, reply.Data)
 	}
-	return resp.Message.Sequence, nil
+	return resp.Message.Sequence, resp.Message.Subject, nil
 }

@@ -1,7 +1,6 @@
 package cqrs
 
 import (
-	"context"
 	"os"
 	"time"
 
@@ -61,11 +60,7 @@ func Flags(cfg *Config) *demoflag.Set {
 
 // Command parses the demo's flags into a runnable demo.
 func Command(args []string) (narrate.Demo, error) {
-	cfg := DefaultConfig()
-	if err := Flags(&cfg).Parse(args); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, n *narrate.Narrator) error { return Demo(ctx, n, cfg) }, nil
+	return demoflag.Command(args, DefaultConfig(), Flags, Demo)
 }
 
 // Validate reports a configuration the demo cannot run, as a usage error.

@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/anishathalye/porcupine v1.3.1
+	github.com/goccy/go-json v0.12.0
 	github.com/google/uuid v1.6.0
 	github.com/looplab/eventhorizon v0.17.0
 	github.com/nats-io/nats-server/v2 v2.15.2

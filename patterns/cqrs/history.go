@@ -37,7 +37,7 @@ func (s Skip) String() string { return fmt.Sprintf("seq %d: %v", s.Seq, s.Err) }
 // nextEvent decodes m and checks that it is the next version of its
 // aggregate after the one in versions, which it then advances.
 func (s *EventStore) nextEvent(ctx context.Context, m storedMsg, versions map[uuid.UUID]int) (eh.Event, context.Context, error) {
-	e, ectx, err := s.codec.decode(ctx, m.subject, m.header, m.data)
+	e, ectx, err := s.codec.decode(ctx, m.subject, m.data)
 	if err != nil {
 		return nil, ctx, err
 	}
@@ -59,15 +59,50 @@ func (s *EventStore) nextEvent(ctx context.Context, m storedMsg, versions map[uu
 // which only the leader answers), reads up to it, and reads again if the
 // replica that answered did not have it yet: a load then sees every append
 // acknowledged before it began (see readsFromAnyReplica for the knob).
+// When the aggregate's messages are all on one subject it reads their
+// payloads only (readSubject); otherwise, or when that read cannot show it
+// holds exactly the messages up to the leader's last, it reads them with
+// their headers (historyInOrder).
 func (s *EventStore) history(ctx context.Context, id uuid.UUID, keep func(eh.Event)) (int, map[string]uint64, error) {
 	filter := s.log.aggregateFilter(id)
-	var upTo uint64
-	if !s.readsFromAnyReplica {
-		var err error
-		if upTo, err = leaderLastSeq(ctx, s.nc, s.log.Stream, filter); err != nil || upTo == 0 {
-			return 0, map[string]uint64{}, err
-		}
+	if s.readsFromAnyReplica {
+		return s.historyInOrder(ctx, id, filter, 0, keep)
 	}
+	upTo, subject, err := leaderLastSeq(ctx, s.nc, s.log.Stream, filter)
+	if err != nil || upTo == 0 {
+		return 0, map[string]uint64{}, err
+	}
+	r, err := readSubject(ctx, s.nc, s.log.Stream, filter, subject, upTo)
+	if err != nil {
+		return 0, map[string]uint64{}, err
+	}
+	if !r.exact {
+		return s.historyInOrder(ctx, id, filter, upTo, keep)
+	}
+	var (
+		events   = make([]eh.Event, 0, len(r.payloads))
+		versions = map[uuid.UUID]int{}
+	)
+	for _, data := range r.payloads {
+		e, _, err := s.nextEvent(ctx, storedMsg{subject: subject, data: data}, versions)
+		if err != nil {
+			if s.failOnForeign {
+				return versions[id], map[string]uint64{subject: upTo}, fmt.Errorf("on %s up to seq %d: %w", subject, upTo, err)
+			}
+			continue // left out, as every reader leaves it out
+		}
+		events = append(events, e)
+	}
+	for _, e := range events {
+		keep(e)
+	}
+	return versions[id], map[string]uint64{subject: upTo}, nil
+}
+
+// historyInOrder is history read in stream order across every subject of
+// the aggregate, with each message's subject and sequence, up to upTo (0:
+// as far as the replica that answers holds).
+func (s *EventStore) historyInOrder(ctx context.Context, id uuid.UUID, filter string, upTo uint64, keep func(eh.Event)) (int, map[string]uint64, error) {
 	wait := 5 * time.Millisecond
 	for {
 		var (

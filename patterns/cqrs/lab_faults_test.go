@@ -1,11 +1,9 @@
 package cqrs
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,60 +13,21 @@ import (
 	"github.com/patternlab/patternlab/kit/narrate"
 )
 
-// onBurst is the narration's writer that injects faults, as the lab's
-// buttons do, as soon as act 3's burst starts.
-type onBurst struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	n      *narrate.Narrator
-	faults []string
-	done   chan error
-	once   sync.Once
-}
-
-func (w *onBurst) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if bytes.Contains(p, []byte("[ledger] sending ")) {
-		// Inject takes the narrator's lock, which this write holds.
-		w.once.Do(func() {
-			go func() {
-				var errs []error
-				for _, f := range w.faults {
-					errs = append(errs, w.n.Inject(f))
-				}
-				w.done <- errorsJoin(errs)
-			}()
-		})
-	}
-	return w.buf.Write(p)
-}
-
-func (w *onBurst) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-func errorsJoin(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func runWithFaults(t *testing.T, cfg Config, faults ...string) (*narrate.Narrator, string) {
 	t.Helper()
-	w := &onBurst{faults: faults, done: make(chan error, 1)}
-	w.n = narrate.New(w)
-	require.NoError(t, Demo(context.Background(), w.n, cfg))
-	require.NoError(t, <-w.done, "the faults were on offer during the burst")
-	for _, f := range faults {
-		assert.ErrorContains(t, w.n.Inject(f), "no fault", "%s is withdrawn once act 3's burst is over", f)
+	// The lab's buttons, pressed as soon as act 3's burst starts.
+	const burst = "[ledger] sending "
+	lab, n := labtest.NewLab(labtest.OnFirstLine(burst, faults...))
+	require.NoError(t, Demo(context.Background(), n, cfg))
+	answers := lab.Answers()[burst]
+	require.Len(t, answers, len(faults), "act 3's burst started")
+	for i, f := range faults {
+		require.NoError(t, answers[i], "%s is on offer during the burst", f)
 	}
-	return w.n, w.String()
+	for _, f := range faults {
+		assert.ErrorContains(t, n.Inject(f), "no fault", "%s is withdrawn once act 3's burst is over", f)
+	}
+	return n, lab.Story()
 }
 
 var withheldSeq = regexp.MustCompile(`FAULT: the balances projector applied seq (\d+) \(([a-z]+) v\d+, [^)]*\) and its ack is withheld \(requested in the lab\)`)

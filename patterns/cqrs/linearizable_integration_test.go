@@ -89,7 +89,7 @@ func resolveLost(t *testing.T, ctx context.Context, s *EventStore, ops []porcupi
 		require.NoError(t, err)
 		for m := range batch.Messages() {
 			n++
-			e, _, err := s.codec.decode(ctx, m.Subject(), m.Headers(), m.Data())
+			e, _, err := s.codec.decode(ctx, m.Subject(), m.Data())
 			require.NoError(t, err, "every message in the log is an event")
 			if d, ok := e.Data().(*MoneyMovedData); ok {
 				stored[d.Ref] = true

@@ -101,7 +101,7 @@ func (s *EventStore) afterRefusals(ctx context.Context, msgs []*nats.Msg, expect
 	unknown := func(why error) (uint64, error) {
 		return 0, fmt.Errorf("%w: a conflict after %d refusals (the first: %v), and %v", ErrAppendOutcomeUnknown, refused, first, why)
 	}
-	head, err := leaderLastSeq(ctx, s.nc, s.log.Stream, last.Subject)
+	head, _, err := leaderLastSeq(ctx, s.nc, s.log.Stream, last.Subject)
 	if err != nil {
 		return unknown(err)
 	}

@@ -12,8 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
-
-	"github.com/patternlab/patternlab/kit/natsembed"
 )
 
 // decidedCount is how many payloads the gateway has decided about.
@@ -307,17 +305,9 @@ func TestLostPubAckIsForwardedAgainAndStoredOnce(t *testing.T) {
 // Fault: link-cut | target: one plant's link, cut for a whole act while the other plant keeps forwarding | invariant: the hub's per-device log ends with every reading of every machine once, in order
 func TestTwoSitesFeedOneHub(t *testing.T) {
 	ctx := testContext(t)
-	hub, err := StartHub(HubConfig{Protect: true})
-	require.NoError(t, err)
-	t.Cleanup(hub.Shutdown)
-	hubConn, err := natsembed.Connect(hub.ClientURL(), "hub-app")
-	require.NoError(t, err)
-	t.Cleanup(hubConn.Close)
-	hubJS, err := jetstream.New(hubConn)
-	require.NoError(t, err)
 	lim := DefaultEdgeLimits()
 	lim.InFlight = 32
-	require.NoError(t, SetupHubStreams(ctx, hubJS, lim.DuplicateWindow))
+	hub, hubJS := startHub(t, ctx, HubConfig{Protect: true}, lim)
 
 	type plant struct {
 		site  *Site
@@ -326,11 +316,8 @@ func TestTwoSitesFeedOneHub(t *testing.T) {
 	var plants []plant
 	for i, name := range []string{"plant-a", "plant-b"} {
 		limitMC := int64(90_000 - 10_000*i) // each plant its own rule
-		site, err := StartSite(ctx, hub, SiteConfig{Name: name, Domain: name, Limits: lim, Protect: true,
+		site := startSite(t, ctx, hub, SiteConfig{Name: name, Domain: name, Limits: lim, Protect: true,
 			Gateway: GatewayConfig{Detector: &Detector{LimitMC: limitMC}}})
-		require.NoError(t, err)
-		t.Cleanup(func() { require.NoError(t, site.Close()) })
-		require.NoError(t, site.WaitLinked(ctx))
 		fleet, err := ConnectFleet(ctx, site.Edge.MQTTURL(), FleetConfig{Devices: 2, Prefix: name, Sensor: SensorConfig{
 			Seed: uint64(i), LimitMC: limitMC, IntervalMS: 100, EpochMS: 1_767_225_600_000}})
 		require.NoError(t, err)

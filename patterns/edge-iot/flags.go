@@ -1,7 +1,6 @@
 package edgeiot
 
 import (
-	"context"
 	"time"
 
 	"github.com/patternlab/patternlab/kit/demoflag"
@@ -67,11 +66,7 @@ func Flags(cfg *Config) *demoflag.Set {
 
 // Command parses the demo's flags (see Flags) into a runnable demo.
 func Command(args []string) (narrate.Demo, error) {
-	cfg := DefaultConfig()
-	if err := Flags(&cfg).Parse(args); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, n *narrate.Narrator) error { return Demo(ctx, n, cfg) }, nil
+	return demoflag.Command(args, DefaultConfig(), Flags, Demo)
 }
 
 // perDevice is how many payloads each machine publishes in the whole run.

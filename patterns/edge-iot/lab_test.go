@@ -1,89 +1,40 @@
 package edgeiot_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/narrate"
 
 	edgeiot "github.com/patternlab/patternlab/patterns/edge-iot"
 )
 
-// labEvents collects a JSON-mode narration and, for each line that starts
-// with a prefix of presses, presses its faults (on its own goroutine: the
-// narrator's lock is held while it writes), keeping the answers by prefix.
-type labEvents struct {
-	n       *narrate.Narrator
-	presses map[string][]string
-
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	all     []narrate.Event
-	answers map[string][]error
-	pending sync.WaitGroup
-}
-
-func (e *labEvents) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.buf.Write(p)
-	for {
-		line, err := e.buf.ReadBytes('\n')
-		if err != nil {
-			e.buf.Write(line)
-			break
-		}
-		var ev narrate.Event
-		if json.Unmarshal(line, &ev) != nil {
-			continue
-		}
-		e.all = append(e.all, ev)
-		for prefix, faults := range e.presses {
-			if ev.Text != "" && strings.HasPrefix(ev.Text, prefix) {
-				e.pending.Add(1)
-				go func() {
-					defer e.pending.Done()
-					for _, f := range faults {
-						err := e.n.Inject(f)
-						e.mu.Lock()
-						e.answers[prefix] = append(e.answers[prefix], err)
-						e.mu.Unlock()
-					}
-				}()
-			}
-		}
-	}
-	return len(p), nil
-}
-
+// runLab runs the demo in JSON mode and, each time a line starts with a
+// prefix of presses, presses its faults, keeping the answers by prefix.
 func runLab(t *testing.T, cfg edgeiot.Config, presses map[string][]string) (string, []narrate.Event, *narrate.Narrator, map[string][]error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	e := &labEvents{presses: presses, answers: map[string][]error{}}
-	e.n = narrate.New(e, narrate.JSON())
-	err := edgeiot.Demo(ctx, e.n, cfg)
-	e.pending.Wait()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var b strings.Builder
-	for _, ev := range e.all {
-		if ev.Text != "" {
-			b.WriteString(ev.Text + "\n")
+	lab, n := labtest.NewLab(func(ev narrate.Event) (string, []string) {
+		for prefix, faults := range presses {
+			if ev.Text != "" && strings.HasPrefix(ev.Text, prefix) {
+				return prefix, faults
+			}
 		}
-	}
-	require.NoError(t, err, b.String())
-	return b.String(), append([]narrate.Event(nil), e.all...), e.n, e.answers
+		return "", nil
+	})
+	err := edgeiot.Demo(ctx, n, cfg)
+	answers := lab.Answers()
+	require.NoError(t, err, lab.Story())
+	return lab.Story(), lab.Events(), n, answers
 }
 
 // smallPlant is the Example's plant.

@@ -20,25 +20,14 @@ import (
 // logs in as the hub's owner and both succeed.
 func TestARestrictedEdgeCannotWriteTheHubsKV(t *testing.T) {
 	ctx := testContext(t)
-	hub, err := StartHub(HubConfig{Protect: true, RestrictEdges: true})
-	require.NoError(t, err)
-	t.Cleanup(hub.Shutdown)
-	hubConn, err := natsembed.Connect(hub.ClientURL(), "hub-app")
-	require.NoError(t, err)
-	t.Cleanup(hubConn.Close)
-	hubJS, err := jetstream.New(hubConn)
-	require.NoError(t, err)
 	lim := DefaultEdgeLimits()
-	require.NoError(t, SetupHubStreams(ctx, hubJS, lim.DuplicateWindow))
+	hub, hubJS := startHub(t, ctx, HubConfig{Protect: true, RestrictEdges: true}, lim)
 	kv, err := hubJS.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "registry"})
 	require.NoError(t, err)
 	_, err = kv.Put(ctx, "plant-b", []byte("the real registration"))
 	require.NoError(t, err)
 
-	site, err := StartSite(ctx, hub, SiteConfig{Name: "plant-a", Domain: "plant-a", Limits: lim, Protect: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, site.Close()) })
-	require.NoError(t, site.WaitLinked(ctx))
+	site := startSite(t, ctx, hub, SiteConfig{Name: "plant-a", Domain: "plant-a", Limits: lim, Protect: true})
 
 	owner, err := natsembed.Connect(site.Edge.ClientURL(), "edge-owner")
 	require.NoError(t, err)

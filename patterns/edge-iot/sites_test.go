@@ -20,22 +20,11 @@ import (
 // whose per-plant archives held both plants' readings).
 func TestASitesSubjectsStayAtItsEdge(t *testing.T) {
 	ctx := testContext(t)
-	hub, err := StartHub(HubConfig{Protect: true})
-	require.NoError(t, err)
-	t.Cleanup(hub.Shutdown)
-	hubConn, err := natsembed.Connect(hub.ClientURL(), "hub-app")
-	require.NoError(t, err)
-	t.Cleanup(hubConn.Close)
-	hubJS, err := jetstream.New(hubConn)
-	require.NoError(t, err)
 	lim := DefaultEdgeLimits()
-	require.NoError(t, SetupHubStreams(ctx, hubJS, lim.DuplicateWindow))
+	hub, hubJS := startHub(t, ctx, HubConfig{Protect: true}, lim)
 	var sites []*Site
 	for _, name := range []string{"plant-a", "plant-b"} {
-		site, err := StartSite(ctx, hub, SiteConfig{Name: name, Domain: name, Limits: lim, Protect: true})
-		require.NoError(t, err)
-		t.Cleanup(func() { require.NoError(t, site.Close()) })
-		require.NoError(t, site.WaitLinked(ctx))
+		site := startSite(t, ctx, hub, SiteConfig{Name: name, Domain: name, Limits: lim, Protect: true})
 		sites = append(sites, site)
 	}
 	fleet, err := ConnectFleet(ctx, sites[0].Edge.MQTTURL(), FleetConfig{Devices: 1, Prefix: "a",
@@ -74,16 +63,8 @@ func TestASitesSubjectsStayAtItsEdge(t *testing.T) {
 // Fault: loss | target: plant b's hub confirmations (its forwarder never acknowledges), with plant a on the same hub | invariant: plant b keeps every reading: another site's acks delete nothing of it
 func TestOneSitesAcksDoNotDeleteAnothersReadings(t *testing.T) {
 	ctx := testContext(t)
-	hub, err := StartHub(HubConfig{Protect: true})
-	require.NoError(t, err)
-	t.Cleanup(hub.Shutdown)
-	hubConn, err := natsembed.Connect(hub.ClientURL(), "hub-app")
-	require.NoError(t, err)
-	t.Cleanup(hubConn.Close)
-	hubJS, err := jetstream.New(hubConn)
-	require.NoError(t, err)
 	lim := DefaultEdgeLimits()
-	require.NoError(t, SetupHubStreams(ctx, hubJS, lim.DuplicateWindow))
+	hub, hubJS := startHub(t, ctx, HubConfig{Protect: true}, lim)
 	neverAck := ForwarderConfig{AfterHubStored: func(context.Context, string, jetstream.Msg) error { return ErrAckLost }}
 	var sites []*Site
 	for i, name := range []string{"plant-a", "plant-b"} {
@@ -91,10 +72,7 @@ func TestOneSitesAcksDoNotDeleteAnothersReadings(t *testing.T) {
 		if i == 1 {
 			cfg.Forwarder = neverAck
 		}
-		site, err := StartSite(ctx, hub, cfg)
-		require.NoError(t, err)
-		t.Cleanup(func() { require.NoError(t, site.Close()) })
-		require.NoError(t, site.WaitLinked(ctx))
+		site := startSite(t, ctx, hub, cfg)
 		sites = append(sites, site)
 	}
 	const n = 20

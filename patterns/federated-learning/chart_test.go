@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,6 +38,7 @@ func TestAccuracyChartIsDrawnFromTheCommittedBenchmark(t *testing.T) {
 
 // drawAccuracyChart renders the BenchmarkAccuracy lines of a benchmark run
 // as a Mermaid xychart: one line per variant, one point per reported round.
+// A variant whose values differ between the run's rounds is an error.
 func drawAccuracyChart(results []byte) ([]byte, error) {
 	type series struct {
 		name   string
@@ -66,6 +68,14 @@ func drawAccuracyChart(results []byte) ([]byte, error) {
 		}
 		if rounds == nil {
 			rounds = rs
+		}
+		// make bench runs several rounds: the accuracy is seeded, so each
+		// round of a variant reports the same values; one line per variant
+		if i := slices.IndexFunc(lines, func(l series) bool { return l.name == s.name }); i >= 0 {
+			if !slices.Equal(lines[i].values, s.values) {
+				return nil, fmt.Errorf("BenchmarkAccuracy/%s differs between rounds: %v and %v", s.name, lines[i].values, s.values)
+			}
+			continue
 		}
 		lines = append(lines, s)
 	}

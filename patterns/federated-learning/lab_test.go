@@ -1,74 +1,25 @@
 package federatedlearning_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/kit/natsembed"
 
 	federatedlearning "github.com/patternlab/patternlab/patterns/federated-learning"
 )
 
-// labEvents collects a JSON-mode narration and calls onClosed (on its own
-// goroutine: the narrator's lock is held while it writes) each time a
-// coordinator narrates a closed round.
-type labEvents struct {
-	mu       sync.Mutex
-	buf      bytes.Buffer
-	all      []narrate.Event
-	onClosed func(round int)
-	pressing sync.WaitGroup
-}
-
 var closedRound = regexp.MustCompile(`^\[coordinator-\d\] round (\d+): `)
-
-func (e *labEvents) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.buf.Write(p)
-	for {
-		line, err := e.buf.ReadBytes('\n')
-		if err != nil {
-			e.buf.Write(line)
-			break
-		}
-		var ev narrate.Event
-		if json.Unmarshal(line, &ev) != nil {
-			continue
-		}
-		e.all = append(e.all, ev)
-		if m := closedRound.FindStringSubmatch(ev.Text); m != nil && ev.Kind == narrate.KindStep && e.onClosed != nil {
-			round, _ := strconv.Atoi(m[1])
-			e.pressing.Add(1)
-			go func() { defer e.pressing.Done(); e.onClosed(round) }()
-		}
-	}
-	return len(p), nil
-}
-
-func (e *labEvents) story() (string, []narrate.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var b strings.Builder
-	for _, ev := range e.all {
-		if ev.Text != "" {
-			b.WriteString(ev.Text + "\n")
-		}
-	}
-	return b.String(), append([]narrate.Event(nil), e.all...)
-}
 
 // runLab runs the demo in JSON mode on an embedded server; once round r
 // closes it presses the faults plan[r] names, in order, and keeps their
@@ -78,24 +29,16 @@ func runLab(t *testing.T, cfg federatedlearning.Config, plan map[int][]string) (
 	t.Setenv(natsembed.EnvURL, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	w := &labEvents{}
-	n := narrate.New(w, narrate.JSON())
-	var mu sync.Mutex
-	answers := map[int][]error{}
-	w.onClosed = func(round int) {
-		for _, f := range plan[round] {
-			err := n.Inject(f)
-			mu.Lock()
-			answers[round] = append(answers[round], err)
-			mu.Unlock()
+	lab, n := labtest.NewLab(func(ev narrate.Event) (int, []string) {
+		if m := closedRound.FindStringSubmatch(ev.Text); m != nil && ev.Kind == narrate.KindStep {
+			round, _ := strconv.Atoi(m[1])
+			return round, plan[round]
 		}
-	}
+		return 0, nil
+	})
 	require.NoError(t, federatedlearning.Demo(ctx, n, cfg))
-	w.pressing.Wait()
-	story, events := w.story()
-	mu.Lock()
-	defer mu.Unlock()
-	return story, events, n, answers
+	answers := lab.Answers()
+	return lab.Story(), lab.Events(), n, answers
 }
 
 var labFault = regexp.MustCompile(`\[lab\] FAULT: (site-\d+) `)

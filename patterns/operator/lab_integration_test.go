@@ -23,14 +23,14 @@ import (
 func TestLabFaultsWithoutOwnerReferencesAreViolated(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.OwnerReferences = false
-	w, n, answers := runLab(t, cfg, map[string][]string{
-		"attack: a stranger writes the hub's registry": {FaultDeleteChild, FaultEditChild},
+	const stranger = "attack: a stranger writes the hub's registry"
+	lab, n, answers := runLab(t, cfg, map[string][]string{
+		stranger: {FaultDeleteChild, FaultEditChild},
 	})
-	events, story := w.list(), w.story()
-	require.Len(t, answers[FaultDeleteChild], 1, story)
-	assert.NoError(t, answers[FaultDeleteChild][0])
-	require.Len(t, answers[FaultEditChild], 1, story)
-	assert.NoError(t, answers[FaultEditChild][0])
+	events, story := lab.Events(), lab.Story()
+	require.Len(t, answers[stranger], 2, story)
+	assert.NoError(t, answers[stranger][0], FaultDeleteChild)
+	assert.NoError(t, answers[stranger][1], FaultEditChild)
 	assert.Contains(t, story, "[kubectl] FAULT: deleted Deployment plant-7-gateway (requested in the lab)")
 	assert.Contains(t, story, "[check] lab delete-child: cluster and hub match the spec within 10s after the deletion, and Deployment plant-7-gateway is a new object: FAIL")
 	assert.Contains(t, story, "[check] lab edit-child: cluster and hub match the spec within 10s after the edit, and ConfigMap plant-7-gateway's leafnode remote is the spec's hub again: FAIL")

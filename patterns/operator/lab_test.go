@@ -1,12 +1,9 @@
 package operator
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,75 +15,10 @@ import (
 	"github.com/patternlab/patternlab/kit/natsembed"
 )
 
-// labEvents collects a JSON-mode narration as it is written and calls onAct
-// (on its own goroutine: the narrator's lock is held while it writes) with
-// the title of each act as it opens.
-type labEvents struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	all   []narrate.Event
-	onAct func(title string)
-}
-
-func (e *labEvents) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.buf.Write(p)
-	for {
-		line, err := e.buf.ReadBytes('\n')
-		if err != nil {
-			e.buf.Write(line)
-			break
-		}
-		var ev narrate.Event
-		if json.Unmarshal(line, &ev) != nil {
-			continue
-		}
-		e.all = append(e.all, ev)
-		if ev.Kind == narrate.KindAct && e.onAct != nil {
-			go e.onAct(strings.Trim(ev.Text, "= "))
-		}
-	}
-	return len(p), nil
-}
-
-func (e *labEvents) list() []narrate.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]narrate.Event(nil), e.all...)
-}
-
-func (e *labEvents) story() string {
-	var b strings.Builder
-	for _, ev := range e.list() {
-		if ev.Text != "" {
-			b.WriteString(ev.Text + "\n")
-		}
-	}
-	return b.String()
-}
-
-// requests are faults a test presses when an act opens, in order; each
-// answer is kept by fault name (the last one).
-type requests struct {
-	n       *narrate.Narrator
-	mu      sync.Mutex
-	answers map[string][]error
-	done    sync.WaitGroup
-}
-
-func (r *requests) press(faults ...string) {
-	for _, f := range faults {
-		err := r.n.Inject(f)
-		r.mu.Lock()
-		r.answers[f] = append(r.answers[f], err)
-		r.mu.Unlock()
-	}
-}
-
 // runLab runs the demo in JSON mode on envtest and the embedded hub; at
-// the opening of each act named in plan it presses that act's faults.
-func runLab(t *testing.T, cfg Config, plan map[string][]string) (*labEvents, *narrate.Narrator, map[string][]error) {
+// the opening of each act named in plan it presses that act's faults,
+// keeping their answers by act.
+func runLab(t *testing.T, cfg Config, plan map[string][]string) (*labtest.Lab[string], *narrate.Narrator, map[string][]error) {
 	t.Helper()
 	if os.Getenv(EnvAssets) == "" {
 		labtest.Missing(t, EnvAssets+" is not set: `make test` builds kube-apiserver and etcd once and exports it")
@@ -95,18 +27,15 @@ func runLab(t *testing.T, cfg Config, plan map[string][]string) (*labEvents, *na
 	t.Setenv(natsembed.EnvURL, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	w := &labEvents{}
-	n := narrate.New(w, narrate.JSON())
-	r := &requests{n: n, answers: map[string][]error{}}
-	w.onAct = func(title string) {
-		if faults, ok := plan[title]; ok {
-			r.press(faults...)
+	lab, n := labtest.NewLab(func(ev narrate.Event) (string, []string) {
+		if ev.Kind != narrate.KindAct {
+			return "", nil
 		}
-	}
+		title := strings.Trim(ev.Text, "= ")
+		return title, plan[title]
+	})
 	require.NoError(t, Demo(ctx, n, cfg))
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return w, n, r.answers
+	return lab, n, lab.Answers()
 }
 
 func countText(events []narrate.Event, kind, sub string) int {
@@ -132,18 +61,18 @@ func countText(events []narrate.Event, kind, sub string) int {
 // Fault: drift | target: the gateway's Deployment deleted and its ConfigMap edited from the lab, mid-run | invariant: the cluster and the hub match the spec within 10s of each, the Deployment a new object, the ConfigMap back on the spec's hub
 // Fault: failure | target: the hub's JetStream stopped from the lab for 3s, a child deleted meanwhile | invariant: the cluster and the hub match the spec within 10s of its return
 func TestLabFaultsOnDemand(t *testing.T) {
-	w, n, answers := runLab(t, DefaultConfig(), map[string][]string{
-		"attack: update the spec": {FaultStopHub, FaultStopHub, FaultDeleteChild},
-		"attack: invalid specs":   {FaultEditChild},
+	const update, invalid = "attack: update the spec", "attack: invalid specs"
+	lab, n, answers := runLab(t, DefaultConfig(), map[string][]string{
+		update:  {FaultStopHub, FaultStopHub, FaultDeleteChild},
+		invalid: {FaultEditChild},
 	})
-	events, story := w.list(), w.story()
-	require.Len(t, answers[FaultStopHub], 2, story)
-	assert.NoError(t, answers[FaultStopHub][0])
-	assert.ErrorContains(t, answers[FaultStopHub][1], "the hub's JetStream is already down: stopped in the lab")
-	require.Len(t, answers[FaultDeleteChild], 1, story)
-	assert.NoError(t, answers[FaultDeleteChild][0])
-	require.Len(t, answers[FaultEditChild], 1, story)
-	assert.NoError(t, answers[FaultEditChild][0])
+	events, story := lab.Events(), lab.Story()
+	require.Len(t, answers[update], 3, story)
+	assert.NoError(t, answers[update][0], FaultStopHub)
+	assert.ErrorContains(t, answers[update][1], "the hub's JetStream is already down: stopped in the lab", FaultStopHub)
+	assert.NoError(t, answers[update][2], FaultDeleteChild)
+	require.Len(t, answers[invalid], 1, story)
+	assert.NoError(t, answers[invalid][0], FaultEditChild)
 
 	assert.Equal(t, 1, countText(events, narrate.KindFault, "[hub] FAULT: JetStream stopped on the hub (requested in the lab)"), story)
 	assert.Equal(t, 1, countText(events, narrate.KindFault, "[kubectl] FAULT: deleted Deployment plant-7-gateway (requested in the lab)"), story)

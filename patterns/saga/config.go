@@ -1,7 +1,6 @@
 package saga
 
 import (
-	"context"
 	"time"
 
 	"github.com/patternlab/patternlab/kit/demoflag"
@@ -83,11 +82,7 @@ func Flags(cfg *Config) *demoflag.Set {
 
 // Command parses the demo's arguments (see Flags) into a demo.
 func Command(args []string) (narrate.Demo, error) {
-	cfg := DefaultConfig()
-	if err := Flags(&cfg).Parse(args); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, n *narrate.Narrator) error { return Demo(ctx, n, cfg) }, nil
+	return demoflag.Command(args, DefaultConfig(), Flags, Demo)
 }
 
 // Validate reports a bad configuration as a usage error naming the flag.

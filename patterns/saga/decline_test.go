@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/narrate"
 	"github.com/patternlab/patternlab/patterns/saga"
 )
@@ -22,20 +23,12 @@ func declineOnDemand(t *testing.T, cfg saga.Config) (n *narrate.Narrator, all []
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	w := &events{inFlight: make(chan struct{})}
-	n = narrate.New(w, narrate.JSON())
-	injected := make(chan error, 1)
-	go func() {
-		select {
-		case <-w.inFlight:
-			injected <- n.Inject(saga.FaultDeclineStep)
-		case <-ctx.Done():
-			injected <- ctx.Err()
-		}
-	}()
+	lab, n := labtest.NewLab(onFirstRequest(saga.FaultDeclineStep))
 	require.NoError(t, saga.Demo(ctx, n, cfg))
-	require.NoError(t, <-injected, "decline-step is on offer while act 2's sagas run")
-	all = w.list()
+	answers := lab.Answers()[saga.FaultDeclineStep]
+	require.Len(t, answers, 1, "act 2's worker made a request")
+	require.NoError(t, answers[0], "decline-step is on offer while act 2's sagas run")
+	all = lab.Events()
 	fault := regexp.MustCompile(`FAULT: (order-\d+) (charge|book) declined: declined on request in the lab`)
 	for _, ev := range all {
 		if m := fault.FindStringSubmatch(ev.Text); ev.Kind == narrate.KindFault && m != nil {

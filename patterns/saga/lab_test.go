@@ -1,11 +1,8 @@
 package saga_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,43 +14,18 @@ import (
 	"github.com/patternlab/patternlab/patterns/saga"
 )
 
-// events collects a JSON-mode narration as it is written, and signals the
-// first request a worker's activity makes to a service: a moment when an
-// activity is in flight.
-type events struct {
-	mu       sync.Mutex
-	buf      bytes.Buffer
-	all      []narrate.Event
-	inFlight chan struct{}
-	once     sync.Once
-}
-
-func (e *events) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.buf.Write(p)
-	for {
-		line, err := e.buf.ReadBytes('\n')
-		if err != nil {
-			e.buf.Write(line) // an unfinished line waits for the rest
-			break
+// onFirstRequest presses fault once, as the lab's button does, when a
+// worker's activity makes its first request to a service: a moment when
+// an activity is in flight. Its answer is kept under the fault's name.
+func onFirstRequest(fault string) labtest.Cue[string] {
+	pressed := false
+	return func(ev narrate.Event) (string, []string) {
+		if ev.Kind == narrate.KindMessage && ev.Fields["from"] == "worker" && !pressed {
+			pressed = true
+			return fault, []string{fault}
 		}
-		var ev narrate.Event
-		if json.Unmarshal(line, &ev) != nil {
-			continue
-		}
-		e.all = append(e.all, ev)
-		if ev.Kind == narrate.KindMessage && ev.Fields["from"] == "worker" {
-			e.once.Do(func() { close(e.inFlight) })
-		}
+		return "", nil
 	}
-	return len(p), nil
-}
-
-func (e *events) list() []narrate.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]narrate.Event(nil), e.all...)
 }
 
 // The lab's "kill worker" button on the dev server, in JSON mode: act 2
@@ -69,24 +41,15 @@ func TestDemoKillWorkerOnDemand(t *testing.T) {
 	labtest.RequireTemporalCLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	w := &events{inFlight: make(chan struct{})}
-	n := narrate.New(w, narrate.JSON())
-
-	injected := make(chan error, 1)
-	go func() {
-		select {
-		case <-w.inFlight:
-			injected <- n.Inject(saga.FaultKillWorker)
-		case <-ctx.Done():
-			injected <- ctx.Err()
-		}
-	}()
+	lab, n := labtest.NewLab(onFirstRequest(saga.FaultKillWorker))
 	require.NoError(t, saga.Demo(ctx, n, saga.DefaultConfig()))
-	require.NoError(t, <-injected, "kill-worker is on offer while an activity is in flight")
+	answers := lab.Answers()[saga.FaultKillWorker]
+	require.Len(t, answers, 1, "a worker's activity made a request")
+	require.NoError(t, answers[0], "kill-worker is on offer while an activity is in flight")
 
 	var offered, withdrawn, requested, scheduled, restarts, afterRequest int
 	var verdict *narrate.Event
-	for i, ev := range w.list() {
+	for i, ev := range lab.Events() {
 		switch {
 		case ev.Kind == narrate.KindControl && ev.Fields["offer"] == saga.FaultKillWorker:
 			offered++
@@ -130,8 +93,7 @@ func TestDemoKillWorkerOnDemand(t *testing.T) {
 func TestDemoDrawsTheActivitiesMessages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	w := &events{inFlight: make(chan struct{})}
-	n := narrate.New(w, narrate.JSON())
+	lab, n := labtest.NewLab[string](nil)
 	cfg := saga.DefaultConfig()
 	cfg.Temporal = saga.InMemory
 	require.NoError(t, saga.Demo(ctx, n, cfg))
@@ -141,7 +103,7 @@ func TestDemoDrawsTheActivitiesMessages(t *testing.T) {
 	answers := map[string]int{}
 	deliveries := map[string][]string{}
 	var samples []float64
-	for _, ev := range w.list() {
+	for _, ev := range lab.Events() {
 		switch ev.Kind {
 		case narrate.KindMessage:
 			id, _ := ev.Fields["id"].(string)

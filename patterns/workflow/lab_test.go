@@ -1,10 +1,8 @@
 package workflow_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,47 +14,50 @@ import (
 	"github.com/patternlab/patternlab/patterns/workflow"
 )
 
-// onCue is the narration's writer that injects a fault, as the lab's
-// button does, when a line containing cue is written.
-type onCue struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	n     *narrate.Narrator
-	cue   string
-	fault string
-	done  chan error
-	once  sync.Once
+// onDemand is when each engine's run presses the lab's kill-worker
+// button, and which act withdraws it.
+var onDemand = map[workflow.Engine]struct {
+	cue, while, act string
+	timeout         time.Duration
+}{
+	workflow.EngineNATS:     {cue: "[collect] published ", while: "the consumers work", act: "act 2", timeout: 5 * time.Minute},
+	workflow.EngineTemporal: {cue: "[temporal] started the batch workflow", while: "the batch runs", act: "act 3", timeout: 8 * time.Minute},
 }
 
-func (w *onCue) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if bytes.Contains(p, []byte(w.cue)) {
-		// Inject takes the narrator's lock, which this write holds.
-		w.once.Do(func() { go func() { w.done <- w.n.Inject(w.fault) }() })
-	}
-	return w.buf.Write(p)
-}
-
-func (w *onCue) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-// killOnDemand runs the nats engine alone and asks for kill-worker as
-// soon as the lines are published, while the consumers work through them.
-func killOnDemand(t *testing.T, cfg workflow.Config) (*narrate.Narrator, string) {
+// killOnDemand runs one engine alone and presses kill-worker once, at
+// that engine's cue: the lines published (nats), while the consumers work
+// through them, or the batch workflow started (temporal).
+func killOnDemand(t *testing.T, cfg workflow.Config, engine workflow.Engine) (*narrate.Narrator, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	if engine == workflow.EngineTemporal {
+		labtest.RequireTemporalCLI(t)
+	}
+	on := onDemand[engine]
+	ctx, cancel := context.WithTimeout(context.Background(), on.timeout)
 	defer cancel()
-	cfg.Engines = []workflow.Engine{workflow.EngineNATS}
-	w := &onCue{cue: "[collect] published ", fault: workflow.FaultKillWorker, done: make(chan error, 1)}
-	w.n = narrate.New(w)
-	require.NoError(t, workflow.Demo(ctx, w.n, cfg))
-	require.NoError(t, <-w.done, "kill-worker is on offer while the consumers work")
-	assert.ErrorContains(t, w.n.Inject(workflow.FaultKillWorker), `no fault "kill-worker" on offer now`, "withdrawn once act 2 is over")
-	return w.n, w.String()
+	cfg.Engines = []workflow.Engine{engine}
+	lab, n := labtest.NewLab(labtest.OnFirstLine(on.cue, workflow.FaultKillWorker))
+	require.NoError(t, workflow.Demo(ctx, n, cfg))
+	answers := lab.Answers()[on.cue]
+	require.Len(t, answers, 1, "the cue %q was narrated", on.cue)
+	require.NoError(t, answers[0], "kill-worker is on offer while %s", on.while)
+	assert.ErrorContains(t, n.Inject(workflow.FaultKillWorker), `no fault "kill-worker" on offer now`, "withdrawn once %s is over", on.act)
+	return n, lab.Story()
+}
+
+// verdict checks the last line: HELD (and the narrator agrees), or
+// VIOLATED naming what was lost.
+func verdict(t *testing.T, n *narrate.Narrator, out, lost string) {
+	t.Helper()
+	last := labtest.LastLine(out)
+	if lost == "" {
+		assert.True(t, strings.HasPrefix(last, "[invariant] HELD"), last)
+		assert.True(t, n.Held(), "failures: %v", n.Failures())
+		return
+	}
+	assert.True(t, strings.HasPrefix(last, "[invariant] VIOLATED"), last)
+	assert.Contains(t, last, lost)
+	assert.False(t, n.Held())
 }
 
 // The lab's "kill worker" button in act 2: an analyze consumer process
@@ -67,14 +68,12 @@ func killOnDemand(t *testing.T, cfg workflow.Config) (*narrate.Narrator, string)
 //
 // Fault: kill-9 | target: a running analyze stage consumer process, when the lab's button asks | invariant: it died of SIGKILL and a new process took its place; every reading stored once or rejected, the verdict is HELD
 func TestKillWorkerOnDemand(t *testing.T) {
-	n, out := killOnDemand(t, workflow.DefaultConfig())
+	n, out := killOnDemand(t, workflow.DefaultConfig(), workflow.EngineNATS)
 	assert.Regexp(t, `\[chaos\] FAULT: SIGKILL analyze-2 \(requested in the lab\) with \d+ messages still to finish`, out)
 	assert.Regexp(t, `\[nats\] restarted analyze-2 \(pid \d+\) on the same durable consumer`, out)
 	assert.Regexp(t, `\[check\] killed-on-request: analyze-2 \(pid \d+\) died of SIGKILL and was restarted as pid \d+: ok`, out)
 	assert.Contains(t, out, "FAULT: analyze-1 died of SIGKILL in its first batch", "the scheduled crash still fires")
-	last := labtest.LastLine(out)
-	assert.True(t, strings.HasPrefix(last, "[invariant] HELD"), last)
-	assert.True(t, n.Held(), "failures: %v", n.Failures())
+	verdict(t, n, out, "")
 }
 
 // With -ack-after-publish=false, a consumer killed on request (as well as
@@ -87,28 +86,9 @@ func TestKillWorkerOnDemand(t *testing.T) {
 func TestKillWorkerOnDemandWithAckFirstLosesReadings(t *testing.T) {
 	cfg := workflow.DefaultConfig()
 	cfg.Safeguards.AckAfterPublish = false
-	n, out := killOnDemand(t, cfg)
+	n, out := killOnDemand(t, cfg, workflow.EngineNATS)
 	require.Contains(t, out, "FAULT: SIGKILL analyze-")
-	last := labtest.LastLine(out)
-	assert.True(t, strings.HasPrefix(last, "[invariant] VIOLATED"), last)
-	assert.Contains(t, last, "nats: lost: neither stored nor rejected")
-	assert.False(t, n.Held())
-}
-
-// killTemporalOnDemand runs the temporal engine alone and asks for
-// kill-worker as soon as the batch workflow has started.
-func killTemporalOnDemand(t *testing.T, cfg workflow.Config) (*narrate.Narrator, string) {
-	t.Helper()
-	labtest.RequireTemporalCLI(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	cfg.Engines = []workflow.Engine{workflow.EngineTemporal}
-	w := &onCue{cue: "[temporal] started the batch workflow", fault: workflow.FaultKillWorker, done: make(chan error, 1)}
-	w.n = narrate.New(w)
-	require.NoError(t, workflow.Demo(ctx, w.n, cfg))
-	require.NoError(t, <-w.done, "kill-worker is on offer while the batch runs")
-	assert.ErrorContains(t, w.n.Inject(workflow.FaultKillWorker), `no fault "kill-worker" on offer now`, "withdrawn once act 3 is over")
-	return w.n, w.String()
+	verdict(t, n, out, "nats: lost: neither stored nor rejected")
 }
 
 // The lab's "kill worker" button in act 3: the Temporal worker process
@@ -119,15 +99,13 @@ func killTemporalOnDemand(t *testing.T, cfg workflow.Config) (*narrate.Narrator,
 //
 // Fault: kill-9 | target: the Temporal worker process, when the lab's button asks as the batch starts | invariant: the next worker takes over, the killed analyze resumes from its heartbeat, the verdict is HELD
 func TestKillTemporalWorkerOnDemand(t *testing.T) {
-	n, out := killTemporalOnDemand(t, workflow.DefaultConfig())
+	n, out := killOnDemand(t, workflow.DefaultConfig(), workflow.EngineTemporal)
 	assert.Contains(t, out, "[chaos] FAULT: SIGKILL temporal-worker-1 (requested in the lab)")
 	assert.Regexp(t, `\[temporal\] started temporal-worker-2 \(pid \d+\): it replays`, out)
 	assert.Regexp(t, `\[check\] killed-on-request: temporal-worker-1 \(pid \d+\) died of SIGKILL and the next worker runs as pid \d+: ok`, out)
 	assert.Contains(t, out, "FAULT: SIGKILL temporal-worker-2 while analyze activities run", "the scheduled kill still fires, on the worker running then")
 	assert.Regexp(t, `\[check\] resumed-from-heartbeat: the history shows the killed analyze activity retried on temporal-worker-3, .*: ok`, out)
-	last := labtest.LastLine(out)
-	assert.True(t, strings.HasPrefix(last, "[invariant] HELD"), last)
-	assert.True(t, n.Held(), "failures: %v", n.Failures())
+	verdict(t, n, out, "")
 }
 
 // With -retry=false the activities a killed worker held get no second
@@ -138,10 +116,7 @@ func TestKillTemporalWorkerOnDemand(t *testing.T) {
 func TestKillTemporalWorkerOnDemandWithoutRetryLosesReadings(t *testing.T) {
 	cfg := workflow.DefaultConfig()
 	cfg.Safeguards.Retry = false
-	n, out := killTemporalOnDemand(t, cfg)
+	n, out := killOnDemand(t, cfg, workflow.EngineTemporal)
 	require.Contains(t, out, "[chaos] FAULT: SIGKILL temporal-worker-1 (requested in the lab)")
-	last := labtest.LastLine(out)
-	assert.True(t, strings.HasPrefix(last, "[invariant] VIOLATED"), last)
-	assert.Contains(t, last, "temporal: lost: neither stored nor rejected")
-	assert.False(t, n.Held())
+	verdict(t, n, out, "temporal: lost: neither stored nor rejected")
 }

@@ -5,7 +5,9 @@ The page docs/faults.md (and docs-zh/faults.md) holds the marker
 `go run ./tools faults export -lang LANG` renders from the `// Fault:` tags
 of the tests (tools/internal/faultcat), at build time, so nothing generated
 is committed and nothing can go stale. It runs before learn.py's page hook,
-which resolves the lab: and labcode: links the catalog is written with.
+which resolves the lab: and labcode: links the catalog is written with: a
+test's labcode: link becomes a link to its file and line in the repository
+mkdocs.yml names (repo_url), plain text without one.
 """
 import os
 import subprocess

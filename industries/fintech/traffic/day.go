@@ -66,6 +66,10 @@ type Day struct {
 	Instructions []Instruction // each once, in time order
 	Messages     []Message     // what the banks publish, in order: duplicates and malformed ones included
 	Planted      Planted
+	// Resendable are the instructions a resend keeps the story exact for:
+	// neither planted nor sent around the risk outage. The day duplicates
+	// only these, and the lab's resend button sends only these again.
+	Resendable map[string]bool
 }
 
 // Message is one message as a bank publishes it.
@@ -245,12 +249,18 @@ func (g *gen) finish() Day {
 		}
 		g.day.Instructions = append(g.day.Instructions, d.Instruction)
 	}
+	g.day.Resendable = map[string]bool{}
+	for i, in := range g.day.Instructions {
+		if !g.plantedID(in.ID) && !g.inOutage(i) {
+			g.day.Resendable[in.ID] = true
+		}
+	}
 	var later []Message // resends waiting for their turn
 	bad := g.malformed()
 	every := len(g.day.Instructions)/(len(bad)+1) + 1
 	for i, in := range g.day.Instructions {
 		g.day.Messages = append(g.day.Messages, Message{Data: in.Encode(), ID: in.ID, Copy: 1})
-		if g.cfg.DupEvery > 0 && (i+1)%g.cfg.DupEvery == 0 && !g.plantedID(in.ID) && !g.inOutage(i) {
+		if g.cfg.DupEvery > 0 && (i+1)%g.cfg.DupEvery == 0 && g.day.Resendable[in.ID] {
 			p.Duplicated = append(p.Duplicated, in.ID)
 			for c := 2; c <= 2+(i/g.cfg.DupEvery)%2; c++ {
 				later = append(later, Message{Data: in.Encode(), ID: in.ID, Copy: c})

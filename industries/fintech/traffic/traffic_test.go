@@ -110,7 +110,15 @@ func TestGenerateIsSeededAndKeepsItsPromises(t *testing.T) {
 	}
 	for _, id := range p.Duplicated {
 		assert.Contains(t, []int{2, 3}, copies[id], id)
+		assert.True(t, a.Resendable[id], "%s is duplicated, so resendable", id)
 	}
+	// Resendable: every ordinary instruction, no planted one.
+	planted := append([]string{p.Overdraft, p.ToBlocked, p.OverLimit, p.Foreign, p.LostDebit, p.LatePivot, p.Race[0], p.Race[1]},
+		append(append(p.BurstIDs, p.InOutage...), p.AfterClose...)...)
+	for _, id := range planted {
+		assert.False(t, a.Resendable[id], "planted %s is not resendable", id)
+	}
+	assert.Greater(t, len(a.Resendable), len(a.Instructions)-len(planted)-2*cfg.Outage-1, "every other instruction is")
 	assert.Equal(t, len(a.Instructions)+len(p.MalformedAt), len(copies)+len(p.MalformedAt))
 
 	// Long-tailed amounts: most payments are small, a few are large, and

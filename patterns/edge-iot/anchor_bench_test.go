@@ -1,0 +1,90 @@
+package edgeiot
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/patternlab/patternlab/kit/labtest"
+	"github.com/patternlab/patternlab/kit/natsbench"
+)
+
+// BenchmarkAnchorNATSBench is the anchor of BenchmarkCatchUp: `nats bench`
+// against the same embedded server build, moving as many readings
+// (catchUpBacklog) of the same size (the mean encoded size of the readings
+// storeReadings stores) into and out of a stream with the hub's settings
+// (file storage, dedupe by message ID), with the forwarder's batch (256):
+//
+//   - js-pub-async-batch-256: an asynchronous publisher with 256 publishes
+//     in flight and a message ID on each, what the forwarder does hub-side;
+//   - js-consume-batch-256: a pull consumer fetching 256 at a time with
+//     explicit acks, what the forwarder does edge-side.
+//
+// Each is a floor of one of the forwarder's two halves on one server; the
+// catch-up also crosses the leafnode between edge and hub, and does both.
+// One operation is one run; readings/s is the CLI's own measurement,
+// without its process start.
+func BenchmarkAnchorNATSBench(b *testing.B) {
+	cli := natsbench.CLI(b)
+	srv := labtest.NATS(b)
+	js := labtest.JetStream(b, srv.ClientURL())
+	size, msgs := strconv.Itoa(meanReadingSize(catchUpBacklog)), strconv.Itoa(catchUpBacklog)
+	const batch = "256" // ForwarderConfig.Batch's default
+	runs := 0
+	measure := func(b *testing.B, run func(stream string) (natsbench.Result, error)) {
+		var moved int64
+		var secs float64
+		for b.Loop() {
+			runs++
+			stream := "ANCHOR" + strconv.Itoa(runs)
+			r, err := run(stream)
+			if errors.Is(err, natsbench.ErrStalled) { // the CLI's consumer expired under load: once more
+				b.Logf("retrying once: %v", err)
+				if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+					b.Fatal(err)
+				}
+				runs++
+				stream = "ANCHOR" + strconv.Itoa(runs)
+				r, err = run(stream)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			moved, secs = moved+r.Msgs, secs+r.Seconds
+		}
+		b.ReportMetric(float64(moved)/secs, "readings/s")
+	}
+	publish := func(stream string) (natsbench.Result, error) {
+		return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "async", "anchor."+stream,
+			"--stream", stream, "--create", "--storage", "file", "--dedup", "--batch", batch, "--msgs", msgs, "--size", size)
+	}
+	b.Run("js-pub-async-batch-256", func(b *testing.B) { measure(b, publish) })
+	b.Run("js-consume-batch-256", func(b *testing.B) {
+		measure(b, func(stream string) (natsbench.Result, error) {
+			b.StopTimer() // the stream is filled outside the measurement
+			if _, err := publish(stream); err != nil {
+				return natsbench.Result{}, err
+			}
+			b.StartTimer()
+			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "consume",
+				"--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs)
+		})
+	})
+}
+
+// meanReadingSize is the mean encoded size of the first n readings
+// storeReadings stores.
+func meanReadingSize(n int) int {
+	total := 0
+	for seq := 1; seq <= n; seq++ {
+		total += len(Reading{Device: "cnc-01", Seq: uint64(seq), TS: int64(seq), TempMC: 45_000}.Encode())
+	}
+	return (total + n/2) / n
+}
