@@ -1,12 +1,16 @@
 package backpressure
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/labtest"
@@ -61,8 +65,10 @@ const anchorMessages = 20_000
 // BenchmarkAnchorNATSBench runs `nats bench` against the same embedded
 // server build as the JetStream strategy, with its settings: 1 KiB payloads,
 // memory storage (the benchmarks' queues use it), a message ID per publish
-// for dedupe, and a pull consumer with batch and MaxAckPending of W = 64 and
-// explicit acks. One operation is one run of 20,000 messages; msgs/s is the
+// for dedupe, synchronous publishes and asynchronous ones in batches of
+// P = 256 (the CLI sends a batch, then waits for all its acks; the
+// module's window slides), and a pull consumer with batch and
+// MaxAckPending of W = 64 and explicit acks. One operation is one run of 20,000 messages; msgs/s is the
 // CLI's own measurement, without its process start.
 func BenchmarkAnchorNATSBench(b *testing.B) {
 	cli := natsbench.CLI(b)
@@ -108,6 +114,13 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 			"--stream", stream, "--create", "--storage", "memory", "--dedup", "--msgs", msgs, "--size", size)
 	}
 	b.Run("js-pub-sync-dedup", func(b *testing.B) { measure(b, publish) })
+	b.Run("js-pub-async-dedup-batch-"+strconv.Itoa(benchPublishWindow), func(b *testing.B) {
+		measure(b, func(stream string) (natsbench.Result, error) {
+			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "async", "anchor."+stream,
+				"--stream", stream, "--create", "--storage", "memory", "--dedup", "--batch", strconv.Itoa(benchPublishWindow),
+				"--msgs", msgs, "--size", size)
+		})
+	})
 	b.Run("js-consume-batch-64", func(b *testing.B) {
 		measure(b, func(stream string) (natsbench.Result, error) {
 			b.StopTimer() // the stream is filled outside the measurement
@@ -118,5 +131,102 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "consume",
 				"--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs)
 		})
+	})
+}
+
+// BenchmarkAnchorInProcess is the minimum a client in the benchmark's own
+// process does, on the same embedded server, connection and stream
+// configuration as BenchmarkProduce and BenchmarkConsume: what separates
+// the module's code from the cost of sharing one process (and its two Ps)
+// with the server, which `nats bench`, a process of its own, does not pay.
+// js-pub-async-batch-256 is a bare loop of PublishMsgAsync with a
+// Nats-Msg-Id, nats.go's window of 256 in flight, then
+// PublishAsyncComplete; js-consume-batch-64 is a bare Consume whose
+// callback only acks, on the queue's durable consumer (MaxAckPending and
+// pull batch 64), timed from the first message to the last as `nats bench`
+// times it.
+func BenchmarkAnchorInProcess(b *testing.B) {
+	js := testJetStream(b)
+	publishAll := func(b *testing.B, q *JetStreamQueue, msgs []Message) {
+		pub, err := jetstream.New(js.Conn(), jetstream.WithPublishAsyncMaxPending(benchPublishWindow))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range msgs {
+			msg := &nats.Msg{Subject: q.Config().Subject, Data: m.Payload, Header: nats.Header{}}
+			msg.Header.Set(jetstream.MsgIDHeader, strconv.FormatUint(m.ID, 10))
+			if _, err := pub.PublishMsgAsync(msg, jetstream.WithStallWait(natsbench.Timeout)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		select {
+		case <-pub.PublishAsyncComplete():
+		case <-time.After(natsbench.Timeout):
+			b.Fatal("async publishes not acknowledged in time")
+		}
+	}
+	messages := func() []Message {
+		payloads := rand.New(rand.NewPCG(1, 2))
+		msgs := make([]Message, splitMessages)
+		for i := range msgs {
+			msgs[i] = NewMessage(uint64(i), benchPayload, payloads)
+		}
+		return msgs
+	}
+	b.Run("js-pub-async-batch-"+strconv.Itoa(benchPublishWindow), func(b *testing.B) {
+		var elapsed time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			q := splitQueue(b, js, 0)
+			msgs := messages()
+			b.StartTimer()
+			began := time.Now()
+			publishAll(b, q, msgs)
+			elapsed += time.Since(began)
+			b.StopTimer()
+			if err := q.Delete(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(b.N*splitMessages)/elapsed.Seconds(), "msgs/s")
+	})
+	b.Run("js-consume-batch-"+strconv.Itoa(benchWindow), func(b *testing.B) {
+		var elapsed time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			q := splitQueue(b, js, 0)
+			publishAll(b, q, messages())
+			var got atomic.Int64
+			var first time.Time
+			done := make(chan struct{})
+			b.StartTimer()
+			cc, err := q.Consumer().Consume(func(m jetstream.Msg) {
+				if got.Load() == 0 {
+					first = time.Now()
+				}
+				_ = m.Ack()
+				if got.Add(1) == splitMessages {
+					close(done)
+				}
+			}, jetstream.PullMaxMessages(benchWindow))
+			if err != nil {
+				b.Fatal(err)
+			}
+			select {
+			case <-done:
+			case <-time.After(natsbench.Timeout):
+				b.Fatalf("consumed %d of %d in time", got.Load(), splitMessages)
+			}
+			elapsed += time.Since(first)
+			b.StopTimer()
+			cc.Stop()
+			<-cc.Closed()
+			if err := q.Delete(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(b.N*splitMessages)/elapsed.Seconds(), "msgs/s")
 	})
 }

@@ -36,6 +36,19 @@ type JetStreamConfig struct {
 	// server keeps one entry per message published in the window: memory
 	// that grows with the publish rate, not with B.
 	DedupWindow time.Duration
+	// PublishWindow is P, the asynchronous producer's window: with P > 0
+	// Offer publishes without waiting for the ack, at most P publishes in
+	// flight, and blocks while all P are unconfirmed (see publishWindow). 0:
+	// each Offer is one synchronous publish, one round trip. The bound on
+	// accepted and unprocessed messages is then B + P: P on their way to the
+	// stream, B in it.
+	PublishWindow int
+	// PollInterval is how often Serve asks the server what the stream
+	// stores and what the consumer holds unacknowledged (the peaks the demo
+	// checks, and the end of the work); serverPollInterval when zero. Each
+	// poll is two JetStream API requests the server answers while it
+	// delivers: the benchmarks measure what they cost the consumer.
+	PollInterval time.Duration
 	// DeadLetters receives what the workers cannot decode or handle.
 	// Required.
 	DeadLetters *deadletter.Queue
@@ -85,12 +98,13 @@ type JetStreamQueue struct {
 
 	closed     atomic.Bool
 	stats      jetStreamCounters
-	pushedBack func() // see pushbacker
+	pushedBack func()         // see pushbacker
+	window     *publishWindow // nil: synchronous publishes
 }
 
 type jetStreamCounters struct {
 	accepted, handled, pushbacks, redelivered, deadLettered, deadLetterFailures,
-	ackErrors, restarts, pullResets, abandoned atomic.Int64
+	ackErrors, restarts, pullResets, abandoned, windowFull, republished atomic.Int64
 	peakStored, peakAckPending, heldAtCrash atomic.Int64
 }
 
@@ -107,6 +121,8 @@ type JetStreamStats struct {
 	Restarts           int64 // consumer instances started after a crash
 	PullResets         int64 // pull requests renewed after missed heartbeats
 	Abandoned          int64 // messages a crashed instance held unhandled, unacked
+	WindowFull         int64 // Offers that waited for a slot of the publish window
+	Republished        int64 // asynchronous publishes sent again after a timeout or a lost connection
 	// PeakStored is the most messages the server said the stream held, and
 	// PeakAckPending the most it said were delivered and unacknowledged,
 	// polled every few milliseconds while Serve runs.
@@ -121,8 +137,9 @@ type JetStreamStats struct {
 // a stream name that exists (ErrStreamExists): a run starts on a stream of
 // its own. Delete removes what it created.
 func NewJetStreamQueue(ctx context.Context, js jetstream.JetStream, cfg JetStreamConfig) (*JetStreamQueue, error) {
-	if cfg.Capacity < 1 || cfg.Window < 1 {
-		return nil, fmt.Errorf("jetstream queue %s: capacity %d and window %d must be at least 1", cfg.Stream, cfg.Capacity, cfg.Window)
+	if cfg.Capacity < 1 || cfg.Window < 1 || cfg.PublishWindow < 0 {
+		return nil, fmt.Errorf("jetstream queue %s: capacity %d and window %d must be at least 1, publish window %d at least 0",
+			cfg.Stream, cfg.Capacity, cfg.Window, cfg.PublishWindow)
 	}
 	if cfg.DeadLetters == nil {
 		return nil, fmt.Errorf("jetstream queue %s: %w", cfg.Stream, ErrNoDeadLetters)
@@ -154,6 +171,14 @@ func NewJetStreamQueue(ctx context.Context, js jetstream.JetStream, cfg JetStrea
 		return nil, fmt.Errorf("create stream %s: %w", cfg.Stream, err)
 	}
 	q := &JetStreamQueue{js: js, cfg: cfg, stream: stream}
+	if cfg.PublishWindow > 0 {
+		if q.window, err = newPublishWindow(js, cfg.PublishWindow); err != nil {
+			return nil, errors.Join(err, q.Delete(context.WithoutCancel(ctx)))
+		}
+		q.window.confirmed = func() { q.stats.accepted.Add(1) }
+		q.window.refused = q.pushback
+		q.window.retried = func(error) { q.stats.republished.Add(1) }
+	}
 	window := CreditWindow{Durable: cfg.Durable, Messages: cfg.Window, AckWait: cfg.AckWait}
 	cc := window.ConsumerConfig()
 	if cfg.WithoutCreditWindow {
@@ -167,6 +192,9 @@ func NewJetStreamQueue(ctx context.Context, js jetstream.JetStream, cfg JetStrea
 
 // Delete removes the stream the queue created, and its consumer.
 func (q *JetStreamQueue) Delete(ctx context.Context) error {
+	if q.window != nil {
+		q.window.abort()
+	}
 	if err := q.js.DeleteStream(ctx, q.cfg.Stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("delete stream %s: %w", q.cfg.Stream, err)
 	}
@@ -176,8 +204,9 @@ func (q *JetStreamQueue) Delete(ctx context.Context) error {
 // Name implements Strategy.
 func (*JetStreamQueue) Name() string { return "jetstream-pull" }
 
-// Capacity implements Strategy: the stream's MaxMsgs as configured.
-func (q *JetStreamQueue) Capacity() int { return q.cfg.Capacity }
+// Capacity implements Strategy: the stream's MaxMsgs as configured, plus
+// the publish window, whose messages are accepted and not yet stored.
+func (q *JetStreamQueue) Capacity() int { return q.cfg.Capacity + q.cfg.PublishWindow }
 
 // Config returns the queue's configuration.
 func (q *JetStreamQueue) Config() JetStreamConfig { return q.cfg }
@@ -186,9 +215,14 @@ func (q *JetStreamQueue) Config() JetStreamConfig { return q.cfg }
 func (q *JetStreamQueue) Consumer() jetstream.Consumer { return q.cons }
 
 // Offer publishes m with its ID as Nats-Msg-Id (a retried publish is stored
-// once). While the stream is full it waits, doubling the wait up to
-// maxPushback, and publishes again.
+// once). Synchronously (PublishWindow 0): while the stream is full it waits,
+// doubling the wait up to maxPushback, and publishes again. Asynchronously:
+// it waits for a slot of the publish window, publishes and returns; the
+// window retries what the server refused or did not acknowledge.
 func (q *JetStreamQueue) Offer(ctx context.Context, m Message) error {
+	if q.window != nil {
+		return q.window.offer(ctx, q.cfg.Subject, m, q.windowFull)
+	}
 	wait := minPushback
 	for {
 		_, err := q.js.Publish(ctx, q.cfg.Subject, m.Payload, jetstream.WithMsgID(strconv.FormatUint(m.ID, 10)))
@@ -199,10 +233,7 @@ func (q *JetStreamQueue) Offer(ctx context.Context, m Message) error {
 		if !IsStreamFull(err) {
 			return fmt.Errorf("publish message %d: %w", m.ID, err)
 		}
-		q.stats.pushbacks.Add(1)
-		if q.pushedBack != nil {
-			q.pushedBack()
-		}
+		q.pushback()
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -214,7 +245,34 @@ func (q *JetStreamQueue) Offer(ctx context.Context, m Message) error {
 	}
 }
 
+// pushback counts a publish the full stream refused.
+func (q *JetStreamQueue) pushback() {
+	q.stats.pushbacks.Add(1)
+	if q.pushedBack != nil {
+		q.pushedBack()
+	}
+}
+
+// windowFull counts an Offer that waits for a slot of the publish window:
+// the producer is pushed back before the stream is.
+func (q *JetStreamQueue) windowFull() {
+	q.stats.windowFull.Add(1)
+	if q.pushedBack != nil {
+		q.pushedBack()
+	}
+}
+
 func (q *JetStreamQueue) onPushback(notify func()) { q.pushedBack = notify }
+
+// Settle waits until every message offered so far is stored in the stream
+// (with synchronous publishes, Offer's return says so already). It returns
+// why the publish window gave up, if it did. Call it after Close.
+func (q *JetStreamQueue) Settle(ctx context.Context) error {
+	if q.window == nil {
+		return nil
+	}
+	return q.window.wait(ctx)
+}
 
 // Delivered reports whether the server has made as many deliveries to the
 // consumer as it may hold: MaxAckPending, or with no credit window every
@@ -254,13 +312,31 @@ func IsStreamFull(err error) bool {
 }
 
 // Close implements Strategy.
-func (q *JetStreamQueue) Close() { q.closed.Store(true) }
+func (q *JetStreamQueue) Close() {
+	if q.closed.Swap(true) {
+		return
+	}
+	if q.window != nil {
+		q.window.close()
+	}
+}
+
+// publishing reports whether publishes may still be on their way: the
+// producer has not closed the queue, or the publish window has unconfirmed
+// messages.
+func (q *JetStreamQueue) publishing() bool {
+	return !q.closed.Load() || q.window != nil && !q.window.isSettled()
+}
 
 // Depth implements Strategy: published and not yet handled, by the queue's
 // own count (redeliveries make it an underestimate; Run measures the backlog
 // from its ledger instead).
 func (q *JetStreamQueue) Depth() int {
-	return max(0, int(q.stats.accepted.Load()-q.stats.handled.Load()))
+	inFlight := 0
+	if q.window != nil {
+		inFlight = q.window.inFlightCount()
+	}
+	return max(0, inFlight+int(q.stats.accepted.Load()-q.stats.handled.Load()))
 }
 
 // Serve runs consumer instances one after the other until the server says
@@ -289,6 +365,8 @@ func (q *JetStreamQueue) Serve(ctx context.Context, handle Handler) error {
 			return fmt.Errorf("consumer instance %d: %w", instance, err)
 		case ctx.Err() != nil:
 			return ctx.Err()
+		case q.window != nil && q.window.err() != nil:
+			return q.window.err()
 		default:
 			return nil
 		}
@@ -345,10 +423,14 @@ func (q *JetStreamQueue) observe(e WorkerEvent) {
 // consumer holds unacknowledged, keeping the peaks, and closes drained once
 // a poll that began after Close finds the stream empty with nothing pending.
 func (q *JetStreamQueue) watchServer(ctx context.Context, drained chan<- struct{}) {
-	t := time.NewTicker(serverPollInterval)
+	interval := q.cfg.PollInterval
+	if interval <= 0 {
+		interval = serverPollInterval
+	}
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		closed := q.closed.Load()
+		closed := !q.publishing()
 		rctx, cancel := context.WithTimeout(ctx, apiTimeout)
 		si, serr := q.stream.Info(rctx)
 		ci, cerr := q.cons.Info(rctx)
@@ -387,6 +469,7 @@ func (q *JetStreamQueue) Stats() JetStreamStats {
 		Accepted: s.accepted.Load(), Handled: s.handled.Load(), Pushbacks: s.pushbacks.Load(),
 		Redelivered: s.redelivered.Load(), DeadLettered: s.deadLettered.Load(), DeadLetterFailures: s.deadLetterFailures.Load(),
 		AckErrors: s.ackErrors.Load(), Restarts: s.restarts.Load(), PullResets: s.pullResets.Load(), Abandoned: s.abandoned.Load(),
+		WindowFull: s.windowFull.Load(), Republished: s.republished.Load(),
 		PeakStored: s.peakStored.Load(), PeakAckPending: s.peakAckPending.Load(), HeldAtCrash: s.heldAtCrash.Load(),
 	}
 }

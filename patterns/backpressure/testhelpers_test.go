@@ -40,6 +40,13 @@ func testQueueOn(t testing.TB, js jetstream.JetStream, capacity, window int, ack
 	return testQueueWith(t, js, JetStreamConfig{Capacity: capacity, Window: window, AckWait: ackWait})
 }
 
+// testAsyncQueue creates a queue on a fresh server whose producer publishes
+// asynchronously, at most window publishes in flight.
+func testAsyncQueue(t testing.TB, capacity, window int) *JetStreamQueue {
+	t.Helper()
+	return testQueueWith(t, testJetStream(t), JetStreamConfig{Capacity: capacity, Window: max(1, capacity), AckWait: 5 * time.Second, PublishWindow: window})
+}
+
 // testQueueWith fills in cfg's names, storage and dead letters and creates
 // the queue.
 func testQueueWith(t testing.TB, js jetstream.JetStream, cfg JetStreamConfig) *JetStreamQueue {
