@@ -133,3 +133,18 @@ func OnFirstLine(sub string, faults ...string) Cue[string] {
 		return sub, faults
 	}
 }
+
+// OnOffer is a Cue that presses faults, in order, once: when the fault
+// offer is first offered, as a learner presses a button the moment it is
+// enabled. Their answers are kept under offer. A cue on a line narrated
+// just before the demo offers the fault would race with the offer.
+func OnOffer(offer string, faults ...string) Cue[string] {
+	pressed := false
+	return func(ev narrate.Event) (string, []string) {
+		if pressed || ev.Kind != narrate.KindControl || ev.Fields["offer"] != offer {
+			return "", nil
+		}
+		pressed = true
+		return offer, faults
+	}
+}

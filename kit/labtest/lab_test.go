@@ -82,3 +82,18 @@ func TestOnFirstLinePressesOnce(t *testing.T) {
 	assert.Equal(t, map[string][]error{"spike": {nil, nil}}, answers)
 	assert.Equal(t, 2, bursts, "both presses, at the first spike only")
 }
+
+func TestOnOfferPressesWhenOffered(t *testing.T) {
+	lab, n := NewLab(OnOffer("kill", "kill"))
+	kills := 0
+	n.Step("act", "the batch starts") // a line before the offer: nothing pressed yet
+	assert.Empty(t, lab.Answers())
+	n.Offer("other", "x", "another fault", func() error { return nil })
+	assert.Empty(t, lab.Answers(), "another offer is no cue")
+	n.Offer("kill", "worker", "kill the worker", func() error { kills++; return nil })
+	assert.Equal(t, map[string][]error{"kill": {nil}}, lab.Answers(), "pressed as offered")
+	n.Withdraw("kill")
+	n.Offer("kill", "worker", "kill the worker", func() error { kills++; return nil })
+	assert.Equal(t, map[string][]error{"kill": {nil}}, lab.Answers(), "not pressed again")
+	assert.Equal(t, 1, kills, "pressed once, at the first offer")
+}
