@@ -33,6 +33,10 @@ func (d *demo) openAccounts(ctx context.Context) error {
 func (d *demo) firstBurst(ctx context.Context) error {
 	d.n.Act("act 3: a burst of commands, with retries and a duplicate race")
 	retries := d.cfg.DupEvery > 0 && d.cfg.Operations >= d.cfg.DupEvery
+	// The faults are on offer before the burst is announced, so a button
+	// pressed at the announcement finds them (a press on the "sending"
+	// line raced the offers when they came after it).
+	withdraw := d.offerFaults()
 	var resend *narrate.PlannedFault
 	if retries {
 		resend = d.n.Plan("client", "operations sent a second time with the same command IDs")
@@ -41,7 +45,6 @@ func (d *demo) firstBurst(ctx context.Context) error {
 		d.n.Step("ledger", "sending %d operations, none of them twice", d.cfg.Operations)
 	}
 	start, before := time.Now(), len(d.work.latencies)
-	withdraw := d.offerFaults()
 	err := d.work.burst(ctx, d.cfg.Operations, d.cfg.DupEvery)
 	withdraw()
 	if err != nil {
