@@ -121,16 +121,25 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 				"--msgs", msgs, "--size", size)
 		})
 	})
-	b.Run("js-consume-batch-64", func(b *testing.B) {
-		measure(b, func(stream string) (natsbench.Result, error) {
+	consume := func(b *testing.B, clients int) func(stream string) (natsbench.Result, error) {
+		return func(stream string) (natsbench.Result, error) {
 			b.StopTimer() // the stream is filled outside the measurement
 			if _, err := publish(stream); err != nil {
 				return natsbench.Result{}, err
 			}
 			b.StartTimer()
 			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "consume",
-				"--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs)
-		})
+				"--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs, "--clients", strconv.Itoa(clients))
+		}
+	}
+	b.Run("js-consume-batch-64", func(b *testing.B) { measure(b, consume(b, 1)) })
+	// BenchmarkConsumers' anchor: N clients of the CLI share its one durable
+	// consumer and split the 20,000 messages; msgs/s is all they moved over
+	// the slowest client's time.
+	b.Run("js-consume-batch-64-clients", func(b *testing.B) {
+		for _, n := range benchConsumerCounts {
+			b.Run("consumers="+strconv.Itoa(n), func(b *testing.B) { measure(b, consume(b, n)) })
+		}
 	})
 }
 
