@@ -54,6 +54,12 @@ type JetStreamConfig struct {
 	// consumer, competing for its messages (1 when zero): the server hands
 	// each pulled message to one of them, and MaxAckPending (W) bounds what
 	// all of them hold together. Each restarts on its own after a crash.
+	// With N > 1 Serve calls its handler from N goroutines at once, not one
+	// message at a time as Strategy says: the handler must be safe for
+	// concurrent use (Run's consumer is: the ledger counts atomically), and
+	// the inbox's check-then-mark no longer covers a redelivered copy handled
+	// while the first is still in another instance's hands. The demo and
+	// every other run keep one.
 	Consumers int
 	// DeadLetters receives what the workers cannot decode or handle.
 	// Required.
@@ -93,7 +99,8 @@ var ErrStreamExists = errors.New("stream already exists")
 // JetStreamQueue is credit-based flow control with NATS JetStream. The
 // producer publishes into a work-queue stream of at most B messages; the
 // consumer is a durable pull consumer with a credit window of W, served by
-// one Worker at a time. When a Worker crashes, Serve starts the next one on
+// one Worker at a time (JetStreamConfig.Consumers at once, for the
+// competing-consumers benchmark). When a Worker crashes, Serve starts the next one on
 // the same durable consumer and the server redelivers what the dead one
 // held. The receiver's inbox (Workload.Inbox) makes redeliveries harmless.
 type JetStreamQueue struct {
