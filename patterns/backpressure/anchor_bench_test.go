@@ -121,17 +121,48 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 				"--msgs", msgs, "--size", size)
 		})
 	})
-	b.Run("js-consume-batch-64", func(b *testing.B) {
-		measure(b, func(stream string) (natsbench.Result, error) {
+	consume := func(b *testing.B, clients int) func(stream string) (natsbench.Result, error) {
+		return func(stream string) (natsbench.Result, error) {
 			b.StopTimer() // the stream is filled outside the measurement
 			if _, err := publish(stream); err != nil {
 				return natsbench.Result{}, err
 			}
+			args := []string{"js", "consume", "--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs}
+			if clients > 1 {
+				// the CLI's own durable has MaxAckPending batch × clients;
+				// the module's Consumers share one of W: so is this one
+				if err := sharedWindowConsumer(b.Context(), js, stream); err != nil {
+					return natsbench.Result{}, err
+				}
+				args = append(args, "--clients", strconv.Itoa(clients), "--consumer", sharedWindowDurable)
+			}
 			b.StartTimer()
-			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "consume",
-				"--stream", stream, "--batch", batch, "--acks", "explicit", "--msgs", msgs)
-		})
+			return natsbench.Run(b.Context(), cli, srv.ClientURL(), args...)
+		}
+	}
+	b.Run("js-consume-batch-64", func(b *testing.B) { measure(b, consume(b, 1)) })
+	// BenchmarkConsumers' anchor: N clients of the CLI, each on a connection
+	// of its own, share one durable consumer whose MaxAckPending is W = 64
+	// over all of them, as the module's consumers do, and split the 20,000
+	// messages; msgs/s is all they moved over the slowest client's time.
+	b.Run("js-consume-batch-64-clients", func(b *testing.B) {
+		for _, n := range benchConsumerCounts {
+			b.Run("consumers="+strconv.Itoa(n), func(b *testing.B) { measure(b, consume(b, n)) })
+		}
 	})
+}
+
+// sharedWindowDurable is the durable the CLI's competing clients share.
+const sharedWindowDurable = "shared-window"
+
+// sharedWindowConsumer creates it on stream: the CLI's consumer settings
+// (deliver all, explicit acks) with MaxAckPending W = benchWindow.
+func sharedWindowConsumer(ctx context.Context, js jetstream.JetStream, stream string) error {
+	_, err := js.CreateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Durable: sharedWindowDurable, DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy: jetstream.AckExplicitPolicy, MaxAckPending: benchWindow,
+	})
+	return err
 }
 
 // BenchmarkAnchorInProcess is the minimum a client in the benchmark's own

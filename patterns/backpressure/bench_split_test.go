@@ -84,18 +84,33 @@ func BenchmarkConsume(b *testing.B) {
 		if poll > 0 {
 			name += "-poll-1s"
 		}
-		b.Run(name, func(b *testing.B) { benchConsume(b, js, poll) })
+		b.Run(name, func(b *testing.B) { benchConsume(b, js, poll, 1) })
 	}
 }
 
-func benchConsume(b *testing.B, js jetstream.JetStream, poll time.Duration) {
+// benchConsumerCounts are the competing consumers of BenchmarkConsumers.
+var benchConsumerCounts = []int{1, 4, 16}
+
+// BenchmarkConsumers is BenchmarkConsume with N = 1, 4 and 16 competing
+// consumers on the same durable pull consumer (JetStreamConfig.Consumers):
+// the same payload, pull batch, MaxAckPending W = 64 (over all N together)
+// and explicit acks (anchor: js-consume-batch-64-clients, `nats bench js
+// consume --clients N` on one durable).
+func BenchmarkConsumers(b *testing.B) {
+	js := testJetStream(b)
+	for _, n := range benchConsumerCounts {
+		b.Run("consumers="+strconv.Itoa(n), func(b *testing.B) { benchConsume(b, js, 0, n) })
+	}
+}
+
+func benchConsume(b *testing.B, js jetstream.JetStream, poll time.Duration, consumers int) {
 	var elapsed time.Duration
 	var moved int
 	for b.Loop() {
 		b.StopTimer()
 		q := testQueueWith(b, js, JetStreamConfig{
 			Capacity: splitMessages, Window: benchWindow, AckWait: 5 * time.Second,
-			PublishWindow: benchPublishWindow, PollInterval: poll,
+			PublishWindow: benchPublishWindow, PollInterval: poll, Consumers: consumers,
 		})
 		w := Workload{Messages: splitMessages, PayloadSize: benchPayload, Seed: 1}
 		var settleErr error

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/patternlab/patternlab/kit/deadletter"
 )
@@ -49,6 +50,17 @@ type JetStreamConfig struct {
 	// poll is two JetStream API requests the server answers while it
 	// delivers: the benchmarks measure what they cost the consumer.
 	PollInterval time.Duration
+	// Consumers is how many instances Serve runs at once on the durable
+	// consumer, competing for its messages (1 when zero): the server hands
+	// each pulled message to one of them, and MaxAckPending (W) bounds what
+	// all of them hold together. Each restarts on its own after a crash.
+	// With N > 1 Serve calls its handler from N goroutines at once, not one
+	// message at a time as Strategy says: the handler must be safe for
+	// concurrent use (Run's consumer is: the ledger counts atomically), and
+	// the inbox's check-then-mark no longer covers a redelivered copy handled
+	// while the first is still in another instance's hands. The demo and
+	// every other run keep one.
+	Consumers int
 	// DeadLetters receives what the workers cannot decode or handle.
 	// Required.
 	DeadLetters *deadletter.Queue
@@ -87,7 +99,8 @@ var ErrStreamExists = errors.New("stream already exists")
 // JetStreamQueue is credit-based flow control with NATS JetStream. The
 // producer publishes into a work-queue stream of at most B messages; the
 // consumer is a durable pull consumer with a credit window of W, served by
-// one Worker at a time. When a Worker crashes, Serve starts the next one on
+// one Worker at a time (JetStreamConfig.Consumers at once, for the
+// competing-consumers benchmark). When a Worker crashes, Serve starts the next one on
 // the same durable consumer and the server redelivers what the dead one
 // held. The receiver's inbox (Workload.Inbox) makes redeliveries harmless.
 type JetStreamQueue struct {
@@ -129,7 +142,8 @@ type JetStreamStats struct {
 	PeakStored     int64
 	PeakAckPending int64
 	// HeldAtCrash is what the server counted as delivered and unacknowledged
-	// right after the last crash: what the dead instance held.
+	// right after the last crash: what the dead instance held (with several
+	// Consumers, what all of them held).
 	HeldAtCrash int64
 }
 
@@ -137,9 +151,9 @@ type JetStreamStats struct {
 // a stream name that exists (ErrStreamExists): a run starts on a stream of
 // its own. Delete removes what it created.
 func NewJetStreamQueue(ctx context.Context, js jetstream.JetStream, cfg JetStreamConfig) (*JetStreamQueue, error) {
-	if cfg.Capacity < 1 || cfg.Window < 1 || cfg.PublishWindow < 0 {
-		return nil, fmt.Errorf("jetstream queue %s: capacity %d and window %d must be at least 1, publish window %d at least 0",
-			cfg.Stream, cfg.Capacity, cfg.Window, cfg.PublishWindow)
+	if cfg.Capacity < 1 || cfg.Window < 1 || cfg.PublishWindow < 0 || cfg.Consumers < 0 {
+		return nil, fmt.Errorf("jetstream queue %s: capacity %d and window %d must be at least 1, publish window %d and consumers %d at least 0",
+			cfg.Stream, cfg.Capacity, cfg.Window, cfg.PublishWindow, cfg.Consumers)
 	}
 	if cfg.DeadLetters == nil {
 		return nil, fmt.Errorf("jetstream queue %s: %w", cfg.Stream, ErrNoDeadLetters)
@@ -342,7 +356,9 @@ func (q *JetStreamQueue) Depth() int {
 // Serve runs consumer instances one after the other until the server says
 // the work is done: the producer closed the queue and the stream is empty,
 // every message acknowledged. When an instance crashes (its handler returned
-// ErrConsumerCrashed) the next takes over the durable consumer.
+// ErrConsumerCrashed) the next takes over the durable consumer. With
+// Consumers N > 1, N such lines of instances run at once, competing for the
+// durable consumer's messages; the first error of one stops all.
 func (q *JetStreamQueue) Serve(ctx context.Context, handle Handler) error {
 	drained := make(chan struct{})
 	var watcher sync.WaitGroup
@@ -350,7 +366,17 @@ func (q *JetStreamQueue) Serve(ctx context.Context, handle Handler) error {
 	defer func() { stopWatching(); watcher.Wait() }()
 	watcher.Go(func() { q.watchServer(watchCtx, drained) })
 
-	for instance := 1; ; instance++ {
+	var instances atomic.Int64 // instance numbers, over all lines
+	g, gctx := errgroup.WithContext(ctx)
+	for range max(1, q.cfg.Consumers) {
+		g.Go(func() error { return q.serveLine(gctx, handle, drained, &instances) })
+	}
+	return g.Wait()
+}
+
+// serveLine runs one consumer instance at a time, the next after each crash.
+func (q *JetStreamQueue) serveLine(ctx context.Context, handle Handler, drained <-chan struct{}, instances *atomic.Int64) error {
+	for instance := int(instances.Add(1)); ; {
 		err := q.runInstance(ctx, handle, drained)
 		switch {
 		case errors.Is(err, ErrConsumerCrashed):
@@ -358,9 +384,11 @@ func (q *JetStreamQueue) Serve(ctx context.Context, handle Handler) error {
 				q.stats.heldAtCrash.Store(int64(info.NumAckPending))
 			}
 			q.stats.restarts.Add(1)
+			next := int(instances.Add(1))
 			if q.cfg.Restarted != nil {
-				q.cfg.Restarted(instance, instance+1)
+				q.cfg.Restarted(instance, next)
 			}
+			instance = next
 		case err != nil:
 			return fmt.Errorf("consumer instance %d: %w", instance, err)
 		case ctx.Err() != nil:
