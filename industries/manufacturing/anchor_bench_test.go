@@ -1,12 +1,9 @@
 package manufacturing_test
 
 import (
-	"errors"
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/industries/manufacturing/oee"
 	"github.com/patternlab/patternlab/industries/manufacturing/plant"
@@ -77,24 +74,9 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 	}
 	size, msgs := strconv.Itoa((total+len(rs)/2)/len(rs)), strconv.Itoa(len(rs))
 	b.Run("js-pub-async-batch-32", func(b *testing.B) {
-		var moved int64
-		var secs float64
-		runs := 0
-		for b.Loop() {
-			runs++
-			stream := "ANCHOR" + strconv.Itoa(runs)
-			r, err := natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "async", "anchor."+stream,
+		natsbench.Loop(b, js, "readings/s", func(stream string) (natsbench.Result, error) {
+			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "async", "anchor."+stream,
 				"--stream", stream, "--create", "--storage", "file", "--batch", "32", "--msgs", msgs, "--size", size)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			moved, secs = moved+r.Msgs, secs+r.Seconds
-		}
-		b.ReportMetric(float64(moved)/secs, "readings/s")
+		})
 	})
 }

@@ -3,7 +3,6 @@ package backpressure
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
@@ -75,34 +74,8 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 	srv := labtest.NATS(b)
 	js := labtest.JetStream(b, srv.ClientURL())
 	size, msgs, batch := strconv.Itoa(benchPayload), strconv.Itoa(anchorMessages), strconv.Itoa(benchWindow)
-	runs := 0
 	measure := func(b *testing.B, run func(stream string) (natsbench.Result, error)) {
-		var moved int64
-		var secs float64
-		for b.Loop() {
-			runs++
-			stream := "ANCHOR" + strconv.Itoa(runs)
-			r, err := run(stream)
-			if errors.Is(err, natsbench.ErrStalled) { // the CLI's consumer expired under load: once more
-				b.Logf("retrying once: %v", err)
-				if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-					b.Fatal(err)
-				}
-				runs++
-				stream = "ANCHOR" + strconv.Itoa(runs)
-				r, err = run(stream)
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-				b.Fatal(err) // memory storage is bounded: each run's stream goes
-			}
-			b.StartTimer()
-			moved, secs = moved+r.Msgs, secs+r.Seconds
-		}
-		b.ReportMetric(float64(moved)/secs, "msgs/s")
+		natsbench.Loop(b, js, "msgs/s", run)
 	}
 	b.Run("core-pub-sub", func(b *testing.B) {
 		measure(b, func(stream string) (natsbench.Result, error) {

@@ -1,11 +1,8 @@
 package edgeiot
 
 import (
-	"errors"
 	"strconv"
 	"testing"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/patternlab/patternlab/kit/labtest"
 	"github.com/patternlab/patternlab/kit/natsbench"
@@ -32,34 +29,8 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 	js := labtest.JetStream(b, srv.ClientURL())
 	size, msgs := strconv.Itoa(meanReadingSize(catchUpBacklog)), strconv.Itoa(catchUpBacklog)
 	const batch = "256" // ForwarderConfig.Batch's default
-	runs := 0
 	measure := func(b *testing.B, run func(stream string) (natsbench.Result, error)) {
-		var moved int64
-		var secs float64
-		for b.Loop() {
-			runs++
-			stream := "ANCHOR" + strconv.Itoa(runs)
-			r, err := run(stream)
-			if errors.Is(err, natsbench.ErrStalled) { // the CLI's consumer expired under load: once more
-				b.Logf("retrying once: %v", err)
-				if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-					b.Fatal(err)
-				}
-				runs++
-				stream = "ANCHOR" + strconv.Itoa(runs)
-				r, err = run(stream)
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			if err := js.DeleteStream(b.Context(), stream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			moved, secs = moved+r.Msgs, secs+r.Seconds
-		}
-		b.ReportMetric(float64(moved)/secs, "readings/s")
+		natsbench.Loop(b, js, "readings/s", run)
 	}
 	publish := func(stream string) (natsbench.Result, error) {
 		return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "async", "anchor."+stream,
