@@ -106,26 +106,11 @@ func BenchmarkAnchorNATSBench(b *testing.B) {
 	js := labtest.JetStream(b, srv.ClientURL())
 	size := storedEventSize(b)
 	b.Run("js-pub-sync-file", func(b *testing.B) {
-		var moved int64
-		var secs float64
-		runs := 0
-		for b.Loop() {
-			runs++
-			stream := "ANCHOR" + strconv.Itoa(runs)
-			r, err := natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "sync", "anchor."+stream,
+		natsbench.Loop(b, js, "events/s", func(stream string) (natsbench.Result, error) {
+			return natsbench.Run(b.Context(), cli, srv.ClientURL(), "js", "pub", "sync", "anchor."+stream,
 				"--stream", stream, "--create", "--storage", "file",
 				"--msgs", strconv.Itoa(anchorMessages), "--size", strconv.Itoa(size))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			if err := js.DeleteStream(b.Context(), stream); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			moved, secs = moved+r.Msgs, secs+r.Seconds
-		}
-		b.ReportMetric(float64(moved)/secs, "events/s")
+		})
 		b.ReportMetric(float64(size), "B/msg")
 	})
 }
