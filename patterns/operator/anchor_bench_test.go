@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -144,28 +142,7 @@ func BenchmarkAnchorAPIServer(b *testing.B) {
 				b.Error(err)
 			}
 		}()
-		var took []time.Duration
-		for b.Loop() {
-			if err := admin.Get(ctx, key, cm); err != nil {
-				b.Fatal(err)
-			}
-			cm.Data[ServerConfKey] = "server_name: rogue\n"
-			if err := admin.Update(ctx, cm); err != nil {
-				b.Fatal(err)
-			}
-			start := time.Now()
-			err := wait.PollUntilContextTimeout(ctx, time.Millisecond, 10*time.Second, true, func(ctx context.Context) (bool, error) {
-				err := admin.Get(ctx, key, cm)
-				return err == nil && cm.Data[ServerConfKey] == want, err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			took = append(took, time.Since(start))
-		}
-		slices.Sort(took)
-		b.ReportMetric(ms(took[len(took)/2]), "p50-ms")
-		b.ReportMetric(ms(took[len(took)*99/100]), "p99-ms")
+		measureDrift(b, ctx, admin, key, cm, want)
 	})
 }
 
