@@ -15,16 +15,22 @@ import (
 )
 
 // onDemand is when each engine's run presses the lab's kill-worker
-// button, and which act withdraws it.
+// button (the cue's answers are kept under key), and which act withdraws it.
 var onDemand = map[workflow.Engine]struct {
-	cue, while, act string
-	timeout         time.Duration
+	key        string
+	cue        func() labtest.Cue[string]
+	while, act string
+	timeout    time.Duration
 }{
-	workflow.EngineNATS: {cue: "[collect] published ", while: "the consumers work", act: "act 2", timeout: 5 * time.Minute},
+	workflow.EngineNATS: {key: "[collect] published ", cue: func() labtest.Cue[string] {
+		return labtest.OnFirstLine("[collect] published ", workflow.FaultKillWorker)
+	}, while: "the consumers work", act: "act 2", timeout: 5 * time.Minute},
 	// The batch's start is narrated just before kill-worker is offered: a
 	// press on that line raced the offer (CI saw "no fault on offer now"),
-	// so the temporal run presses when the button is offered ("" cue).
-	workflow.EngineTemporal: {cue: "", while: "the batch runs", act: "act 3", timeout: 8 * time.Minute},
+	// so the temporal run presses when the button is offered.
+	workflow.EngineTemporal: {key: workflow.FaultKillWorker, cue: func() labtest.Cue[string] {
+		return labtest.OnOffer(workflow.FaultKillWorker, workflow.FaultKillWorker)
+	}, while: "the batch runs", act: "act 3", timeout: 8 * time.Minute},
 }
 
 // killOnDemand runs one engine alone and presses kill-worker once, at
@@ -40,18 +46,10 @@ func killOnDemand(t *testing.T, cfg workflow.Config, engine workflow.Engine) (*n
 	ctx, cancel := context.WithTimeout(context.Background(), on.timeout)
 	defer cancel()
 	cfg.Engines = []workflow.Engine{engine}
-	cue := labtest.OnFirstLine(on.cue, workflow.FaultKillWorker)
-	if on.cue == "" {
-		cue = labtest.OnOffer(workflow.FaultKillWorker, workflow.FaultKillWorker)
-	}
-	lab, n := labtest.NewLab(cue)
+	lab, n := labtest.NewLab(on.cue())
 	require.NoError(t, workflow.Demo(ctx, n, cfg))
-	key := on.cue
-	if key == "" {
-		key = workflow.FaultKillWorker
-	}
-	answers := lab.Answers()[key]
-	require.Len(t, answers, 1, "the cue %q was narrated", key)
+	answers := lab.Answers()[on.key]
+	require.Len(t, answers, 1, "the cue %q came", on.key)
 	require.NoError(t, answers[0], "kill-worker is on offer while %s", on.while)
 	assert.ErrorContains(t, n.Inject(workflow.FaultKillWorker), `no fault "kill-worker" on offer now`, "withdrawn once %s is over", on.act)
 	return n, lab.Story()
