@@ -125,7 +125,9 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 	for _, s := range rs.Selected {
 		selected = selected || s == a.Site.Name
 	}
-	if !selected || len(rs.Weights) != Dim {
+	// Rounds start at 1: a round below that is no round the coordinator
+	// sends, and round 0 would match a DropRound left at its zero value.
+	if !selected || rs.Round < 1 || len(rs.Weights) != Dim {
 		return nil
 	}
 	f := a.Faults
@@ -136,7 +138,7 @@ func (a *Agent) serve(ctx context.Context, js jetstream.JetStream, rs RoundStart
 	if lab.Drop {
 		return nil
 	}
-	if f.DropRound == rs.Round {
+	if f.DropRound > 0 && f.DropRound == rs.Round {
 		a.Faults.DropRound = 0 // once
 		a.tell("drop", rs.Round, "received the round-%d model, drops off the network before answering", rs.Round)
 		return ErrDropped
