@@ -61,3 +61,35 @@ func (s *Sampler) taken() int {
 	defer s.mu.Unlock()
 	return s.samples
 }
+
+// A reading over the bound counts only if the collection after it still
+// reads the heap over: a cycle that ran while the producer allocated marked
+// the garbage of that moment live. Between confirmations, an unconfirmed
+// reading keeps the last confirmed peak.
+func TestSamplerCountsAReadingOverTheBoundOnlyIfConfirmed(t *testing.T) {
+	const baseline, bound = 10 << 20, 12 << 20
+	over := HeapSample{Live: baseline + bound + 2<<20, Objects: 40 << 20}
+	for _, tt := range []struct {
+		name  string
+		again uint64 // the live heap the confirming collection reads
+		want  uint64
+	}{
+		{"garbage a moment later", baseline + 1<<20, baseline + 1<<20},
+		{"held: still over", over.Live, over.Live},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Sampler{baseline: baseline, bound: bound, read: func() HeapSample { return HeapSample{Live: tt.again} }}
+			got := s.confirm(over)
+			assert.Equal(t, tt.want, got.Live)
+			assert.Equal(t, over.Objects, got.Objects, "the heap in use keeps its peak")
+			assert.Equal(t, 1, s.Forced())
+			s.record(0, got)
+			later := s.confirm(HeapSample{Live: over.Live + 5<<20})
+			assert.Equal(t, min(tt.want, over.Live+5<<20), later.Live, "an unconfirmed reading right after does not raise the peak")
+			assert.Equal(t, 1, s.Forced(), "collections stay spaced by minForcedGC")
+		})
+	}
+	under := HeapSample{Live: baseline + 1<<20}
+	s := &Sampler{baseline: baseline, bound: bound, read: func() HeapSample { t.Fatal("a reading within the bound needs no confirming"); return HeapSample{} }}
+	assert.Equal(t, under, s.confirm(under))
+}
