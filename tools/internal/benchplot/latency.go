@@ -150,9 +150,20 @@ var glyphs = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.PyramidGlyph{}, draw.Bo
 // (a whisker), with a bar joining the lowest percentile's median to the
 // highest's. The axis is logarithmic when the values span more than 20x.
 func Latency(title string, spec repo.BenchLatency, run *benchtable.Run) ([]byte, error) {
+	p, h, err := latencyPlot(title, spec, run)
+	if err != nil {
+		return nil, err
+	}
+	return svgWithMargin(p, latencyWidth, h, vg.Points(8))
+}
+
+const latencyWidth = 7.5 * vg.Inch
+
+// latencyPlot is the plot Latency draws, and its height.
+func latencyPlot(title string, spec repo.BenchLatency, run *benchtable.Run) (*plot.Plot, vg.Length, error) {
 	rows, err := LatencyRows(spec, run)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", title, err)
+		return nil, 0, err
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	rounds := 0
@@ -191,7 +202,7 @@ func Latency(title string, spec repo.BenchLatency, run *benchtable.Run) ([]byte,
 		if len(rw.Spreads) > 1 {
 			bar, err := plotter.NewLine(plotter.XYs{{X: first.Median, Y: y}, {X: last.Median, Y: y}})
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			bar.Color, bar.Width = rowColor(rw.Anchor), vg.Points(5)
 			p.Add(bar)
@@ -201,7 +212,7 @@ func Latency(title string, spec repo.BenchLatency, run *benchtable.Run) ([]byte,
 			c := palette[j%len(palette)]
 			whisker, err := plotter.NewXErrorBars(spreadBar{s: s, y: y})
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			whisker.Color, whisker.Width, whisker.CapWidth = c, vg.Points(1), vg.Points(7)
 			each := make(plotter.XYs, len(s.Rounds))
@@ -210,12 +221,12 @@ func Latency(title string, spec repo.BenchLatency, run *benchtable.Run) ([]byte,
 			}
 			ring, err := plotter.NewScatter(each)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			ring.Color, ring.Radius, ring.Shape = faded(c), vg.Points(2), draw.RingGlyph{}
 			mark, err := plotter.NewScatter(plotter.XYs{{X: s.Median, Y: y}})
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			mark.Color, mark.Radius, mark.Shape = c, vg.Points(3.5), glyphs[j%len(glyphs)]
 			p.Add(whisker, ring, mark)
@@ -230,12 +241,12 @@ func Latency(title string, spec repo.BenchLatency, run *benchtable.Run) ([]byte,
 		}
 		label, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: maxRound(rw), Y: y}}, Labels: []string{strings.Join(values, " · ")}})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		label.Offset = vg.Point{X: vg.Points(6), Y: -vg.Points(3)}
 		p.Add(label)
 	}
-	return svgWithMargin(p, 7.5*vg.Inch, vg.Length(1.1+0.32*(ys[0]+legend))*vg.Inch, vg.Points(8))
+	return p, vg.Length(1.1+0.32*(ys[0]+legend)) * vg.Inch, nil
 }
 
 // svgWithMargin draws p inside a margin: gonum measures the row labels
