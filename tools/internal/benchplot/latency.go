@@ -95,8 +95,8 @@ func LatencyRows(spec repo.BenchLatency, run *benchtable.Run) ([]LatencyRow, err
 			row.Spreads = append(row.Spreads, Spread{Unit: u, Percentile: pct, Rounds: slices.Clone(vs),
 				Min: slices.Min(vs), Median: benchtable.Median(vs), Max: slices.Max(vs)})
 		}
-		for u := range rw.Values {
-			if _, q, ok := PercentileUnit(u); ok && q == quantity && !slices.Contains(units, u) {
+		for _, u := range run.Units { // in the file's order, so the errors are too
+			if _, q, ok := PercentileUnit(u); ok && q == quantity && len(rw.Values[u]) > 0 && !slices.Contains(units, u) {
 				errs = append(errs, fmt.Errorf("%s has %s in the results, which units does not list", name, u))
 			}
 		}
@@ -166,10 +166,13 @@ func latencyPlot(title string, spec repo.BenchLatency, run *benchtable.Run) (*pl
 		return nil, 0, err
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
-	rounds := 0
+	rounds := "the " + strconv.Itoa(len(rows[0].Spreads[0].Rounds)) + " rounds"
 	for _, rw := range rows {
 		for _, s := range rw.Spreads {
-			lo, hi, rounds = min(lo, s.Min), max(hi, s.Max), max(rounds, len(s.Rounds))
+			lo, hi = min(lo, s.Min), max(hi, s.Max)
+			if len(s.Rounds) != len(rows[0].Spreads[0].Rounds) {
+				rounds = "its rounds" // the rows ran a different number of rounds
+			}
 		}
 	}
 	logScale := lo > 0 && hi/lo > 20
@@ -231,7 +234,7 @@ func latencyPlot(title string, spec repo.BenchLatency, run *benchtable.Run) (*pl
 			mark.Color, mark.Radius, mark.Shape = c, vg.Points(3.5), glyphs[j%len(glyphs)]
 			p.Add(whisker, ring, mark)
 			if i == 0 {
-				p.Legend.Add(fmt.Sprintf("%s: median of the %d rounds", percentileName(s), rounds), mark)
+				p.Legend.Add(percentileName(s)+": median of "+rounds, mark)
 				if j == len(rw.Spreads)-1 {
 					p.Legend.Add("each round", roundThumb())
 					p.Legend.Add("lowest to highest round", whiskerThumb())

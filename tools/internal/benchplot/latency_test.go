@@ -235,6 +235,12 @@ func TestLatencyDrawsTheValuesOfTheResults(t *testing.T) {
 	assert.Contains(t, d.texts, "p50 12 · p99 36")
 	assert.Contains(t, d.texts, "p50 6 · p99 18")
 	assert.Contains(t, d.texts, "p50-ms, p99-ms", "the axis names the units, without log scale under 20x")
+	assert.Contains(t, d.texts, "p50: median of the 3 rounds")
+	assert.Contains(t, d.texts, "p99: median of the 3 rounds")
+
+	uneven := latencyResults + "BenchmarkAnchorFloor/activities-3-2 1 1 ns/op 6 p50-ms 18 p99-ms\n"
+	assert.Contains(t, record(t, latencySpec(), parse(t, uneven)).texts, "p50: median of its rounds",
+		"the anchor ran 4 rounds, the benchmark 3: the legend cannot name one count")
 }
 
 func TestLatencyGoesLogarithmicPastATwentyfoldSpan(t *testing.T) {
