@@ -121,7 +121,7 @@ func Modules(r *repo.Repo) ([]Module, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s/pattern.yaml: %w", m.Dir(), err)
 		}
-		if p.Bench.Count == 0 && len(p.Bench.Ratios) == 0 {
+		if p.Bench.Count == 0 && len(p.Bench.Ratios) == 0 && len(p.Bench.Curves) == 0 && len(p.Bench.Latency) == 0 {
 			continue
 		}
 		out = append(out, Module{Name: m.Name, Dir: m.Dir(), Bench: p.Bench, Results: ResultsFile("benchmarks/results", m.Name)})

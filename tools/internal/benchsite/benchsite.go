@@ -37,7 +37,7 @@ func Derived(r *repo.Repo) (map[string][]byte, error) {
 	var all []benchratio.Ratio
 	var errs []error
 	for _, m := range mods {
-		if len(m.Bench.Ratios) == 0 && len(m.Bench.Curves) == 0 {
+		if len(m.Bench.Ratios) == 0 && len(m.Bench.Curves) == 0 && len(m.Bench.Latency) == 0 {
 			continue
 		}
 		run, err := benchratio.ReadRun(r, m.Results)
@@ -60,7 +60,7 @@ func Derived(r *repo.Repo) (map[string][]byte, error) {
 			if err != nil {
 				errs = append(errs, err)
 			} else {
-				files[ChartDir+"/"+m.Name+"-ratios.svg"] = svg
+				files[Chart(m.Name, "ratios")] = svg
 			}
 		}
 		for _, c := range m.Bench.Curves {
@@ -69,7 +69,15 @@ func Derived(r *repo.Repo) (map[string][]byte, error) {
 				errs = append(errs, err)
 				continue
 			}
-			files[ChartDir+"/"+m.Name+"-"+c.Name+".svg"] = svg
+			errs = append(errs, put(files, Chart(m.Name, c.Name), svg))
+		}
+		for _, l := range m.Bench.Latency {
+			svg, err := benchplot.Latency(m.Name+": "+l.Title, l, run)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s/pattern.yaml: bench.latency %s: %w", m.Dir, l.Name, err))
+				continue
+			}
+			errs = append(errs, put(files, Chart(m.Name, l.Name), svg))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -85,6 +93,33 @@ func Derived(r *repo.Repo) (map[string][]byte, error) {
 	}
 	files[Summary] = md.Bytes()
 	return files, nil
+}
+
+// Chart is the path of a module's chart of the given name.
+func Chart(module, name string) string { return ChartDir + "/" + module + "-" + name + ".svg" }
+
+// Charts lists the paths of the charts a module's bench section declares.
+func Charts(m benchratio.Module) []string {
+	var out []string
+	if len(m.Bench.Ratios) > 0 {
+		out = append(out, Chart(m.Name, "ratios"))
+	}
+	for _, c := range m.Bench.Curves {
+		out = append(out, Chart(m.Name, c.Name))
+	}
+	for _, l := range m.Bench.Latency {
+		out = append(out, Chart(m.Name, l.Name))
+	}
+	return out
+}
+
+// put adds a chart, or says that two declarations draw the same file.
+func put(files map[string][]byte, path string, svg []byte) error {
+	if _, ok := files[path]; ok {
+		return fmt.Errorf("%s: two charts of the bench section have this name", path)
+	}
+	files[path] = svg
+	return nil
 }
 
 // Write writes every derived file.
@@ -123,6 +158,7 @@ func Findings(r *repo.Repo) []string {
 	if err != nil {
 		return append(bad, "bench: "+err.Error())
 	}
+	bad = append(bad, unshown(r, mods)...)
 	for _, p := range sortedKeys(files) {
 		have, err := os.ReadFile(r.Path(p))
 		if err != nil || !bytes.Equal(have, files[p]) {
@@ -133,6 +169,25 @@ func Findings(r *repo.Repo) []string {
 	for _, c := range charts {
 		if _, ok := files[c]; !ok {
 			bad = append(bad, fmt.Sprintf("%s: no results or pattern.yaml bench entry draws it any more", c))
+		}
+	}
+	return bad
+}
+
+// unshown lists the declared charts a module's chapter does not show
+// (an image link to ../assets/bench/<chart>.svg).
+func unshown(r *repo.Repo, mods []benchratio.Module) []string {
+	var bad []string
+	for _, m := range mods {
+		chapter := "docs/" + m.Dir + ".md"
+		page, err := r.Read(chapter)
+		if err != nil {
+			continue // the contract check reports a missing chapter
+		}
+		for _, c := range Charts(m) {
+			if !bytes.Contains(page, []byte("](../"+strings.TrimPrefix(c, "docs/")+")")) {
+				bad = append(bad, fmt.Sprintf("%s: does not show %s (an image in its Benchmarks or Results section, ![...](../%s))", chapter, c, strings.TrimPrefix(c, "docs/")))
+			}
 		}
 	}
 	return bad

@@ -166,6 +166,26 @@ type Bench struct {
 	Ratios []BenchRatio `yaml:"ratios"`
 	// Curves are the module's scaling charts, drawn from its results.
 	Curves []BenchCurve `yaml:"curves"`
+	// Latency are the module's latency-distribution charts: percentiles of
+	// benchmarks beside their anchors' over the rounds of one run.
+	Latency []BenchLatency `yaml:"latency"`
+}
+
+// BenchLatency is a chart of percentile units (p50-ms and p99-ms, or
+// ack-p50-ms and ack-p99-ms: one quantity, several percentiles) for each
+// listed benchmark and, below it, each of its anchors, written to
+// docs/assets/bench/<module>-<name>.svg (tools/internal/benchplot draws it).
+type BenchLatency struct {
+	Name    string              `yaml:"name"`
+	Title   string              `yaml:"title"`
+	Units   []string            `yaml:"units"`
+	Benches []BenchLatencyGroup `yaml:"benches"`
+}
+
+// BenchLatencyGroup is a benchmark and the anchors drawn beside it.
+type BenchLatencyGroup struct {
+	Bench   string   `yaml:"bench"`
+	Anchors []string `yaml:"anchors"`
 }
 
 // BenchCurve is a chart of a unit over a parameter of the benchmark names
