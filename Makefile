@@ -84,7 +84,7 @@ flake-hunt: ## run tests N times beside a CPU-bound process, count failures per 
 # the NATS CLI, whose `nats bench` is the anchor of the NATS benchmarks (built once, ~3 min cold)
 NATSCLI = NATS_CLI="$$(tools/servers/natscli.sh)"; export NATS_CLI
 
-bench: ## benchmarks and their anchors into benchmarks/results/, -count 5 unless pattern.yaml says fewer (P=<name> for one; BENCHFLAGS=-benchtime=2s)
+bench: ## benchmarks and their anchors into benchmarks/results/, -count 6 unless pattern.yaml says fewer (P=<name> for one; BENCHFLAGS=-benchtime=2s)
 	@$(SERVERS); $(NATSCLI); go run ./tools bench $(P)
 
 bench-quick: ## every benchmark and anchor once with a short benchtime (scratch results, for CI; P=<name> for one; BENCHTIME=100ms)

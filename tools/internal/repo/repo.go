@@ -159,7 +159,7 @@ type Pattern struct {
 // Bench is a module's benchmark settings (tools/internal/benchratio reads
 // them): the -count of make bench and the ratios to its anchors.
 type Bench struct {
-	// Count is make bench's -count (0: the default, 5); fewer needs Why.
+	// Count is make bench's -count (0: benchratio.DefaultCount, 6); fewer needs Why.
 	Count int    `yaml:"count"`
 	Why   string `yaml:"why"`
 	// Ratios pair a benchmark with the anchor it is measured against.
