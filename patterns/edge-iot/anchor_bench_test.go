@@ -12,7 +12,8 @@ import (
 // against the same embedded server build, moving as many readings
 // (catchUpBacklog) of the same size (the mean encoded size of the readings
 // storeReadings stores) into and out of a stream with the hub's settings
-// (file storage, dedupe by message ID), with the forwarder's batch (256):
+// (file storage, dedupe by message ID), in batches of 256 (ForwarderConfig.Batch's
+// default; the benchmark's forwarder takes up to the topology's InFlight, 4096):
 //
 //   - js-pub-async-batch-256: an asynchronous publisher with 256 publishes
 //     in flight and a message ID on each, what the forwarder does hub-side;

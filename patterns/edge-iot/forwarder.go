@@ -122,16 +122,12 @@ func (f *Forwarder) run(ctx context.Context, u Uplink) error {
 			}
 			cons = c
 		}
-		batch, err := cons.Fetch(f.cfg.Batch, jetstream.FetchMaxWait(forwardFetchWait))
+		msgs, err := f.next(cons)
 		if err != nil {
 			if !pause() {
 				break
 			}
 			continue
-		}
-		var msgs []jetstream.Msg
-		for m := range batch.Messages() {
-			msgs = append(msgs, m)
 		}
 		if len(msgs) == 0 {
 			continue
@@ -143,6 +139,34 @@ func (f *Forwarder) run(ctx context.Context, u Uplink) error {
 		}
 	}
 	return nil
+}
+
+// next takes the next batch: up to Batch messages the edge holds now,
+// without waiting for more; when it holds none, it waits up to
+// forwardFetchWait for the first one to arrive. A Fetch of Batch would wait
+// the whole forwardFetchWait whenever fewer than Batch are waiting: at the
+// end of every catch-up and on every batch of live traffic.
+func (f *Forwarder) next(cons jetstream.Consumer) ([]jetstream.Msg, error) {
+	batch, err := cons.FetchNoWait(f.cfg.Batch)
+	if err != nil {
+		return nil, err
+	}
+	msgs := collect(batch)
+	if len(msgs) > 0 {
+		return msgs, nil
+	}
+	if batch, err = cons.Fetch(1, jetstream.FetchMaxWait(forwardFetchWait)); err != nil {
+		return nil, err
+	}
+	return collect(batch), nil
+}
+
+func collect(batch jetstream.MessageBatch) []jetstream.Msg {
+	var msgs []jetstream.Msg
+	for m := range batch.Messages() {
+		msgs = append(msgs, m)
+	}
+	return msgs
 }
 
 // forward publishes msgs to the hub, pipelined, and acknowledges at the
@@ -164,7 +188,7 @@ func (f *Forwarder) forward(ctx context.Context, u Uplink, msgs []jetstream.Msg)
 	for i, m := range msgs {
 		if futures[i] == nil || !f.stored(ctx, futures[i]) {
 			all = false
-			_ = m.NakWithDelay(forwardBackoffMax) // the edge delivers it again
+			_ = m.Nak() // the edge delivers it again, after the pause
 			continue
 		}
 		if f.cfg.AfterHubStored != nil {

@@ -1,0 +1,23 @@
+package labtest
+
+import (
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// ConnMsgs is what the server counted for the client connections named
+// name: messages in from them and out to them. A benchmark reads it
+// before and after to count the messages (publishes, acks, PubAcks,
+// deliveries) a component exchanged with its server per item, from the
+// server's own counters rather than a guess.
+func ConnMsgs(s *server.Server, name string) (in, out int64) {
+	cz, err := s.Connz(&server.ConnzOptions{Limit: 1 << 16})
+	if err != nil {
+		return 0, 0
+	}
+	for _, c := range cz.Conns {
+		if c.Name == name {
+			in, out = in+c.InMsgs, out+c.OutMsgs
+		}
+	}
+	return in, out
+}
