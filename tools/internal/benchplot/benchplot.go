@@ -1,7 +1,8 @@
 // Package benchplot draws the benchmark charts of the site from the
 // committed results (gonum/plot, SVG): the cost ratios of a module's
-// benchmarks to their anchors, and its scaling curves. Nothing in a chart is
-// typed by hand; make check regenerates each and fails when one is stale.
+// benchmarks to their anchors, its scaling curves and its latency
+// distributions. Nothing in a chart is typed by hand; make check regenerates
+// each and fails when one is stale.
 package benchplot
 
 import (
@@ -16,6 +17,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/patternlab/patternlab/tools/internal/benchratio"
 	"github.com/patternlab/patternlab/tools/internal/benchtable"
@@ -122,12 +125,16 @@ func points(run *benchtable.Run, bench, param, unit string) (plotter.XYs, error)
 }
 
 func svg(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	wt, err := p.WriterTo(w, h, "svg")
-	if err != nil {
-		return nil, err
-	}
+	return svgWithMargin(p, w, h, 0)
+}
+
+// svgWithMargin draws p inside a margin: gonum measures the row labels
+// with its own copy of the font, and a browser's may be a little wider.
+func svgWithMargin(p *plot.Plot, w, h, margin vg.Length) ([]byte, error) {
+	c := vgsvg.New(w, h)
+	p.Draw(draw.Crop(draw.New(c), margin, -margin, 0, 0))
 	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
+	if _, err := c.WriteTo(&b); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

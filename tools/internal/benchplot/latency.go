@@ -1,7 +1,6 @@
 package benchplot
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image/color"
@@ -16,7 +15,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/patternlab/patternlab/tools/internal/benchtable"
 	"github.com/patternlab/patternlab/tools/internal/repo"
@@ -250,18 +248,6 @@ func latencyPlot(title string, spec repo.BenchLatency, run *benchtable.Run) (*pl
 		p.Add(label)
 	}
 	return p, vg.Length(1.1+0.32*(ys[0]+legend)) * vg.Inch, nil
-}
-
-// svgWithMargin draws p inside a margin: gonum measures the row labels
-// with its own copy of the font, and a browser's may be a little wider.
-func svgWithMargin(p *plot.Plot, w, h, margin vg.Length) ([]byte, error) {
-	c := vgsvg.New(w, h)
-	p.Draw(draw.Crop(draw.New(c), margin, -margin, 0, 0))
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 // rowPositions places the rows top first, with half a row between groups
