@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,4 +77,70 @@ func TestRunFailsOnACrash(t *testing.T) {
 	assert.Contains(t, err.Error(), "FuzzOther in ./a failed")
 	assert.Contains(t, err.Error(), filepath.Join("./a", "testdata", "fuzz", "FuzzOther"))
 	assert.True(t, strings.Contains(out.String(), "boom"), out.String())
+}
+
+// An input the fuzzer finds (not a seed) is written to the target's corpus,
+// and the error names that file.
+func TestRunNamesTheCrasherItFound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and fuzzes")
+	}
+	dir := writeModule(t, false)
+	p := filepath.Join(dir, "a", "y_test.go")
+	require.NoError(t, os.WriteFile(p, []byte("package a\n\nimport \"testing\"\n\nfunc FuzzFound(f *testing.F) {\n\tf.Add(\"x\")\n\tf.Fuzz(func(t *testing.T, s string) {\n\t\tif s != \"x\" {\n\t\t\tt.Fatal(\"not x\")\n\t\t}\n\t})\n}\n"), 0o644))
+	pkgs, err := Find(context.Background(), dir, []string{"./..."})
+	require.NoError(t, err)
+	var out bytes.Buffer
+	err = Run(context.Background(), dir, pkgs, 5*time.Second, &out)
+	require.Error(t, err, out.String())
+	assert.Contains(t, err.Error(), "FuzzFound in ./a failed")
+	assert.Contains(t, err.Error(), "the failing input is "+filepath.Join("./a", "testdata", "fuzz", "FuzzFound")+string(filepath.Separator))
+	assert.NotContains(t, out.String(), "running it again")
+}
+
+// Only the coordinator's own error, alone, is the race in Go's fuzzing
+// coordinator; these outputs are taken from real runs.
+func TestCoordinatorRace(t *testing.T) {
+	race := "fuzz: elapsed: 3s, execs: 13010 (4337/sec), new interesting: 12 (total: 37)\n" +
+		"fuzz: elapsed: 4s, execs: 13010 (0/sec), new interesting: 12 (total: 37)\n" +
+		"--- FAIL: FuzzServeControl (4.08s)\n    context deadline exceeded\nFAIL\n"
+	assert.True(t, coordinatorRace(race))
+	assert.True(t, coordinatorRace(race+"exit status 1\n"))
+	for name, output := range map[string]string{
+		"a failing input": "--- FAIL: FuzzX (0.20s)\n    --- FAIL: FuzzX (0.00s)\n        x_test.go:9: not x\n\n" +
+			"    Failing input written to testdata/fuzz/FuzzX/3f1c\n    To re-run:\n    go test -run=FuzzX/3f1c\nFAIL\n",
+		"a seed input": "--- FAIL: FuzzX (0.00s)\n    --- FAIL: FuzzX/seed (0.00s)\n        x_test.go:9: boom\nFAIL\n",
+		"a deadline in the target": "--- FAIL: FuzzX (3.1s)\n    x_test.go:12: context deadline exceeded\nFAIL\n",
+		"a panic":                  "--- FAIL: FuzzX (0.1s)\n    panic: boom\n    context deadline exceeded\nFAIL\n",
+		"nothing failed":           "PASS\n",
+		"the deadline before the failure": "context deadline exceeded\n--- FAIL: FuzzX (3s)\n    x_test.go:1: bad\nFAIL\n",
+	} {
+		assert.False(t, coordinatorRace(output), name)
+	}
+}
+
+// A run that ends in the coordinator's race is run again; one that keeps
+// ending in it fails after raceRetries more runs. The fuzzing binary is a
+// script that fails that way the first `fails` times it runs.
+func TestRunTargetRunsAgainAfterTheCoordinatorRace(t *testing.T) {
+	for _, fails := range []int{1, raceRetries + 1} {
+		dir := t.TempDir()
+		bin := filepath.Join(dir, "fuzz.test")
+		script := "#!/bin/sh\nn=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > runs\n" +
+			"if [ $n -le " + strconv.Itoa(fails) + " ]; then\n" +
+			"  printf -- '--- FAIL: FuzzX (3.01s)\\n    context deadline exceeded\\nFAIL\\n'; exit 1\nfi\necho PASS\n"
+		require.NoError(t, os.WriteFile(bin, []byte(script), 0o755))
+		var out bytes.Buffer
+		err := runTarget(context.Background(), dir, bin, dir, Package{ImportPath: "example.com/m/a", Dir: dir}, "FuzzX", time.Second, &out)
+		runs, _ := os.ReadFile(filepath.Join(dir, "runs"))
+		if fails <= raceRetries {
+			require.NoError(t, err, out.String())
+			assert.Equal(t, strconv.Itoa(fails+1), strings.TrimSpace(string(runs)))
+			assert.Contains(t, out.String(), "go.dev/issue/75804")
+		} else {
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "wrote no new input")
+			assert.Equal(t, strconv.Itoa(raceRetries+1), strings.TrimSpace(string(runs)))
+		}
+	}
 }
