@@ -3,6 +3,14 @@
 // once and runs each of its targets: `go test -fuzz` would link one per
 // target, which on the lab's larger packages (Kubernetes clients, Temporal)
 // costs more than the fuzzing itself.
+//
+// The binary is instrumented for coverage guidance in the workspace's own
+// packages only (-gcflags=<module>/...=-d=libfuzzer, the flag `go test
+// -fuzz` gives every package), where the code under test is; the
+// dependencies keep the build every other command uses. `go test -fuzz`
+// would compile all of them a second time, instrumented (Kubernetes,
+// Temporal, gRPC): CI's 3-second pass took 18 minutes on a cold machine and
+// 5 with the build cache warm.
 package fuzzrun
 
 import (
@@ -106,10 +114,14 @@ func Run(ctx context.Context, root string, pkgs []Package, d time.Duration, out 
 	for _, p := range pkgs {
 		total += len(p.Targets)
 	}
+	instrument, err := instrumentFlags(ctx, root)
+	if err != nil {
+		return err
+	}
 	i, start := 0, time.Now()
 	for k, p := range pkgs {
 		bin := filepath.Join(bins, fmt.Sprintf("%d.test", k))
-		build := exec.CommandContext(ctx, "go", "test", "-c", "-fuzz=.", "-o", bin, p.ImportPath)
+		build := exec.CommandContext(ctx, "go", append(append([]string{"test", "-c", "-o", bin}, instrument...), p.ImportPath)...)
 		build.Dir, build.Stdout, build.Stderr = root, out, out
 		if err := build.Run(); err != nil {
 			return fmt.Errorf("build the fuzzing test binary of %s: %w", p.ImportPath, err)
@@ -222,6 +234,25 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 func (t *tailBuffer) String() string { return string(t.b) }
+
+// instrumentFlags are the -gcflags that instrument for fuzzing the
+// packages of every module of the workspace (or of the one module) at root.
+func instrumentFlags(ctx context.Context, root string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Path}}")
+	cmd.Dir = root
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -m: %w", err)
+	}
+	var flags []string
+	for _, m := range strings.Fields(string(b)) {
+		flags = append(flags, "-gcflags="+m+"/...=-d=libfuzzer")
+	}
+	if len(flags) == 0 {
+		return nil, fmt.Errorf("go list -m in %s listed no module", root)
+	}
+	return flags, nil
+}
 
 func goEnv(ctx context.Context, root, name string) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "env", name)
