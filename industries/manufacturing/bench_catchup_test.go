@@ -42,7 +42,7 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 		}
 		site := sys.Sites[0]
 		controller := site.Plant.ID + "-controller"
-		in0, out0 := labtest.ConnMsgs(site.Edge.Edge.NATS(), controller)
+		in0, out0 := labtest.ConnMsgs(b, site.Edge.Edge.NATS(), controller)
 		start := time.Now()
 		for range intervals {
 			if err := sys.Interval(ctx); err != nil {
@@ -59,7 +59,7 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 		})
 		took += time.Since(start)
 		readings += int(published)
-		in1, out1 := labtest.ConnMsgs(site.Edge.Edge.NATS(), controller)
+		in1, out1 := labtest.ConnMsgs(b, site.Edge.Edge.NATS(), controller)
 		msgs += in1 - in0 + out1 - out0
 		sys.Close()
 		cancel()

@@ -27,9 +27,9 @@ func TestConnMsgsCountsOneConnectionsMessages(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, nc.Flush())
-	in, out := labtest.ConnMsgs(srv.NATS(), "counted")
+	in, out := labtest.ConnMsgs(t, srv.NATS(), "counted")
 	require.Equal(t, int64(3), in, "its own publishes")
 	require.Equal(t, int64(4), out, "every delivery to it, its own and the other's")
-	in, out = labtest.ConnMsgs(srv.NATS(), "nobody")
+	in, out = labtest.ConnMsgs(t, srv.NATS(), "nobody")
 	require.Zero(t, in+out)
 }

@@ -261,7 +261,7 @@ func benchForward(b *testing.B, oneWay time.Duration, outage bool) {
 	bytes := 0
 	var msgs int64 // between the forwarder and the edge server, while it forwards
 	counted := func() int64 {
-		in, out := labtest.ConnMsgs(topo.Edge.NATS(), topo.Edge.Domain+"-forwarder")
+		in, out := labtest.ConnMsgs(b, topo.Edge.NATS(), topo.Edge.Domain+"-forwarder")
 		return in + out
 	}
 	b.ResetTimer()
