@@ -116,10 +116,10 @@ func TestCoordinatorRace(t *testing.T) {
 	for name, output := range map[string]string{
 		"a failing input": "--- FAIL: FuzzX (0.20s)\n    --- FAIL: FuzzX (0.00s)\n        x_test.go:9: not x\n\n" +
 			"    Failing input written to testdata/fuzz/FuzzX/3f1c\n    To re-run:\n    go test -run=FuzzX/3f1c\nFAIL\n",
-		"a seed input": "--- FAIL: FuzzX (0.00s)\n    --- FAIL: FuzzX/seed (0.00s)\n        x_test.go:9: boom\nFAIL\n",
-		"a deadline in the target": "--- FAIL: FuzzX (3.1s)\n    x_test.go:12: context deadline exceeded\nFAIL\n",
-		"a panic":                  "--- FAIL: FuzzX (0.1s)\n    panic: boom\n    context deadline exceeded\nFAIL\n",
-		"nothing failed":           "PASS\n",
+		"a seed input":                    "--- FAIL: FuzzX (0.00s)\n    --- FAIL: FuzzX/seed (0.00s)\n        x_test.go:9: boom\nFAIL\n",
+		"a deadline in the target":        "--- FAIL: FuzzX (3.1s)\n    x_test.go:12: context deadline exceeded\nFAIL\n",
+		"a panic":                         "--- FAIL: FuzzX (0.1s)\n    panic: boom\n    context deadline exceeded\nFAIL\n",
+		"nothing failed":                  "PASS\n",
 		"the deadline before the failure": "context deadline exceeded\n--- FAIL: FuzzX (3s)\n    x_test.go:1: bad\nFAIL\n",
 	} {
 		assert.False(t, coordinatorRace(output), name)
