@@ -28,6 +28,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/patternlab/patternlab/kit/logtail"
 )
 
 // Package is one Go package with Fuzz targets.
@@ -153,7 +155,9 @@ func runTarget(ctx context.Context, root, bin, gocache string, p Package, name s
 	corpus := filepath.Join(p.Dir, "testdata", "fuzz", name)
 	for attempt := 0; ; attempt++ {
 		before := files(corpus)
-		var tail tailBuffer
+		// the run's last lines: its failure report, bounded however long it
+		// fuzzes (a report cut by a long stack trace is not the race)
+		tail := logtail.Tail{Lines: 100}
 		run := exec.CommandContext(ctx, bin, "-test.run=^$", "-test.fuzz=^"+name+"$",
 			"-test.fuzztime="+d.String(), "-test.fuzzcachedir="+filepath.Join(gocache, "fuzz", p.ImportPath))
 		run.Dir = p.Dir
@@ -220,20 +224,6 @@ func newFiles(before, after map[string]bool) []string {
 	sort.Strings(added)
 	return added
 }
-
-// tailBuffer keeps the last 64 KiB written to it: enough for a target's
-// failure report, bounded however long it fuzzes.
-type tailBuffer struct{ b []byte }
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.b = append(t.b, p...)
-	if over := len(t.b) - 64<<10; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string { return string(t.b) }
 
 // instrumentFlags are the -gcflags that instrument for fuzzing the
 // packages of every module of the workspace (or of the one module) at root.
