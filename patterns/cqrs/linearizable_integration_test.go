@@ -78,10 +78,9 @@ func TestIntegrationHistoryUnderFaults(t *testing.T) {
 // settles each append whose outcome was unknown: the log is append-only
 // (deny delete, deny purge), so an append whose events are not there never
 // took effect, and one whose events are there did. A healed cluster can
-// still refuse the first requests for a while (a fetch answered "no
-// responders" in CI while the new consumer's interest was reaching the
-// client's node), so the read starts over until it completes once, for up
-// to a minute.
+// still refuse the first requests for a while (in CI a fetch answered "no
+// responders": no server had interest in its subject at that moment), so
+// the read starts over until it completes once, for up to a minute.
 func resolveLost(t *testing.T, ctx context.Context, s *EventStore, ops []porcupine.Operation) []porcupine.Operation {
 	t.Helper()
 	var stored map[string]bool
