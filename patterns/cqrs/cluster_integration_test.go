@@ -204,9 +204,11 @@ func TestIntegrationClusterLeaderLoss(t *testing.T) {
 	// A cluster that has just elected a leader can still refuse the first
 	// requests for a while (see resolveLost), so the replay starts over,
 	// into fresh projections, until it completes once.
+	// (assertEventually runs the replay on the test's goroutine: one still under
+	// way when require.Eventually gave up would log after the test ended.)
 	var audit *Audit
 	var rebuilt *ReadModels
-	require.Eventually(t, func() bool {
+	if !assertEventually(func() bool {
 		a, r := NewAudit(), NewReadModels()
 		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
@@ -216,7 +218,9 @@ func TestIntegrationClusterLeaderLoss(t *testing.T) {
 		}
 		audit, rebuilt = a, r
 		return true
-	}, time.Minute, time.Second, "replay the whole log after the leader stopped")
+	}, time.Minute) {
+		t.Fatal("replay the whole log after the leader stopped: no replay completed in a minute")
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	var want int64

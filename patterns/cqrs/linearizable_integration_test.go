@@ -118,8 +118,9 @@ var errNotAnEvent = errors.New("not an event")
 
 // readRefs reads the log once from its first message to the last one the
 // stream held when the read began, and returns the reference of every money
-// movement in it. An event that does not decode fails the test: every
-// message in the log is an event.
+// movement in it. A message that does not decode ends the read with
+// errNotAnEvent, which resolveLost does not retry: every message in the log
+// is an event.
 func readRefs(ctx context.Context, s *EventStore) (map[string]bool, error) {
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
