@@ -118,7 +118,7 @@ type JetStreamQueue struct {
 type jetStreamCounters struct {
 	accepted, handled, pushbacks, redelivered, deadLettered, deadLetterFailures,
 	ackErrors, restarts, pullResets, abandoned, windowFull, republished atomic.Int64
-	peakStored, peakAckPending, heldAtCrash atomic.Int64
+	peakStored, peakAckPending, heldAtCrash, leftInStream atomic.Int64
 }
 
 // JetStreamStats are a run's counters: the queue's own, and the peaks the
@@ -145,6 +145,11 @@ type JetStreamStats struct {
 	// right after the last crash: what the dead instance held (with several
 	// Consumers, what all of them held).
 	HeldAtCrash int64
+	// LeftInStream is what the stream still said it held when Serve found
+	// the consumer drained: messages the consumer had acknowledged and the
+	// stream had not removed yet (a work queue removes them asynchronously),
+	// or, after a server restart, never removes (see watchServer).
+	LeftInStream int64
 }
 
 // NewJetStreamQueue creates the stream and its durable consumer. It refuses
@@ -354,8 +359,8 @@ func (q *JetStreamQueue) Depth() int {
 }
 
 // Serve runs consumer instances one after the other until the server says
-// the work is done: the producer closed the queue and the stream is empty,
-// every message acknowledged. When an instance crashes (its handler returned
+// the work is done: the producer closed the queue and the consumer has
+// every stored message delivered and acknowledged. When an instance crashes (its handler returned
 // ErrConsumerCrashed) the next takes over the durable consumer. With
 // Consumers N > 1, N such lines of instances run at once, competing for the
 // durable consumer's messages; the first error of one stops all.
@@ -449,7 +454,20 @@ func (q *JetStreamQueue) observe(e WorkerEvent) {
 
 // watchServer polls the server for what the stream stores and what the
 // consumer holds unacknowledged, keeping the peaks, and closes drained once
-// a poll that began after Close finds the stream empty with nothing pending.
+// a poll that began after Close finds the consumer drained: every stored
+// message delivered (NumPending 0) and acknowledged (NumAckPending 0).
+//
+// Drained is the consumer's view, not the stream's. A work queue removes an
+// acknowledged message asynchronously, so the stream's count lags the acks;
+// and after a server restart in the middle of a burst the stream can keep a
+// message below the consumer's ack floor that it never removes (measured
+// here under load, about 1 run in 5 of TestPublishWindowRetriesAcrossAServerRestart:
+// sequence 855 of 4,000 left in the stream, 3,145 deleted, the consumer
+// delivered and acknowledged to 4,000; nats-server's tracker has reports of
+// such orphans in work queues). Waiting for an empty stream then waited
+// forever. Whether each message was processed exactly once is for the
+// ledger to say, not for this condition; what the stream still held is kept
+// as LeftInStream.
 func (q *JetStreamQueue) watchServer(ctx context.Context, drained chan<- struct{}) {
 	interval := q.cfg.PollInterval
 	if interval <= 0 {
@@ -469,7 +487,8 @@ func (q *JetStreamQueue) watchServer(ctx context.Context, drained chan<- struct{
 		if cerr == nil {
 			storeMax(&q.stats.peakAckPending, int64(ci.NumAckPending))
 		}
-		if closed && serr == nil && cerr == nil && si.State.Msgs == 0 && ci.NumAckPending == 0 {
+		if closed && serr == nil && cerr == nil && ci.NumPending == 0 && ci.NumAckPending == 0 {
+			q.stats.leftInStream.Store(int64(si.State.Msgs))
 			close(drained)
 			return
 		}
@@ -499,5 +518,6 @@ func (q *JetStreamQueue) Stats() JetStreamStats {
 		AckErrors: s.ackErrors.Load(), Restarts: s.restarts.Load(), PullResets: s.pullResets.Load(), Abandoned: s.abandoned.Load(),
 		WindowFull: s.windowFull.Load(), Republished: s.republished.Load(),
 		PeakStored: s.peakStored.Load(), PeakAckPending: s.peakAckPending.Load(), HeldAtCrash: s.heldAtCrash.Load(),
+		LeftInStream: s.leftInStream.Load(),
 	}
 }

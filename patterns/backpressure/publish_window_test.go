@@ -90,7 +90,8 @@ func TestPublishWindowRetriesAcrossAServerRestart(t *testing.T) {
 			assert.Equal(t, messages, r.Audit.Processed)
 			st := q.Stats()
 			assert.Positive(t, st.Republished, "the restart failed publishes in flight, and they were sent again")
-			t.Logf("republished %d, pushbacks %d, accepted %d, redelivered %d", st.Republished, st.Pushbacks, st.Accepted, st.Redelivered)
+			t.Logf("republished %d, pushbacks %d, accepted %d, redelivered %d, left in the stream %d",
+				st.Republished, st.Pushbacks, st.Accepted, st.Redelivered, st.LeftInStream)
 		})
 	}
 }
