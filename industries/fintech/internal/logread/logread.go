@@ -39,22 +39,18 @@ func Each(ctx context.Context, js jetstream.JetStream, stream, filter string, fn
 		if err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)
 		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			md, err := m.Metadata()
-			if err != nil {
-				return fmt.Errorf("read %s: %w", stream, err)
-			}
-			if md.Sequence.Stream > last {
-				return nil
-			}
-			if err := fn(m); err != nil {
-				return err
-			}
-			if md.Sequence.Stream == last || md.NumPending == 0 {
-				return nil
-			}
+		n, done, err := each(batch, stream, last, fn)
+		// A fetch is a goroutine in nats.go that delivers the batch and
+		// ends only when the server says there is no more (the status
+		// after a no-wait batch), the batch is full, or a second has
+		// passed without a message; closing the connection does not end
+		// it. Returning in the middle of a batch would leave it running
+		// after Each, so read the batch to its end first: Messages is
+		// closed when that goroutine is done.
+		for range batch.Messages() {
+		}
+		if err != nil || done {
+			return err
 		}
 		if err := batch.Error(); err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)
@@ -63,4 +59,27 @@ func Each(ctx context.Context, js jetstream.JetStream, stream, filter string, fn
 			return nil // nothing matches past here
 		}
 	}
+}
+
+// each calls fn for the batch's messages up to sequence last: n is how
+// many it read, done whether the read is over (last reached, nothing
+// pending, or an error).
+func each(batch jetstream.MessageBatch, stream string, last uint64, fn func(jetstream.Msg) error) (n int, done bool, err error) {
+	for m := range batch.Messages() {
+		n++
+		md, err := m.Metadata()
+		if err != nil {
+			return n, true, fmt.Errorf("read %s: %w", stream, err)
+		}
+		if md.Sequence.Stream > last {
+			return n, true, nil
+		}
+		if err := fn(m); err != nil {
+			return n, true, err
+		}
+		if md.Sequence.Stream == last || md.NumPending == 0 {
+			return n, true, nil
+		}
+	}
+	return n, false, nil
 }
