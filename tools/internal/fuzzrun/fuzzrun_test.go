@@ -80,29 +80,77 @@ func TestRunFailsOnACrash(t *testing.T) {
 	assert.True(t, strings.Contains(out.String(), "boom"), out.String())
 }
 
-// An input the fuzzer finds (not a seed) is written to the target's corpus,
-// and the error names that file. The input takes four nested comparisons to
-// reach: coverage guidance finds it in seconds, blind mutation would not
-// (it did not in 20 s with the instrumentation flags removed).
+// fuzzOne adds a target FuzzFound, seeded with "x", whose body is body, to
+// a throwaway module and fuzzes it alone for up to d with Run. Run returns
+// at the first crash, so a generous d costs nothing when the crash comes;
+// fuzzing only this target keeps a run that finds none from also fuzzing
+// the module's other two for d each.
+func fuzzOne(t *testing.T, body string, d time.Duration) (dir string, out string, err error) {
+	dir = writeModule(t, false)
+	p := filepath.Join(dir, "a", "y_test.go")
+	require.NoError(t, os.WriteFile(p, []byte("package a\n\nimport \"testing\"\n\nfunc FuzzFound(f *testing.F) {\n\tf.Add(\"x\")\n\tf.Fuzz(func(t *testing.T, s string) {\n"+body+"\t})\n}\n"), 0o644))
+	gocache, err := goEnv(context.Background(), dir, "GOCACHE")
+	require.NoError(t, err)
+	// what earlier runs found interesting would lead the way (and would be
+	// run, and crash, in the baseline pass with the seeds)
+	require.NoError(t, os.RemoveAll(filepath.Join(gocache, "fuzz", "example.com", "m", "a", "FuzzFound")))
+	pkgs, err := Find(context.Background(), dir, []string{"./..."})
+	require.NoError(t, err)
+	require.Len(t, pkgs, 1)
+	require.Contains(t, pkgs[0].Targets, "FuzzFound")
+	pkgs[0].Targets = []string{"FuzzFound"}
+	var buf bytes.Buffer
+	err = Run(context.Background(), dir, pkgs, d, &buf)
+	return dir, buf.String(), err
+}
+
+// An input the fuzzer generates (not a seed) is written to the target's
+// corpus, and the error names that file. The target fails on every input
+// but its one seed, so the seed run (the baseline coverage pass) passes and
+// the first mutated input fails: how fast the mutator is does not matter.
+// The budget only has to cover starting the workers and the baseline pass,
+// which -fuzztime counts, on a loaded machine.
 func TestRunNamesTheCrasherItFound(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and fuzzes")
 	}
-	dir := writeModule(t, false)
-	p := filepath.Join(dir, "a", "y_test.go")
-	require.NoError(t, os.WriteFile(p, []byte("package a\n\nimport \"testing\"\n\nfunc FuzzFound(f *testing.F) {\n\tf.Add(\"x\")\n\tf.Fuzz(func(t *testing.T, s string) {\n\t\tif len(s) > 3 && s[0] == 'F' {\n\t\t\tif s[1] == 'U' {\n\t\t\t\tif s[2] == 'Z' {\n\t\t\t\t\tif s[3] == 'Z' {\n\t\t\t\t\t\tt.Fatal(\"FUZZ\")\n\t\t\t\t\t}\n\t\t\t\t}\n\t\t\t}\n\t\t}\n\t})\n}\n"), 0o644))
-	gocache, err := goEnv(context.Background(), dir, "GOCACHE")
-	require.NoError(t, err)
-	// what earlier runs found interesting would lead the way
-	require.NoError(t, os.RemoveAll(filepath.Join(gocache, "fuzz", "example.com", "m", "a", "FuzzFound")))
-	pkgs, err := Find(context.Background(), dir, []string{"./..."})
-	require.NoError(t, err)
-	var out bytes.Buffer
-	err = Run(context.Background(), dir, pkgs, 5*time.Second, &out)
-	require.Error(t, err, out.String())
+	dir, out, err := fuzzOne(t, "\t\tif s != \"x\" {\n\t\t\tt.Fatalf(\"not the seed: %q\", s)\n\t\t}\n", time.Minute)
+	require.Error(t, err, out)
+	assert.Contains(t, err.Error(), "FuzzFound in ./a failed")
+	prefix := "the failing input is " + filepath.Join("./a", "testdata", "fuzz", "FuzzFound") + string(filepath.Separator)
+	require.Contains(t, err.Error(), prefix)
+	assert.NotContains(t, out, "running it again")
+	assert.Contains(t, out, "not the seed")
+	// the named file is the fuzzer's: a generated input, not the seed
+	_, name, _ := strings.Cut(err.Error(), prefix)
+	b, rerr := os.ReadFile(filepath.Join(dir, "a", "testdata", "fuzz", "FuzzFound", name))
+	require.NoError(t, rerr, err.Error())
+	assert.True(t, strings.HasPrefix(string(b), "go test fuzz v1\nstring("), string(b))
+	assert.NotContains(t, string(b), "string(\"x\")")
+}
+
+// The fuzzing binary is built with coverage guidance: an input behind four
+// nested byte comparisons is found. Guided, each comparison passed is new
+// coverage and the input that passed it is kept and mutated further, so the
+// four bytes are found one at a time: usually in about 1 s, but it is a
+// random search whose speed follows the machine's load (under `make test`
+// it once took longer than 5 s). Blind, the mutator must write all four
+// bytes into a chain of at most five mutations of the seed "x", about one
+// chance in 256^4 or less per input: hours at the tens of thousands of
+// inputs a second two workers run (it did not find it in 20 s with the
+// instrumentation flags removed). The minute of budget is far more than the
+// guided search needs on a loaded machine and a small fraction of what a
+// blind one would; it is spent only if guidance is off.
+func TestRunFuzzesWithCoverageGuidance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and fuzzes")
+	}
+	_, out, err := fuzzOne(t, "\t\tif len(s) > 3 && s[0] == 'F' {\n\t\t\tif s[1] == 'U' {\n\t\t\t\tif s[2] == 'Z' {\n\t\t\t\t\tif s[3] == 'Z' {\n\t\t\t\t\t\tt.Fatal(\"FUZZ\")\n\t\t\t\t\t}\n\t\t\t\t}\n\t\t\t}\n\t\t}\n", time.Minute)
+	require.Error(t, err, out)
 	assert.Contains(t, err.Error(), "FuzzFound in ./a failed")
 	assert.Contains(t, err.Error(), "the failing input is "+filepath.Join("./a", "testdata", "fuzz", "FuzzFound")+string(filepath.Separator))
-	assert.NotContains(t, out.String(), "running it again")
+	assert.Contains(t, out, "FUZZ")
+	assert.NotContains(t, out, "not built with coverage instrumentation")
 }
 
 // Only the coordinator's own error, alone, is the race in Go's fuzzing
