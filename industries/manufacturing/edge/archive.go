@@ -50,13 +50,24 @@ func ReadAll(ctx context.Context, js jetstream.JetStream, stream, filter string)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", stream, err)
 		}
-		n := 0
+		n, reached := 0, false
 		for m := range batch.Messages() {
+			if reached {
+				// A fetch is a goroutine in nats.go that ends only when the
+				// batch is full, the server says there is no more, or its
+				// wait has passed; returning in the middle of a batch would
+				// leave it running after the read (goleak saw the same in
+				// fintech's log reader). Read the batch to its end.
+				continue
+			}
 			n++
 			out = append(out, Record{Subject: m.Subject(), Data: m.Data()})
 			if meta, err := m.Metadata(); err == nil && meta.Sequence.Stream >= last {
-				return out, nil
+				reached = true
 			}
+		}
+		if reached {
+			return out, nil
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, nats.ErrTimeout) {
 			return nil, fmt.Errorf("read %s: %w", stream, err)
