@@ -30,6 +30,9 @@ func runFlakeHunt(ctx context.Context, args []string) error {
 	if *n < 1 || (*tier != "unit" && *tier != "integration") {
 		return fmt.Errorf("want -n >= 1 and -tier unit|integration")
 	}
+	if *burn != "on" && *burn != "off" && *burn != "auto" {
+		return fmt.Errorf("want -burn on|off|auto, not %q", *burn)
+	}
 	r, err := repo.Find(".")
 	if err != nil {
 		return err
@@ -45,6 +48,9 @@ func runFlakeHunt(ctx context.Context, args []string) error {
 		}
 		defer stop()
 		fmt.Printf(">> a CPU-bound process keeps %d cores busy while the tests run\n", runtime.NumCPU())
+	} else if *burn == "off" {
+		// the caller's own processes are the contention (or there is none): say which
+		fmt.Printf(">> no CPU burner (-burn off): load average %.1f on %d cores\n", loadAverage(), runtime.NumCPU())
 	} else {
 		fmt.Printf(">> no CPU burner: load average %.1f on %d cores is contention enough\n", loadAverage(), runtime.NumCPU())
 	}
